@@ -1,0 +1,50 @@
+# The README's quick start is `make run` and `make test`; both create .venv when it is missing.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS  ?=
+
+# The first Python >= 3.12 found: $PYTHON, python3.13/3.12/python3 on PATH, then pyenv's installs.
+define find_python
+for c in "$$PYTHON" python3.14 python3.13 python3.12 python3 python \
+         $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+  [ -n "$$c" ] || continue; \
+  if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo "$$c"; exit 0; fi; \
+done; exit 1
+endef
+
+.PHONY: help run test test-fast lint format bench app clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(PY):
+	@py=$$($(find_python)) || { echo "error: no Python >= 3.12 found (tried \$$PYTHON, python3.14..python3, ~/.pyenv/versions). Install one, or set PYTHON=/path/to/python3.12" >&2; exit 1; }; \
+	echo "creating $(VENV) with $$py ($$($$py --version))"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)  ## run the default scenario (extra Hydra overrides: make run ARGS="scenario=china_rise seed=3")
+	$(PY) -m sim $(ARGS)
+
+test: $(STAMP)  ## the full test suite, slow and browser tests included
+	$(PY) -m pytest $(ARGS)
+
+test-fast: $(STAMP)  ## the suite without slow and browser tests
+	$(PY) -m pytest -m "not slow and not browser" $(ARGS)
+
+lint: $(STAMP)  ## ruff check and format check
+	$(VENV)/bin/ruff check sim tests experiments
+	$(VENV)/bin/ruff format --check sim tests experiments
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix sim tests experiments
+	$(VENV)/bin/ruff format sim tests experiments
+
+clean:  ## remove the environment and outputs
+	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache

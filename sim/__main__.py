@@ -1,0 +1,26 @@
+"""``python -m sim [overrides]``: compose the config, run the model, write the run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config import CONFIG_DIR, to_config
+from sim.errors import report_user_errors
+from sim.runner import run
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> float | None:
+    """Run one job; returns the final mean defence share, the value a sweeper optimises."""
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    summary = report_user_errors(lambda: run(to_config(cfg), run_dir, resolved))
+    return summary["metrics"]["mean_share"]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,475 @@
+"""AllianceModel: nations set defence budgets and form or dissolve alliance ties, year by year.
+
+Each step is one year, in the order of DESIGN.md: shocks, threat, allied support, budgets,
+alliances, record. Pairwise quantities are (N, N) numpy arrays; distances and their decay are
+computed once per world. The alliance graph is a ``networkx.Graph`` keyed by ISO3 and changes only
+where ties change.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from sim.agents import NationAgent
+from sim.config import (
+    AllianceRuleConfig,
+    BudgetRuleConfig,
+    ModelConfig,
+    ScenarioConfig,
+    ThreatResponseConfig,
+    UtilityConfig,
+)
+from sim.metrics import bloc_labels, polarity, share_at_target
+from sim.rules import alliance, threat
+from sim.rules.budget import BUDGET_RULES, BudgetInputs, anchored_floor
+from sim.worlds import World
+
+_log = logging.getLogger(__name__)
+
+NATION_COLUMNS = [
+    "step",
+    "year",
+    "iso3",
+    "gdp",
+    "milex",
+    "share",
+    "capability",
+    "threat",
+    "allied_support",
+    "n_allies",
+    "bloc",
+]
+EVENT_COLUMNS = ["step", "year", "a", "b", "event", "treaty"]
+
+
+class ScenarioError(ValueError):
+    """A scenario names a nation or treaty the world does not have."""
+
+
+class AllianceModel(mesa.Model):
+    """Alliances among nations under shifting defence budgets.
+
+    Parameters
+    ----------
+    world : the nations, treaties and rivalries to start from (:func:`sim.worlds.load_world`).
+    params, budget_rule, alliance_rule, scenario : plain dataclasses from :mod:`sim.config`.
+    seed : roots ``model.rng`` and ``model.random``; networkx calls get seeds drawn from them.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        params: ModelConfig | None = None,
+        budget_rule: BudgetRuleConfig | None = None,
+        alliance_rule: AllianceRuleConfig | None = None,
+        scenario: ScenarioConfig | None = None,
+        seed: int | None = 0,
+    ) -> None:
+        super().__init__(rng=seed)
+        self.world = world
+        self.params = p = params or ModelConfig()
+        self.budget_params = budget_rule or ThreatResponseConfig()
+        self.alliance_params = alliance_rule or UtilityConfig()
+        self.scenario = scenario or ScenarioConfig(name="baseline")
+        self.budget_rule = BUDGET_RULES[self.budget_params.name]
+
+        nations = world.nations
+        self.iso3: list[str] = list(nations["iso3"])
+        self.row = {code: i for i, code in enumerate(self.iso3)}
+        self.start_year = world.year
+        n = len(self.iso3)
+
+        # per-nation state
+        self.gdp = nations["gdp_usd"].to_numpy(float).copy()
+        self.share = np.clip(
+            nations["milex_usd"].to_numpy(float) / self.gdp, p.share_min, p.share_max
+        )
+        self.capability = self.share * self.gdp / p.depreciation  # the steady-state stock
+        self.growth = nations["gdp_growth"].to_numpy(float)
+        self.regime = nations["regime"].to_numpy(float)
+        self.major = nations["major_power"].to_numpy(bool)
+        self.arming = np.zeros(n)
+        self.threat = np.zeros(n)
+        self.support = np.zeros(n)
+
+        # geography, once: phi(d) with a flatter gradient for the major powers
+        distance = threat.great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy())
+        own_range = np.where(self.major, p.major_range_km, p.threat_range_km)
+        self.reach = threat.decay(distance, own_range[None, :])
+        self.support_reach = threat.decay(
+            distance, np.maximum(own_range, p.support_range_km)[None, :]
+        )
+        self.baseline_hostility = (
+            p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
+        )
+        for (a, b), h in world.rivalries.items():
+            self._raise_hostility([self.row[a]], [self.row[b]], h)
+
+        # the alliance graph and its array mirror
+        self.graph = nx.Graph()
+        self.graph.add_nodes_from(
+            (
+                row.iso3,
+                {
+                    "name": row.name,
+                    "lat": row.lat,
+                    "lon": row.lon,
+                    "major_power": bool(row.major_power),
+                },
+            )
+            for row in nations.itertuples(index=False)
+        )
+        self.allied = np.zeros((n, n), dtype=bool)
+        self.commitment = np.zeros((n, n))
+        self.pledge = np.zeros((n, n))
+        self.since = np.zeros((n, n), dtype=np.int64)
+        self.review = np.ones((n, n), dtype=np.int64)
+        self.strain = np.zeros((n, n), dtype=np.int64)
+        self.treaty_tie = np.zeros((n, n), dtype=bool)
+        self.target = np.zeros(n)
+        self.events: list[tuple] = []
+        self.formed_now = self.dissolved_now = 0
+        self._seed_treaties(world.treaties)
+
+        for i, code in enumerate(self.iso3):
+            NationAgent(self, i, code, str(nations["name"].iloc[i]), bool(self.major[i]))
+
+        self.scheduled: dict[int, float] = {}
+        self._schedule_start: dict[int, tuple[float, float]] = {}
+        self._check_scenario()
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "year": lambda m: m.start_year + m.steps,
+                "n_ties": lambda m: m.graph.number_of_edges(),
+                "n_blocs": lambda m: int(m.bloc.max()) + 1,
+                "polarity": lambda m: polarity(m.bloc, m.capability),
+                "mean_share": lambda m: float(m.share.mean()),
+                "world_milex": lambda m: float((m.share * m.gdp).sum()),
+                "share_at_target": lambda m: share_at_target(m.share, m.target),
+                "ties_formed": lambda m: m.formed_now,
+                "ties_dissolved": lambda m: m.dissolved_now,
+            }
+        )
+        self._nation_records: list[dict[str, np.ndarray]] = []
+        self.perceive_threats()
+        self.count_allied_support()
+        self.floor = np.full(n, getattr(self.budget_params, "s_floor", 0.0))
+        if getattr(self.budget_params, "anchor", False):
+            self.prepare_budget_inputs()
+            self.floor = np.array(
+                [anchored_floor(x, self.budget_params) for x in self.budget_inputs]
+            )
+        self.record()
+
+    # ------------------------------------------------------------------ the year
+
+    def step(self) -> None:
+        """One year: shocks, threat, allied support, budgets, alliances, record."""
+        self.formed_now = self.dissolved_now = 0
+        self.apply_shocks()
+        self.perceive_threats()
+        self.count_allied_support()
+        self.prepare_budget_inputs()
+        self.agents.do("set_budget")
+        self.spend_and_grow()
+        self.revise_alliances()
+        self.record()
+
+    def apply_shocks(self) -> None:
+        """Step 1: the scenario's GDP and hostility shocks, and this year's scheduled shares."""
+        t = self.steps
+        for shock in self.scenario.shocks:
+            if max(shock.step, 1) != t:
+                continue
+            i = self.row[shock.iso3]
+            if shock.kind == "gdp":
+                self.gdp[i] *= shock.value
+            else:
+                others = [j for name in shock.against for j in self._members(name) if j != i]
+                if not others:
+                    continue
+                self._raise_hostility([i], others, shock.value)
+        self.scheduled = {}
+        for s in self.scenario.schedules:
+            i = self.row[s.iso3]
+            elapsed = t - s.start
+            if elapsed < 1:
+                continue
+            if elapsed == 1 or i not in self._schedule_start:
+                self._schedule_start[i] = (float(self.share[i]), float(self.share[i] * self.gdp[i]))
+            share0, milex0 = self._schedule_start[i]
+            done = min(elapsed, s.years)
+            if s.growth is not None:
+                self.scheduled[i] = milex0 * (1 + s.growth) ** done / self.gdp[i]
+            else:
+                end = s.to_share if s.to_share is not None else s.factor * share0
+                self.scheduled[i] = share0 + (end - share0) * done / s.years
+
+    def perceive_threats(self) -> None:
+        """Step 2: hostility (with the security dilemma) and threat ``T_i``."""
+        p = self.params
+        self.hostile = threat.hostility(
+            self.baseline_hostility, self.arming, self.allied, p.dilemma, p.normal_arming
+        )
+        self.threat = threat.threat(self.capability, self.reach, self.hostile)
+
+    def count_allied_support(self) -> None:
+        """Step 3: allied support ``A_i``, discounted by each partner's credibility."""
+        partner_target = np.where(self.target > 0, self.target, self.params.default_target)
+        self.credibility = threat.credibility(self.share, partner_target)
+        self.support = threat.allied_support(
+            self.capability, self.support_reach, self.commitment, self.credibility
+        )
+
+    def prepare_budget_inputs(self) -> None:
+        """What each nation sees when it sets its budget, and this year's noise draws."""
+        n = len(self.iso3)
+        sigma = self.budget_params.noise
+        noise = self.rng.normal(0.0, sigma, n) if sigma > 0 and self.steps > 0 else np.zeros(n)
+        hostile_shares = self.hostile @ self.share
+        floor = getattr(self, "floor", np.zeros(n))
+        self.budget_inputs = [
+            BudgetInputs(*row)
+            for row in zip(
+                self.share.tolist(),
+                self.capability.tolist(),
+                self.threat.tolist(),
+                self.support.tolist(),
+                self.target.tolist(),
+                hostile_shares.tolist(),
+                floor.tolist(),
+                noise.tolist(),
+                strict=True,
+            )
+        ]
+
+    def spend_and_grow(self) -> None:
+        """Step 4, continued: ``K(t+1) = (1 - delta) K + s Y``; growth slows above the reference."""
+        p = self.params
+        before = self.capability
+        self.capability = (1 - p.depreciation) * before + self.share * self.gdp
+        self.arming = np.divide(
+            self.capability - before, before, out=np.zeros_like(before), where=before > 0
+        )
+        drag = p.growth_drag * np.maximum(0.0, self.share - p.reference_share)
+        self.gdp = self.gdp * (1 + self.growth - drag)
+
+    def revise_alliances(self) -> None:
+        """Step 5: the configured alliance rule forms and dissolves ties."""
+        if self.alliance_params.name == "utility":
+            self._utility_alliances()
+
+    def record(self) -> None:
+        """Step 6: the world row every year, the nation rows every ``record_every`` years."""
+        self.bloc = bloc_labels(
+            self.graph, self.iso3, self.capability, seed=self.random.getrandbits(32)
+        )
+        self.datacollector.collect(self)
+        last = self.steps >= self.params.steps
+        if self.steps % self.params.record_every == 0 or last:
+            self._nation_records.append(
+                {
+                    "capability": self.capability.copy(),
+                    "gdp": self.gdp.copy(),
+                    "share": self.share.copy(),
+                    "threat": self.threat.copy(),
+                    "allied_support": self.support.copy(),
+                    "bloc": self.bloc.copy(),
+                    "n_allies": self.allied.sum(axis=1),
+                    "step": np.full(len(self.iso3), self.steps),
+                }
+            )
+
+    # ------------------------------------------------------------------ alliance rules
+
+    def _utility_alliances(self) -> None:
+        p: UtilityConfig = self.alliance_params
+        t = self.steps
+        values = alliance.tie_values(
+            self.capability,
+            self.threat,
+            self.support,
+            self.support_reach,
+            self.credibility,
+            self.hostile,
+            self.regime,
+            p,
+        )
+        under_strain = alliance.strained(
+            values.utility, self.share, self.pledge, self.allied, self.treaty_tie, p
+        )
+        self.strain = np.where(under_strain, self.strain + 1, 0)
+        due = self.allied & (t > self.since) & ((t - self.since) % self.review == 0)
+        patience = np.where(self.treaty_tie, p.treaty_patience, p.patience)
+        ending = np.triu(due & (self.strain >= patience), k=1)
+        for i, j in zip(*np.nonzero(ending), strict=True):
+            self._dissolve(int(i), int(j))
+        blocked = ending | ending.T
+        for i, j in alliance.choose_new_ties(
+            values.utility, self.allied | blocked, self.hostile, p
+        ):
+            self._form(i, j, treaty="", weight=p.new_tie_weight, review=p.review_period)
+        n_allies = self.allied.sum(axis=1)
+        draws = self.rng.random(len(self.iso3))
+        main = alliance.main_threat(self.capability, self.hostile, self.reach)
+        for i in np.flatnonzero(
+            alliance.bandwagoners(self.capability, self.threat, n_allies, draws, p)
+        ):
+            j = int(main[i])
+            if j >= 0 and not self.allied[i, j] and values.utility[j, i] > p.break_threshold:
+                self._form(int(i), j, treaty="", weight=p.new_tie_weight, review=p.review_period)
+
+    # ------------------------------------------------------------------ tie bookkeeping
+
+    def _form(
+        self,
+        i: int,
+        j: int,
+        treaty: str,
+        weight: float,
+        review: int,
+        pledges: tuple[float, float] = (0.0, 0.0),
+    ) -> None:
+        """Add the tie i-j; ``pledges`` are the shares of GDP it asks of i and of j."""
+        t = self.steps
+        for a, b, pledge in ((i, j, pledges[0]), (j, i, pledges[1])):
+            self.allied[a, b] = True
+            self.commitment[a, b] = weight
+            self.pledge[a, b] = pledge
+            self.since[a, b] = t
+            self.review[a, b] = review
+            self.strain[a, b] = 0
+            self.treaty_tie[a, b] = bool(treaty)
+        self.graph.add_edge(
+            self.iso3[i],
+            self.iso3[j],
+            since=t,
+            treaty=treaty,
+            weight=weight,
+            review_period=review,
+            pledge=max(pledges),
+        )
+        if t > 0:
+            self.formed_now += 1
+            self.events.append(
+                (t, self.start_year + t, self.iso3[i], self.iso3[j], "formed", treaty)
+            )
+
+    def _dissolve(self, i: int, j: int) -> None:
+        t = self.steps
+        treaty_name = self.graph.edges[self.iso3[i], self.iso3[j]]["treaty"]
+        self.graph.remove_edge(self.iso3[i], self.iso3[j])
+        for a, b in ((i, j), (j, i)):
+            self.allied[a, b] = self.treaty_tie[a, b] = False
+            self.commitment[a, b] = self.pledge[a, b] = 0.0
+            self.strain[a, b] = 0
+        self.dissolved_now += 1
+        self.events.append(
+            (t, self.start_year + t, self.iso3[i], self.iso3[j], "dissolved", treaty_name)
+        )
+
+    def _seed_treaties(self, treaties: pd.DataFrame) -> None:
+        """Each treaty is a clique; a pair in two treaties keeps the first listed.
+
+        A member's pledge is its own ``target_share`` row (blank: no pledge, as for Iceland).
+        """
+        for name, members in treaties.groupby("treaty", sort=False):
+            rows = [self.row[c] for c in members["iso3"]]
+            pledge = np.nan_to_num(members["target_share"].to_numpy(float), nan=0.0)
+            review = int(members["review_period"].min())
+            self.target[rows] = np.maximum(self.target[rows], pledge)
+            for k, i in enumerate(rows):
+                for m, j in enumerate(rows[k + 1 :], start=k + 1):
+                    if not self.allied[i, j]:
+                        self._form(
+                            i,
+                            j,
+                            treaty=str(name),
+                            weight=1.0,
+                            review=review,
+                            pledges=(float(pledge[k]), float(pledge[m])),
+                        )
+
+    def _members(self, name: str) -> list[int]:
+        """Rows of a nation (ISO3) or of a treaty's members (as seeded)."""
+        if name in self.row:
+            return [self.row[name]]
+        members = self.world.treaties.loc[
+            self.world.treaties["treaty"] == name, "iso3"
+        ]  # [] if absent
+        return [self.row[c] for c in members]
+
+    def _raise_hostility(self, rows_a: list[int], rows_b: list[int], level: float) -> None:
+        a, b = np.ix_(rows_a, rows_b)
+        self.baseline_hostility[a, b] = np.maximum(self.baseline_hostility[a, b], level)
+        self.baseline_hostility[b.T, a.T] = np.maximum(self.baseline_hostility[b.T, a.T], level)
+
+    def _check_scenario(self) -> None:
+        treaties = set(self.world.treaties["treaty"])
+        for kind, items in (
+            ("schedules", self.scenario.schedules),
+            ("shocks", self.scenario.shocks),
+        ):
+            for n, item in enumerate(items):
+                if item.iso3 not in self.row:
+                    raise ScenarioError(
+                        f"scenario.{kind}[{n}].iso3: {item.iso3!r} is not a nation "
+                        f"of world {self.world.name}"
+                    )
+                absent = [
+                    a
+                    for a in getattr(item, "against", [])
+                    if a not in self.row and a not in treaties
+                ]
+                if absent:
+                    _log.warning(
+                        "scenario.%s[%d].against: %s not in world %s, skipped",
+                        kind,
+                        n,
+                        ", ".join(absent),
+                        self.world.name,
+                    )
+
+    # ------------------------------------------------------------------ tables
+
+    def nations_table(self) -> pd.DataFrame:
+        """One row per (recorded step, nation), columns as DESIGN.md's ``nations.parquet``."""
+        n = len(self.iso3)
+        cols = {
+            k: np.concatenate([r[k] for r in self._nation_records]) for k in self._nation_records[0]
+        }
+        frame = pd.DataFrame(
+            {
+                "step": cols["step"].astype(np.int64),
+                "year": (cols["step"] + self.start_year).astype(np.int64),
+                "iso3": np.tile(np.array(self.iso3, dtype=object), len(self._nation_records)),
+                "gdp": cols["gdp"],
+                "milex": cols["gdp"] * cols["share"],
+                "share": cols["share"],
+                "capability": cols["capability"],
+                "threat": cols["threat"],
+                "allied_support": cols["allied_support"],
+                "n_allies": cols["n_allies"].astype(np.int64),
+                "bloc": cols["bloc"].astype(np.int64),
+            }
+        )
+        assert len(frame) == n * len(self._nation_records)
+        return frame[NATION_COLUMNS]
+
+    def world_table(self) -> pd.DataFrame:
+        """One row per step, columns as DESIGN.md's ``world.parquet``."""
+        frame = self.datacollector.get_model_vars_dataframe().reset_index(names="step")
+        frame["step"] = frame["step"].astype(np.int64)
+        return frame
+
+    def events_table(self) -> pd.DataFrame:
+        """Every tie formed or dissolved during the run (seeded treaties are not events)."""
+        return pd.DataFrame(self.events, columns=EVENT_COLUMNS).astype(
+            {"step": np.int64, "year": np.int64}
+        )

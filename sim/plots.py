@@ -1,0 +1,215 @@
+"""Figures drawn from the written tables of a run directory (never from a live model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.output import atomic_write  # noqa: E402
+
+MAJOR_COLOURS = {"USA": "#1f4e99", "CHN": "#c0392b", "RUS": "#7d3c98"}
+BLOC_COLOURS = plt.get_cmap("tab10").colors
+
+# Robinson projection table (Robinson 1974): parallels every 5 degrees
+_ROB_LAT = np.arange(0, 91, 5)
+_ROB_X = np.array(
+    [
+        1.0000,
+        0.9986,
+        0.9954,
+        0.9900,
+        0.9822,
+        0.9730,
+        0.9600,
+        0.9427,
+        0.9216,
+        0.8962,
+        0.8679,
+        0.8350,
+        0.7986,
+        0.7597,
+        0.7186,
+        0.6732,
+        0.6213,
+        0.5722,
+        0.5322,
+    ]
+)
+_ROB_Y = np.array(
+    [
+        0.0000,
+        0.0620,
+        0.1240,
+        0.1860,
+        0.2480,
+        0.3100,
+        0.3720,
+        0.4340,
+        0.4958,
+        0.5571,
+        0.6176,
+        0.6769,
+        0.7346,
+        0.7903,
+        0.8435,
+        0.8936,
+        0.9394,
+        0.9761,
+        1.0000,
+    ]
+)
+
+
+def robinson(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Robinson projection of (lat, lon) in degrees to plane coordinates (Earth radius 1)."""
+    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+    a = np.abs(lat)
+    x = 0.8487 * np.interp(a, _ROB_LAT, _ROB_X) * np.radians(lon)
+    y = 1.3523 * np.interp(a, _ROB_LAT, _ROB_Y) * np.sign(lat)
+    return x, y
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, bbox_inches="tight", format="png"))
+    plt.close(fig)
+
+
+def spending_figure(nations: pd.DataFrame, names: dict[str, str]) -> plt.Figure:
+    """Defence share of GDP over time: the major powers labelled, the others in grey."""
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    wide = nations.pivot(index="year", columns="iso3", values="share") * 100
+    top = nations[nations["step"] == nations["step"].min()].nlargest(8, "milex")["iso3"]
+    labelled = [c for c in MAJOR_COLOURS if c in wide] + [c for c in top if c not in MAJOR_COLOURS]
+    for code in wide.columns.difference(labelled):
+        ax.plot(wide.index, wide[code], color="0.82", lw=0.7, zorder=1)
+    for k, code in enumerate(labelled):
+        colour = MAJOR_COLOURS.get(code, plt.get_cmap("tab10")(k % 10))
+        lw = 2.4 if code in MAJOR_COLOURS else 1.3
+        ax.plot(wide.index, wide[code], color=colour, lw=lw, label=names.get(code, code), zorder=3)
+    ax.set_xlabel("year")
+    ax.set_ylabel("defence spending (% of GDP)")
+    ax.set_title("Defence spending: major powers (thick) and the largest spenders")
+    ax.legend(fontsize=8, ncol=2, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def network_map_figure(graph: nx.Graph, final: pd.DataFrame) -> plt.Figure:
+    """The alliance network on a Robinson projection: size by capability, colour by bloc."""
+    fig, ax = plt.subplots(figsize=(11, 5.8))
+    for lat in range(-60, 91, 30):
+        x, y = robinson(np.full(181, lat), np.linspace(-180, 180, 181))
+        ax.plot(x, y, color="0.88", lw=0.6, zorder=0)
+    for lon in range(-180, 181, 30):
+        x, y = robinson(np.linspace(-90, 90, 181), np.full(181, lon))
+        ax.plot(x, y, color="0.88" if abs(lon) < 180 else "0.6", lw=0.6, zorder=0)
+    final = final.set_index("iso3")
+    pos = {n: robinson(d["lat"], d["lon"]) for n, d in graph.nodes(data=True)}
+    for a, b, d in graph.edges(data=True):
+        (xa, ya), (xb, yb) = pos[a], pos[b]
+        treaty = bool(d.get("treaty"))
+        ax.plot(
+            [xa, xb],
+            [ya, yb],
+            color="0.45" if treaty else "#e67e22",
+            lw=0.35 if treaty else 1.1,
+            ls="-" if treaty else "--",
+            alpha=0.5 if treaty else 0.9,
+            zorder=1,
+        )
+    cap = final.loc[list(graph.nodes), "capability"].to_numpy()
+    bloc = final.loc[list(graph.nodes), "bloc"].to_numpy()
+    size = 15 + 900 * np.sqrt(cap / cap.max())
+    xy = np.array([pos[n] for n in graph.nodes])
+    colours = [BLOC_COLOURS[b % 10] if b >= 0 else "white" for b in bloc]
+    ax.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, edgecolors="0.2", linewidths=0.6, zorder=2)
+    for n, (x, y), c in zip(graph.nodes, xy, cap, strict=True):
+        if c >= np.sort(cap)[-12] or graph.nodes[n].get("major_power"):
+            ax.annotate(
+                graph.nodes[n].get("name", n),
+                (x, y),
+                fontsize=7,
+                xytext=(4, 4),
+                textcoords="offset points",
+                zorder=3,
+            )
+    handles = [
+        plt.Line2D([], [], color="0.45", lw=1, label="treaty tie"),
+        plt.Line2D([], [], color="#e67e22", lw=1.2, ls="--", label="tie formed in run"),
+    ]
+    for b in sorted(set(bloc[bloc >= 0]))[:10]:
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                color=BLOC_COLOURS[b % 10],
+                markeredgecolor="0.2",
+                label=f"bloc {b}",
+            )
+        )
+    handles.append(
+        plt.Line2D(
+            [], [], marker="o", ls="", color="white", markeredgecolor="0.2", label="unaligned"
+        )
+    )
+    ax.legend(handles=handles, fontsize=8, loc="lower left", frameon=True)
+    year = int(final["year"].iloc[0])
+    ax.set_title(f"Alliance network in {year} (node area: military capability; colour: bloc)")
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig
+
+
+def blocs_figure(world: pd.DataFrame) -> plt.Figure:
+    """Number of blocs and polarity over time, with ties formed and dissolved each year."""
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(8, 5.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
+    )
+    top.step(world["year"], world["n_blocs"], where="post", color="#2c3e50", label="blocs")
+    top.plot(
+        world["year"],
+        world["polarity"],
+        color="#16a085",
+        lw=2,
+        label="polarity (effective number of poles)",
+    )
+    top.set_ylabel("count")
+    top.legend(frameon=False, fontsize=8)
+    top.grid(alpha=0.3)
+    top.set_title("Blocs and polarity")
+    bottom.bar(world["year"], world["ties_formed"], color="#27ae60", label="ties formed")
+    bottom.bar(world["year"], -world["ties_dissolved"], color="#c0392b", label="ties dissolved")
+    bottom.axhline(0, color="0.3", lw=0.6)
+    bottom.set_ylabel("ties per year")
+    bottom.set_xlabel("year")
+    bottom.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def run_figures(run_dir: Path) -> list[Path]:
+    """Write ``figures/spending.png``, ``figures/network_map.png`` and ``figures/blocs.png``."""
+    run_dir = Path(run_dir)
+    nations = pd.read_parquet(run_dir / "nations.parquet")
+    world = pd.read_parquet(run_dir / "world.parquet")
+    graph = nx.read_graphml(run_dir / "alliances_final.graphml")
+    names = {n: d.get("name", n) for n, d in graph.nodes(data=True)}
+    final = nations[nations["step"] == nations["step"].max()]
+    out = run_dir / "figures"
+    paths = []
+    for name, fig in (
+        ("spending", spending_figure(nations, names)),
+        ("network_map", network_map_figure(graph, final)),
+        ("blocs", blocs_figure(world)),
+    ):
+        paths.append(out / f"{name}.png")
+        _save(fig, paths[-1])
+    return paths

@@ -1,0 +1,107 @@
+"""Run one configured simulation and write its run directory."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.config import Config
+from sim.metrics import burden_correlation
+from sim.model import AllianceModel
+from sim.output import (
+    SUMMARY,
+    check_writable,
+    git_revision,
+    table_hash,
+    versions,
+    write_graph,
+    write_json,
+    write_table,
+)
+from sim.worlds import load_world
+
+
+def build_model(cfg: Config) -> AllianceModel:
+    """The model a config describes, before its first step (world loaded and validated)."""
+    world = load_world(cfg.world, cfg.seed)
+    return AllianceModel(
+        world,
+        params=cfg.model,
+        budget_rule=cfg.budget_rule,
+        alliance_rule=cfg.alliance_rule,
+        scenario=cfg.scenario,
+        seed=cfg.seed,
+    )
+
+
+def simulate(cfg: Config) -> AllianceModel:
+    """Build the model and run it for ``cfg.model.steps`` years."""
+    model = build_model(cfg)
+    for _ in range(cfg.model.steps):
+        model.step()
+    return model
+
+
+def final_metrics(model: AllianceModel) -> dict[str, float]:
+    """The last world row, totals of tie changes, and the burden-sharing statistic."""
+    world = model.world_table()
+    last = world.iloc[-1]
+    metrics = {
+        k: float(last[k])
+        for k in ("n_ties", "n_blocs", "polarity", "mean_share", "world_milex", "share_at_target")
+    }
+    metrics["ties_formed"] = float(world["ties_formed"].sum())
+    metrics["ties_dissolved"] = float(world["ties_dissolved"].sum())
+    allied = model.target > 0
+    metrics["burden_correlation"] = burden_correlation(model.gdp[allied], model.share[allied])
+    return {k: (None if not np.isfinite(v) else v) for k, v in metrics.items()}
+
+
+def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Simulate, then write the tables, graph, figures and (last) ``summary.json``.
+
+    ``resolved`` is the resolved config to record (Hydra's); by default the dataclasses.
+    Returns the summary.
+    """
+    started = time.perf_counter()
+    run_dir = Path(run_dir)
+    (run_dir / SUMMARY).unlink(missing_ok=True)
+    model = build_model(cfg)
+    check_writable(run_dir)
+    for _ in range(cfg.model.steps):
+        model.step()
+    tables = {
+        "nations": model.nations_table(),
+        "world": model.world_table(),
+        "alliance_events": model.events_table(),
+    }
+    for name, frame in tables.items():
+        write_table(frame, run_dir / f"{name}.parquet")
+    write_graph(model.graph, run_dir / "alliances_final.graphml")
+    if cfg.figures:
+        from sim.plots import run_figures
+
+        run_figures(run_dir)
+    summary = {
+        "seed": cfg.seed,
+        "scenario": cfg.scenario.name,
+        "world": {
+            "name": model.world.name,
+            "year": model.world.year,
+            "n_nations": len(model.iso3),
+            "content_hash": model.world.content_hash,
+        },
+        "steps": cfg.model.steps,
+        "metrics": final_metrics(model),
+        "tables": {f"{k}.parquet": table_hash(v) for k, v in tables.items()},
+        "config": resolved if resolved is not None else asdict(cfg),
+        "versions": versions(),
+        "git_revision": git_revision(),
+        "elapsed_s": round(time.perf_counter() - started, 3),
+    }
+    write_json(summary, run_dir / SUMMARY)
+    return summary
