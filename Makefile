@@ -26,7 +26,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,viz,sweep,cluster]'
 	@touch $(STAMP)
 
 run: $(STAMP)  ## run the default scenario (extra Hydra overrides: make run ARGS="scenario=china_rise seed=3")
