@@ -144,7 +144,11 @@ class ThreatResponseConfig(BudgetRuleConfig):
 class RichardsonConfig(BudgetRuleConfig):
     """Richardson's action-reaction model for N nations, in discrete time.
 
-    ``x_i(t+1) = x_i + dt * (k * sum_j h_ij x_j - a * x_i + g)`` with x the share of GDP.
+    ``x_i(t+1) = x_i + dt * (k_i * sum_j h_ij x_j - a_i * x_i + g_i)`` with x the share of GDP
+    and h the model's hostility matrix. ``k``, ``a``, ``g`` are the defaults for every nation;
+    ``reaction``, ``fatigue``, ``grievance`` override them per ISO3 code (unknown codes are an
+    error when the model is built). ``dt * a_i`` must stay below 2, or the discrete map
+    overshoots more each year (``|1 - dt a| > 1``) even though the continuous model is stable.
     """
 
     name: str = "richardson"
@@ -152,10 +156,28 @@ class RichardsonConfig(BudgetRuleConfig):
     a: float = 0.5  # fatigue
     g: float = 0.005  # grievance (share of GDP per year)
     dt: float = 1.0
+    #: per-nation overrides, ISO3 -> value, of k (reaction), a (fatigue) and g (grievance)
+    reaction: dict[str, float] = field(default_factory=dict)
+    fatigue: dict[str, float] = field(default_factory=dict)
+    grievance: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _nonneg(self, "budget_rule", "k", "a", "g", "noise")
         _check(self.dt > 0, "budget_rule.dt", "must be > 0", self.dt)
+        for key in ("reaction", "fatigue", "grievance"):
+            for code, value in getattr(self, key).items():
+                _check(value >= 0, f"budget_rule.{key}.{code}", "must be >= 0", value)
+        for key, value in [("a", self.a)] + [
+            (f"fatigue.{c}", v) for c, v in self.fatigue.items()
+        ]:
+            _check(
+                self.dt * value < 2.0,
+                f"budget_rule.{key}",
+                f"dt * a = {self.dt * value:g} makes the discrete map unstable "
+                "(|1 - dt*a| >= 1, the share overshoots further each year); "
+                "lower budget_rule.dt or the fatigue",
+                value,
+            )
 
 
 @dataclass

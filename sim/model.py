@@ -26,7 +26,13 @@ from sim.config import (
 )
 from sim.metrics import bloc_labels, polarity, share_at_target
 from sim.rules import alliance, threat
-from sim.rules.budget import BUDGET_RULES, BudgetInputs, anchored_floor
+from sim.rules.budget import (
+    BUDGET_RULES,
+    BudgetInputs,
+    anchored_floor,
+    check_richardson,
+    richardson_coefficients,
+)
 from sim.worlds import World
 
 _log = logging.getLogger(__name__)
@@ -160,6 +166,10 @@ class AllianceModel(mesa.Model):
         self.perceive_threats()
         self.count_allied_support()
         self.floor = np.full(n, getattr(self.budget_params, "s_floor", 0.0))
+        self.coefficients = None  # per-nation Richardson k, a, g (budget_rule=richardson)
+        if self.budget_params.name == "richardson":
+            self.coefficients = richardson_coefficients(self.iso3, self.budget_params)
+            check_richardson(self.coefficients, self.hostile, self.budget_params)
         if getattr(self.budget_params, "anchor", False):
             self.prepare_budget_inputs()
             self.floor = np.array(
@@ -245,6 +255,11 @@ class AllianceModel(mesa.Model):
                 hostile_shares.tolist(),
                 floor.tolist(),
                 noise.tolist(),
+                *(
+                    [c.tolist() for c in self.coefficients]
+                    if getattr(self, "coefficients", None) is not None
+                    else []
+                ),
                 strict=True,
             )
         ]
