@@ -182,12 +182,13 @@ class AllianceModel(mesa.Model):
     def step(self) -> None:
         """One year: shocks, threat, allied support, budgets, alliances, record."""
         self.formed_now = self.dissolved_now = 0
+        self.grow_economies()
         self.apply_shocks()
         self.perceive_threats()
         self.count_allied_support()
         self.prepare_budget_inputs()
         self.agents.do("set_budget")
-        self.spend_and_grow()
+        self.invest()
         self.revise_alliances()
         self.record()
 
@@ -212,7 +213,8 @@ class AllianceModel(mesa.Model):
             if elapsed < 1:
                 continue
             if elapsed == 1 or i not in self._schedule_start:
-                self._schedule_start[i] = (float(self.share[i]), float(self.share[i] * self.gdp[i]))
+                # the path starts from last year's share and spending
+                self._schedule_start[i] = (float(self.share[i]), float(self.last_milex[i]))
             share0, milex0 = self._schedule_start[i]
             done = min(elapsed, s.years)
             if s.growth is not None:
@@ -264,16 +266,21 @@ class AllianceModel(mesa.Model):
             )
         ]
 
-    def spend_and_grow(self) -> None:
-        """Step 4, continued: ``K(t+1) = (1 - delta) K + s Y``; growth slows above the reference."""
+    def grow_economies(self) -> None:
+        """The year opens: GDP grows, slowed by last year's spending above the reference share
+        (guns versus butter): ``Y <- Y (1 + g - drag * max(0, s - s_ref))``."""
         p = self.params
+        drag = p.growth_drag * np.maximum(0.0, self.share - p.reference_share)
+        self.last_milex = self.share * self.gdp
+        self.gdp = self.gdp * (1 + self.growth - drag)
+
+    def invest(self) -> None:
+        """Step 4, continued: this year's spending builds the stock, ``K <- (1 - delta) K + s Y``."""
         before = self.capability
-        self.capability = (1 - p.depreciation) * before + self.share * self.gdp
+        self.capability = (1 - self.params.depreciation) * before + self.share * self.gdp
         self.arming = np.divide(
             self.capability - before, before, out=np.zeros_like(before), where=before > 0
         )
-        drag = p.growth_drag * np.maximum(0.0, self.share - p.reference_share)
-        self.gdp = self.gdp * (1 + self.growth - drag)
 
     def revise_alliances(self) -> None:
         """Step 5: the configured alliance rule forms and dissolves ties."""
