@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
 
 import matplotlib
@@ -13,6 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.output import atomic_write  # noqa: E402
+from sim.worlds import DATA_DIR  # noqa: E402
 
 MAJOR_COLOURS = {"USA": "#1f4e99", "CHN": "#c0392b", "RUS": "#7d3c98"}
 BLOC_COLOURS = plt.get_cmap("tab10").colors
@@ -76,6 +79,28 @@ def robinson(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+@functools.cache
+def country_outlines() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Country outlines (Natural Earth 1:110m) in Robinson coordinates, for drawing only."""
+    data = json.loads((DATA_DIR / "countries_110m.json").read_text())
+    return [
+        robinson(ring[:, 1], ring[:, 0])
+        for ring in (np.asarray(r, float) for r in data["rings_lonlat"])
+    ]
+
+
+def draw_world(ax: plt.Axes) -> None:
+    """Land, graticule and the outline of the Robinson projection on ``ax``."""
+    for x, y in country_outlines():
+        ax.fill(x, y, color="#eeeeea", ec="#c8c8c0", lw=0.4, zorder=0)
+    for lat in range(-60, 91, 30):
+        x, y = robinson(np.full(181, lat), np.linspace(-180, 180, 181))
+        ax.plot(x, y, color="0.9", lw=0.5, zorder=0)
+    for lon in range(-180, 181, 30):
+        x, y = robinson(np.linspace(-90, 90, 181), np.full(181, lon))
+        ax.plot(x, y, color="0.9" if abs(lon) < 180 else "0.6", lw=0.5, zorder=0)
+
+
 def _save(fig: plt.Figure, path: Path) -> None:
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, bbox_inches="tight", format="png"))
     plt.close(fig)
@@ -104,12 +129,7 @@ def spending_figure(nations: pd.DataFrame, names: dict[str, str]) -> plt.Figure:
 def network_map_figure(graph: nx.Graph, final: pd.DataFrame) -> plt.Figure:
     """The alliance network on a Robinson projection: size by capability, colour by bloc."""
     fig, ax = plt.subplots(figsize=(11, 5.8))
-    for lat in range(-60, 91, 30):
-        x, y = robinson(np.full(181, lat), np.linspace(-180, 180, 181))
-        ax.plot(x, y, color="0.88", lw=0.6, zorder=0)
-    for lon in range(-180, 181, 30):
-        x, y = robinson(np.linspace(-90, 90, 181), np.full(181, lon))
-        ax.plot(x, y, color="0.88" if abs(lon) < 180 else "0.6", lw=0.6, zorder=0)
+    draw_world(ax)
     final = final.set_index("iso3")
     pos = {n: robinson(d["lat"], d["lon"]) for n, d in graph.nodes(data=True)}
     for a, b, d in graph.edges(data=True):
@@ -118,7 +138,7 @@ def network_map_figure(graph: nx.Graph, final: pd.DataFrame) -> plt.Figure:
         ax.plot(
             [xa, xb],
             [ya, yb],
-            color="0.45" if treaty else "#e67e22",
+            color="0.45" if treaty else "black",
             lw=0.35 if treaty else 1.1,
             ls="-" if treaty else "--",
             alpha=0.5 if treaty else 0.9,
@@ -142,7 +162,7 @@ def network_map_figure(graph: nx.Graph, final: pd.DataFrame) -> plt.Figure:
             )
     handles = [
         plt.Line2D([], [], color="0.45", lw=1, label="treaty tie"),
-        plt.Line2D([], [], color="#e67e22", lw=1.2, ls="--", label="tie formed in run"),
+        plt.Line2D([], [], color="black", lw=1.2, ls="--", label="tie formed in run"),
     ]
     for b in sorted(set(bloc[bloc >= 0]))[:10]:
         handles.append(
