@@ -114,10 +114,42 @@ def spending_figure(nations: pd.DataFrame, names: dict[str, str]) -> plt.Figure:
     labelled = [c for c in MAJOR_COLOURS if c in wide] + [c for c in top if c not in MAJOR_COLOURS]
     for code in wide.columns.difference(labelled):
         ax.plot(wide.index, wide[code], color="0.82", lw=0.7, zorder=1)
-    for k, code in enumerate(labelled):
-        colour = MAJOR_COLOURS.get(code, plt.get_cmap("tab10")(k % 10))
-        lw = 2.4 if code in MAJOR_COLOURS else 1.3
-        ax.plot(wide.index, wide[code], color=colour, lw=lw, label=names.get(code, code), zorder=3)
+    for code in (c for c in labelled if c in MAJOR_COLOURS):
+        ax.plot(
+            wide.index,
+            wide[code],
+            color=MAJOR_COLOURS[code],
+            lw=2.6,
+            label=names.get(code, code),
+            zorder=4,
+        )
+    others = plt.get_cmap("Dark2").colors
+    for k, code in enumerate(c for c in labelled if c not in MAJOR_COLOURS):
+        ax.plot(
+            wide.index,
+            wide[code],
+            color=others[k % len(others)],
+            lw=1.3,
+            label=names.get(code, code),
+            zorder=3,
+        )
+    top_of_axis = max(12.0, 1.25 * float(wide[labelled].max().max()))
+    off_scale = [
+        f"{names.get(c, c)} ({wide[c].max():.0f}%)"
+        for c in wide.columns
+        if wide[c].max() > top_of_axis
+    ]
+    ax.set_ylim(0, top_of_axis)
+    if off_scale:
+        ax.text(
+            0.01,
+            0.98,
+            "off scale: " + ", ".join(off_scale),
+            transform=ax.transAxes,
+            fontsize=7,
+            va="top",
+            color="0.4",
+        )
     ax.set_xlabel("year")
     ax.set_ylabel("defence spending (% of GDP)")
     ax.set_title("Defence spending: major powers (thick) and the largest spenders")
