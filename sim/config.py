@@ -167,9 +167,7 @@ class RichardsonConfig(BudgetRuleConfig):
         for key in ("reaction", "fatigue", "grievance"):
             for code, value in getattr(self, key).items():
                 _check(value >= 0, f"budget_rule.{key}.{code}", "must be >= 0", value)
-        for key, value in [("a", self.a)] + [
-            (f"fatigue.{c}", v) for c, v in self.fatigue.items()
-        ]:
+        for key, value in [("a", self.a)] + [(f"fatigue.{c}", v) for c, v in self.fatigue.items()]:
             _check(
                 self.dt * value < 2.0,
                 f"budget_rule.{key}",
@@ -256,6 +254,100 @@ class UtilityConfig(AllianceRuleConfig):
             "alliance_rule.bandwagon",
             "must be in [0, 1]",
             self.bandwagon,
+        )
+        _check(
+            0.0 < self.new_tie_weight <= 1.0,
+            "alliance_rule.new_tie_weight",
+            "must be in (0, 1]",
+            self.new_tie_weight,
+        )
+
+
+@dataclass
+class LandscapeConfig(AllianceRuleConfig):
+    """Axelrod & Bennett (1993): two coalitions of least frustration energy, turned into ties.
+
+    Each year the least-energy two-coalition configuration is found (exact up to ``exact_max``
+    nations, single-actor-switch local search beyond). Ties between nations in opposite
+    coalitions dissolve after ``patience`` (treaty ties ``treaty_patience``) consecutive years
+    apart; pairs in the same coalition with propensity >= ``form_propensity`` form ties, the
+    largest stake ``s_i s_j p_ij`` first, at most ``max_new_ties`` a year.
+    """
+
+    name: str = "landscape"
+    #: a propensity matrix CSV (ISO3 header and index); empty: the formula below
+    propensity: str | None = None
+    #: p_ij = regime_weight (1 - |r_i - r_j|) - hostility_weight h_ij + treaty_weight T_ij
+    regime_weight: float = 0.5
+    hostility_weight: float = 1.0
+    treaty_weight: float = 0.5
+    exact_max: int = 20  # exact enumeration up to this many nations
+    restarts: int = 8  # random starts of the local search (plus last year's alignment)
+    form_propensity: float = 0.3  # minimum p_ij for a tie inside a coalition
+    max_new_ties: int = 2  # per year
+    patience: int = 1  # years apart before a tie formed in the run dissolves
+    treaty_patience: int = 3  # the same for treaty ties
+    new_tie_weight: float = 0.5  # commitment of a tie formed in the run (treaties: 1)
+    review_period: int = 2  # review period recorded on a tie formed in the run
+
+    def __post_init__(self) -> None:
+        _nonneg(
+            self,
+            "alliance_rule",
+            "regime_weight",
+            "hostility_weight",
+            "treaty_weight",
+            "restarts",
+            "max_new_ties",
+        )
+        _check(
+            1 <= self.exact_max <= 26,
+            "alliance_rule.exact_max",
+            "must be in [1, 26] (2^(n-1) configurations are enumerated)",
+            self.exact_max,
+        )
+        for key in ("patience", "treaty_patience", "review_period"):
+            _check(
+                getattr(self, key) >= 1, f"alliance_rule.{key}", "must be >= 1", getattr(self, key)
+            )
+        _check(
+            0.0 < self.new_tie_weight <= 1.0,
+            "alliance_rule.new_tie_weight",
+            "must be in (0, 1]",
+            self.new_tie_weight,
+        )
+
+
+@dataclass
+class BalanceConfig(AllianceRuleConfig):
+    """Structural balance: a signed graph (ties +, rivalries -) repaired by triad dynamics.
+
+    Each year up to ``max_updates`` imbalanced triads are repaired by constrained triad
+    dynamics (Antal, Krapivsky & Redner 2005); a link turning + forms a tie, a tie turning -
+    dissolves and the pair's baseline hostility rises to ``hostile_threshold``.
+    """
+
+    name: str = "balance"
+    #: a non-allied pair whose baseline hostility (either way) is at least this is negative
+    hostile_threshold: float = 0.5
+    #: imbalanced triads examined per year (the step cap)
+    max_updates: int = 200
+    new_tie_weight: float = 0.5  # commitment of a tie formed by balance (treaties: 1)
+    review_period: int = 2  # review period recorded on a tie formed in the run
+
+    def __post_init__(self) -> None:
+        _check(
+            0.0 < self.hostile_threshold <= 1.0,
+            "alliance_rule.hostile_threshold",
+            "must be in (0, 1]",
+            self.hostile_threshold,
+        )
+        _check(self.max_updates >= 0, "alliance_rule.max_updates", "must be >= 0", self.max_updates)
+        _check(
+            self.review_period >= 1,
+            "alliance_rule.review_period",
+            "must be >= 1",
+            self.review_period,
         )
         _check(
             0.0 < self.new_tie_weight <= 1.0,
@@ -401,7 +493,12 @@ BUDGET_RULES = {
     "richardson": RichardsonConfig,
     "fixed": FixedBudgetConfig,
 }
-ALLIANCE_RULES = {"utility": UtilityConfig, "none": NoAllianceConfig}
+ALLIANCE_RULES = {
+    "utility": UtilityConfig,
+    "landscape": LandscapeConfig,
+    "balance": BalanceConfig,
+    "none": NoAllianceConfig,
+}
 
 
 def register_configs() -> None:

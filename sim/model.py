@@ -18,14 +18,16 @@ import pandas as pd
 from sim.agents import NationAgent
 from sim.config import (
     AllianceRuleConfig,
+    BalanceConfig,
     BudgetRuleConfig,
+    LandscapeConfig,
     ModelConfig,
     ScenarioConfig,
     ThreatResponseConfig,
     UtilityConfig,
 )
 from sim.metrics import bloc_labels, polarity, share_at_target
-from sim.rules import alliance, threat
+from sim.rules import alliance, balance, landscape, threat
 from sim.rules.budget import (
     BUDGET_RULES,
     BudgetInputs,
@@ -149,6 +151,7 @@ class AllianceModel(mesa.Model):
         self._schedule_start: dict[int, tuple[float, float]] = {}
         self._check_scenario()
 
+        self._setup_alliance_rule()
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "year": lambda m: m.start_year + m.steps,
@@ -161,6 +164,7 @@ class AllianceModel(mesa.Model):
                 "ties_formed": lambda m: m.formed_now,
                 "ties_dissolved": lambda m: m.dissolved_now,
             }
+            | self._rule_reporters()
         )
         self._nation_records: list[dict[str, np.ndarray]] = []
         self.perceive_threats()
@@ -286,6 +290,10 @@ class AllianceModel(mesa.Model):
         """Step 5: the configured alliance rule forms and dissolves ties."""
         if self.alliance_params.name == "utility":
             self._utility_alliances()
+        elif self.alliance_params.name == "landscape":
+            self._landscape_alliances()
+        elif self.alliance_params.name == "balance":
+            self._balance_alliances()
 
     def record(self) -> None:
         """Step 6: the world row every year, the nation rows every ``record_every`` years."""
@@ -346,6 +354,110 @@ class AllianceModel(mesa.Model):
             j = int(main[i])
             if j >= 0 and not self.allied[i, j] and values.utility[j, i] > p.break_threshold:
                 self._form(int(i), j, treaty="", weight=p.new_tie_weight, review=p.review_period)
+
+    def _setup_alliance_rule(self) -> None:
+        """State the landscape and balance rules keep from year to year."""
+        name = self.alliance_params.name
+        if name == "landscape":
+            p: LandscapeConfig = self.alliance_params
+            self.treaty_history = self.treaty_tie.copy()  # T_ij: a treaty together at the start
+            self.fixed_propensity = (
+                landscape.read_propensity(p.propensity, self.iso3) if p.propensity else None
+            )
+            self.coalition = None
+            self._find_coalitions()
+        elif name == "balance":
+            self.sign = np.where(self.allied, 1, 0).astype(np.int64)
+            self._mark_enemies()
+            self.balanced_now = balance.balanced_fraction(self.sign)
+
+    def _rule_reporters(self) -> dict:
+        """World-table columns of the chosen alliance rule (none for utility and none)."""
+        if self.alliance_params.name == "landscape":
+            return {"landscape_energy": lambda m: m.landscape_energy}
+        if self.alliance_params.name == "balance":
+            return {"balanced_triads": lambda m: m.balanced_now}
+        return {}
+
+    def propensity(self) -> np.ndarray:
+        """Landscape propensities ``p_ij``: the user's matrix, or the documented formula."""
+        if self.fixed_propensity is not None:
+            return self.fixed_propensity
+        p: LandscapeConfig = self.alliance_params
+        return landscape.propensity_matrix(
+            self.regime,
+            self.baseline_hostility,
+            self.treaty_history,
+            p.regime_weight,
+            p.hostility_weight,
+            p.treaty_weight,
+        )
+
+    def _find_coalitions(self) -> None:
+        """This year's least-energy two-coalition configuration (sizes: capability shares)."""
+        p: LandscapeConfig = self.alliance_params
+        found = landscape.landscape_minimum(
+            self.capability / self.capability.sum(),
+            self.propensity(),
+            self.rng,
+            exact_max=p.exact_max,
+            restarts=p.restarts,
+            start=self.coalition,
+        )
+        self.coalition, self.landscape_energy = found.partition, found.energy
+
+    def _landscape_alliances(self) -> None:
+        """Ties follow the landscape's two coalitions (Axelrod & Bennett 1993).
+
+        Ties across the coalitions dissolve after ``patience`` (treaty ties: ``treaty_patience``)
+        consecutive years apart; ``strain`` counts those years. Inside a coalition, pairs with
+        propensity >= ``form_propensity`` form ties, largest stake ``s_i s_j p_ij`` first.
+        """
+        p: LandscapeConfig = self.alliance_params
+        self._find_coalitions()
+        prop = self.propensity()
+        apart = self.coalition[:, None] != self.coalition[None, :]
+        self.strain = np.where(self.allied & apart, self.strain + 1, 0)
+        patience = np.where(self.treaty_tie, p.treaty_patience, p.patience)
+        ending = np.triu(self.allied & (self.strain >= patience), k=1)
+        for i, j in zip(*np.nonzero(ending), strict=True):
+            self._dissolve(int(i), int(j))
+        sizes = self.capability / self.capability.sum()
+        stake = sizes[:, None] * sizes[None, :] * prop
+        open_pairs = np.triu(~apart & ~self.allied & (prop >= p.form_propensity), k=1)
+        rows, cols = np.nonzero(open_pairs)
+        order = np.lexsort((cols, rows, -stake[rows, cols]))[: p.max_new_ties]
+        for i, j in zip(rows[order], cols[order], strict=True):
+            self._form(int(i), int(j), treaty="", weight=p.new_tie_weight, review=p.review_period)
+
+    def _mark_enemies(self) -> None:
+        """Non-allied pairs whose baseline hostility (either way) reaches the threshold are -."""
+        p: BalanceConfig = self.alliance_params
+        hostile = np.maximum(self.baseline_hostility, self.baseline_hostility.T)
+        enemies = (hostile >= p.hostile_threshold) & ~self.allied & (self.sign == 0)
+        np.fill_diagonal(enemies, False)
+        self.sign[enemies] = -1
+
+    def _balance_alliances(self) -> None:
+        """Repair imbalanced triads of the signed graph (ties +, rivalries -) by CTD.
+
+        New rivalries (scenario shocks) join the graph as negative links first. A link that
+        turns + forms a tie; a tie that turns - dissolves and the pair's baseline hostility rises
+        to ``hostile_threshold`` (a broken alliance between camps is a rivalry).
+        """
+        p: BalanceConfig = self.alliance_params
+        self._mark_enemies()
+        result = balance.constrained_triad_dynamics(self.sign, self.rng, p.max_updates)
+        changed = np.triu(result.sign != self.sign, k=1)
+        self.sign = result.sign
+        for i, j in zip(*np.nonzero(changed), strict=True):
+            i, j = int(i), int(j)
+            if self.sign[i, j] > 0:
+                self._form(i, j, treaty="", weight=p.new_tie_weight, review=p.review_period)
+            else:
+                self._dissolve(i, j)
+                self._raise_hostility([i], [j], p.hostile_threshold)
+        self.balanced_now = result.balanced_fraction
 
     # ------------------------------------------------------------------ tie bookkeeping
 
