@@ -6,11 +6,13 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import CONFIG_DIR, to_config
 from sim.errors import report_user_errors
 from sim.runner import run
+from sim.sweep import run_sweep_job
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
@@ -18,6 +20,8 @@ def main(cfg: DictConfig) -> float | None:
     """Run one job; returns the final mean defence share, the value a sweeper optimises."""
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     resolved = OmegaConf.to_container(cfg, resolve=True)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:  # resume, per-job failures, progress
+        return run_sweep_job(cfg, run_dir, resolved)
     summary = report_user_errors(lambda: run(to_config(cfg), run_dir, resolved))
     return summary["metrics"]["mean_share"]
 
