@@ -455,6 +455,8 @@ class Config:
     seed: int = 0
     #: write PNG figures into the run directory
     figures: bool = True
+    #: after the run, score it against NATO's 2024 shares (sim/hindcast.py; runs ending in 2024)
+    hindcast: bool = False
 
     def __post_init__(self) -> None:
         m = self.model

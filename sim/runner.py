@@ -70,6 +70,10 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
     started = time.perf_counter()
     run_dir = Path(run_dir)
     (run_dir / SUMMARY).unlink(missing_ok=True)
+    if cfg.hindcast:
+        from sim.hindcast import check_hindcast
+
+        check_hindcast(cfg)
     model = build_model(cfg)
     check_writable(run_dir)
     for _ in range(cfg.model.steps):
@@ -86,6 +90,11 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
         from sim.plots import run_figures
 
         run_figures(run_dir)
+    hindcast = None
+    if cfg.hindcast:
+        from sim.hindcast import write_hindcast
+
+        hindcast = write_hindcast(model, tables["nations"], run_dir, figures=cfg.figures)
     summary = {
         "seed": cfg.seed,
         "scenario": cfg.scenario.name,
@@ -103,5 +112,7 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
         "git_revision": git_revision(),
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
+    if hindcast is not None:
+        summary["hindcast"] = hindcast
     write_json(summary, run_dir / SUMMARY)
     return summary
