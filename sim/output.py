@@ -41,16 +41,33 @@ class OutputError(OSError):
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it into place.
+
+    A reader (or a run killed with SIGKILL) sees either no file or the complete one under the
+    real name. Raises :class:`OutputError` naming ``path`` when the directory cannot take the
+    file (read-only, full, not a directory); the temporary file is removed.
+    """
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         write(Path(tmp))
         os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _remove(tmp)
         raise
+
+
+def _remove(tmp: str | None) -> None:
+    if tmp is not None:
+        try:
+            Path(tmp).unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
@@ -117,11 +134,15 @@ def git_revision(start: Path | None = None) -> str | None:
 
 def check_writable(run_dir: Path) -> None:
     """Fail early, with the path named, when the run directory cannot take our files."""
+    for parent in (run_dir, *run_dir.parents):
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"{run_dir}: cannot write the run directory ({parent} is a file)")
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=run_dir, prefix=".probe.", delete=True)
-        probe.write(b"x" * 4096)
-        probe.flush()
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=run_dir, prefix=".probe.", delete=True) as probe:
+            probe.write(b"x" * 4096)
+            probe.flush()
+            os.fsync(probe.fileno())
     except OSError as exc:
-        raise OutputError(f"{run_dir}: cannot write the run directory ({exc.strerror})") from exc
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"{run_dir}: cannot write the run directory ({reason})") from exc

@@ -128,16 +128,51 @@ def _expand_rivalries(
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV as text cells; the index holds each row's line number in the file.
+
+    Header names are stripped of spaces and of a UTF-8 byte-order mark; rows whose every cell is
+    blank (blank lines, ``,,,`` left by spreadsheets) are dropped. Any failure to read the file is
+    a :class:`WorldError` naming it.
+    """
     if path.is_dir():
         raise WorldError(f"{path}: is a directory, expected a CSV file")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise WorldError(f"{path}: {parent} is a file, not a directory")
     if not path.exists():
         raise WorldError(f"{path}: no such file")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
-    except PermissionError as exc:
-        raise WorldError(f"{path}: cannot be read ({exc.strerror})") from exc
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise WorldError(f"{path}: not a readable CSV table ({exc})") from exc
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            comment=None,
+            skip_blank_lines=False,
+            encoding="utf-8-sig",
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise WorldError(f"{path}: the file is empty, expected a header row") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise WorldError(f"{path}: not a readable CSV table ({_one_line(exc)})") from exc
+    except OSError as exc:
+        raise WorldError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.index = frame.index + 2  # the header is line 1
+    blank = (frame.apply(lambda col: col.astype(str).str.strip()) == "").all(axis=1)
+    frame = frame.loc[~blank]
+    frame.attrs["line_numbers"] = True
+    return frame
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _line(df: pd.DataFrame, pos: int) -> int:
+    """The line of the file holding row ``pos`` (header = line 1), for error messages."""
+    if df.attrs.get("line_numbers"):
+        return int(df.index[pos])
+    return pos + 2
 
 
 def _hash_files(paths: list[Path]) -> str:
@@ -161,10 +196,10 @@ def _numeric(df: pd.DataFrame, column: str, file: str) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise WorldError(
-            f"{file}: row {row + 2}, column {column}: {df[column].iloc[row]!r} "
-            "is not a finite number"
-        )
+        raw = df[column].iloc[row]
+        empty = pd.isna(raw) or str(raw).strip() == ""
+        problem = "is empty" if empty else f"{str(raw).strip()!r} is not a finite number"
+        raise WorldError(f"{file}: row {_line(df, row)}, column {column}: {problem}")
     return values
 
 
@@ -173,9 +208,16 @@ def _in_range(values: np.ndarray, lo: float, hi: float, column: str, file: str, 
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise WorldError(
-            f"{file}: row {row + 2}, column {column}: {df[column].iloc[row]!r} "
+            f"{file}: row {_line(df, row)}, column {column}: {df[column].iloc[row]!r} "
             f"is outside [{lo}, {hi}]"
         )
+
+
+def _require_columns(df: pd.DataFrame, required: tuple[str, ...], file: str) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        found = ", ".join(map(str, df.columns)) or "none"
+        raise WorldError(f"{file}: missing column(s) {', '.join(missing)} (found: {found})")
 
 
 def validate_nations(df: pd.DataFrame, file: str = "<nations>") -> pd.DataFrame:
@@ -187,21 +229,21 @@ def validate_nations(df: pd.DataFrame, file: str = "<nations>") -> pd.DataFrame:
         for a missing column, a non-numeric or out-of-range value or a duplicate ISO3, naming the
         file, the row (as numbered in the file, the header being row 1) and the column.
     """
-    missing = [c for c in NATION_COLUMNS if c not in df.columns]
-    if missing:
-        raise WorldError(f"{file}: missing column(s) {', '.join(missing)}")
+    _require_columns(df, NATION_COLUMNS, file)
     if len(df) < 2:
         raise WorldError(f"{file}: a world needs at least 2 nations, found {len(df)}")
     out = pd.DataFrame(
         {"iso3": df["iso3"].astype(str).str.strip(), "name": df["name"].astype(str).str.strip()}
     )
     for row, code in enumerate(out["iso3"]):
-        if not (len(code) == 3 and code.isalnum()):
-            raise WorldError(f"{file}: row {row + 2}, column iso3: {code!r} is not an ISO3 code")
+        if pd.isna(df["iso3"].iloc[row]) or not (len(code) == 3 and code.isalnum()):
+            where = f"{file}: row {_line(df, row)}, column iso3"
+            raise WorldError(f"{where}: {df['iso3'].iloc[row]!r} is not an ISO3 code")
     dup = out["iso3"].duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise WorldError(f"{file}: row {row + 2}, column iso3: duplicate {out['iso3'].iloc[row]!r}")
+        where = f"{file}: row {_line(df, row)}, column iso3"
+        raise WorldError(f"{where}: duplicate {out['iso3'].iloc[row]!r}")
     ranges = {
         "lat": (-90.0, 90.0),
         "lon": (-180.0, 180.0),
@@ -214,11 +256,12 @@ def validate_nations(df: pd.DataFrame, file: str = "<nations>") -> pd.DataFrame:
     zero_gdp = out["gdp_usd"].to_numpy() <= 0
     if zero_gdp.any():
         row = int(np.flatnonzero(zero_gdp)[0])
-        raise WorldError(f"{file}: row {row + 2}, column gdp_usd: must be > 0")
+        raise WorldError(f"{file}: row {_line(df, row)}, column gdp_usd: must be > 0")
     over = out["milex_usd"].to_numpy() > out["gdp_usd"].to_numpy()
     if over.any():
         row = int(np.flatnonzero(over)[0])
-        raise WorldError(f"{file}: row {row + 2}, column milex_usd: spending exceeds gdp_usd")
+        where = f"{file}: row {_line(df, row)}, column milex_usd"
+        raise WorldError(f"{where}: spending exceeds gdp_usd")
     optional_ranges = {"gdp_growth": (-0.5, 0.5), "regime": (-1.0, 1.0), "major_power": (0, 1)}
     for column, default in OPTIONAL_NATION_COLUMNS.items():
         if column in df.columns:
@@ -232,25 +275,23 @@ def validate_nations(df: pd.DataFrame, file: str = "<nations>") -> pd.DataFrame:
 
 def validate_treaties(df: pd.DataFrame, file: str, known: set[str]) -> pd.DataFrame:
     """Check a treaty table (one row per member) against the nations of the world."""
-    missing = [c for c in TREATY_COLUMNS if c not in df.columns]
-    if missing:
-        raise WorldError(f"{file}: missing column(s) {', '.join(missing)}")
+    _require_columns(df, TREATY_COLUMNS, file)
     out = pd.DataFrame(
         {"treaty": df["treaty"].astype(str).str.strip(), "iso3": df["iso3"].astype(str).str.strip()}
     )
     for row, (treaty, code) in enumerate(zip(out["treaty"], out["iso3"], strict=True)):
         if not treaty:
-            raise WorldError(f"{file}: row {row + 2}, column treaty: empty treaty name")
+            raise WorldError(f"{file}: row {_line(df, row)}, column treaty: empty treaty name")
         if code not in known:
             raise WorldError(
-                f"{file}: row {row + 2}, column iso3: {code!r} ({treaty}) "
+                f"{file}: row {_line(df, row)}, column iso3: {code!r} ({treaty}) "
                 "is not a nation of the world"
             )
     dup = out.duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0])
         raise WorldError(
-            f"{file}: row {row + 2}: {out['iso3'].iloc[row]} listed twice in "
+            f"{file}: row {_line(df, row)}: {out['iso3'].iloc[row]} listed twice in "
             f"{out['treaty'].iloc[row]}"
         )
     if "target_share" in df.columns:
@@ -260,7 +301,7 @@ def validate_treaties(df: pd.DataFrame, file: str, known: set[str]) -> pd.DataFr
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise WorldError(
-                f"{file}: row {row + 2}, column target_share: "
+                f"{file}: row {_line(df, row)}, column target_share: "
                 f"{df['target_share'].iloc[row]!r} is not a number"
             )
         _in_range(target.fillna(0).to_numpy(), 0.0, 1.0, "target_share", file, df)
