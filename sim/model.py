@@ -25,6 +25,7 @@ from sim.config import (
     ScenarioConfig,
     ThreatResponseConfig,
     UtilityConfig,
+    scenario_budget_rule,
 )
 from sim.metrics import bloc_labels, polarity, share_at_target
 from sim.rules import alliance, balance, landscape, threat
@@ -179,7 +180,20 @@ class AllianceModel(mesa.Model):
             self.floor = np.array(
                 [anchored_floor(x, self.budget_params) for x in self.budget_inputs]
             )
+        if self.scenario.budget_changes:  # a policy change from year 1, after the calibration
+            self.change_budget_rule(scenario_budget_rule(self.scenario, self.budget_params))
         self.record()
+
+    def change_budget_rule(self, params: BudgetRuleConfig) -> None:
+        """Use ``params`` (same rule, new values) from the next year on; anchored floors stay."""
+        if params.name != self.budget_params.name:
+            raise ValueError(f"cannot switch rule {self.budget_params.name} to {params.name}")
+        self.budget_params = params
+        if params.name == "richardson":
+            self.coefficients = richardson_coefficients(self.iso3, params)
+            check_richardson(self.coefficients, self.hostile, params)
+        if not getattr(params, "anchor", False):
+            self.floor = np.full(len(self.iso3), getattr(params, "s_floor", 0.0))
 
     # ------------------------------------------------------------------ the year
 
