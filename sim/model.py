@@ -27,7 +27,7 @@ from sim.config import (
     UtilityConfig,
     scenario_budget_rule,
 )
-from sim.metrics import bloc_labels, polarity, share_at_target
+from sim.metrics import bloc_members, polarity, rank_blocs, share_at_target
 from sim.rules import alliance, balance, landscape, threat
 from sim.rules.budget import (
     BUDGET_RULES,
@@ -58,6 +58,15 @@ EVENT_COLUMNS = ["step", "year", "a", "b", "event", "treaty"]
 
 class ScenarioError(ValueError):
     """A scenario names a nation or treaty the world does not have."""
+
+
+class OverflowStop(ArithmeticError):
+    """The state left the range of a float (e.g. 50% growth for thousands of years)."""
+
+
+#: the least a year's GDP can be multiplied by (growth plus guns-versus-butter drag): an economy
+#: shrinks by at most 99% a year, so GDP stays positive however large the drag
+MIN_GDP_FACTOR = 0.01
 
 
 class AllianceModel(mesa.Model):
@@ -143,6 +152,7 @@ class AllianceModel(mesa.Model):
         self.target = np.zeros(n)
         self.events: list[tuple] = []
         self.formed_now = self.dissolved_now = 0
+        self.tie_changes = 0  # ties formed or dissolved so far (the graph changes only then)
         self._seed_treaties(world.treaties)
 
         for i, code in enumerate(self.iso3):
@@ -168,6 +178,10 @@ class AllianceModel(mesa.Model):
             | self._rule_reporters()
         )
         self._nation_records: list[dict[str, np.ndarray]] = []
+        # one networkx seed for the whole run: the same graph always gives the same blocs
+        self._bloc_seed = self.random.getrandbits(32)
+        self._blocs: list[np.ndarray] = []
+        self._blocs_at = -1  # the value of tie_changes when the blocs were last found
         self.perceive_threats()
         self.count_allied_support()
         self.floor = np.full(n, getattr(self.budget_params, "s_floor", 0.0))
@@ -290,12 +304,26 @@ class AllianceModel(mesa.Model):
         p = self.params
         drag = p.growth_drag * np.maximum(0.0, self.share - p.reference_share)
         self.last_milex = self.share * self.gdp
-        self.gdp = self.gdp * (1 + self.growth - drag)
+        with np.errstate(over="ignore"):  # checked on the next line, with the nation named
+            self.gdp = self.gdp * np.maximum(1 + self.growth - drag, MIN_GDP_FACTOR)
+        self._stop_on_overflow("GDP", self.gdp, self.gdp > 0)
+
+    def _stop_on_overflow(self, what: str, values: np.ndarray, ok: np.ndarray) -> None:
+        """Stop with the nation named rather than carry inf or NaN into the next year."""
+        bad = ~(np.isfinite(values) & ok)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise OverflowStop(
+                f"model.steps: in year {self.steps} the {what} of {self.iso3[i]} left the range "
+                f"of a float ({values[i]:g}); run fewer steps or lower its gdp_growth"
+            )
 
     def invest(self) -> None:
         """Step 4, continued: this year's spending builds the stock, ``K <- (1 - delta) K + s Y``."""
         before = self.capability
-        self.capability = (1 - self.params.depreciation) * before + self.share * self.gdp
+        with np.errstate(over="ignore", invalid="ignore"):  # checked on the next line
+            self.capability = (1 - self.params.depreciation) * before + self.share * self.gdp
+        self._stop_on_overflow("capability", self.capability, self.capability >= 0)
         self.arming = np.divide(
             self.capability - before, before, out=np.zeros_like(before), where=before > 0
         )
@@ -311,9 +339,10 @@ class AllianceModel(mesa.Model):
 
     def record(self) -> None:
         """Step 6: the world row every year, the nation rows every ``record_every`` years."""
-        self.bloc = bloc_labels(
-            self.graph, self.iso3, self.capability, seed=self.random.getrandbits(32)
-        )
+        if self._blocs_at != self.tie_changes:  # Louvain again only if a tie changed
+            self._blocs = bloc_members(self.graph, self.iso3, seed=self._bloc_seed)
+            self._blocs_at = self.tie_changes
+        self.bloc = rank_blocs(self._blocs, self.capability)  # by this year's capability
         self.datacollector.collect(self)
         last = self.steps >= self.params.steps
         if self.steps % self.params.record_every == 0 or last:
@@ -325,7 +354,7 @@ class AllianceModel(mesa.Model):
                     "threat": self.threat.copy(),
                     "allied_support": self.support.copy(),
                     "bloc": self.bloc.copy(),
-                    "n_allies": self.allied.sum(axis=1),
+                    "n_allies": np.count_nonzero(self.allied, axis=1),
                     "step": np.full(len(self.iso3), self.steps),
                 }
             )
@@ -345,29 +374,34 @@ class AllianceModel(mesa.Model):
             self.regime,
             p,
         )
+        # each tie once (a < b): strain counts its consecutive strained years, and it ends at a
+        # review date once that count reaches its patience (treaty ties: treaty_patience)
+        a, b = np.nonzero(self.allied)
+        a, b = a[a < b], b[a < b]
         under_strain = alliance.strained(
             values.utility, self.share, self.pledge, self.allied, self.treaty_tie, p
-        )
-        self.strain = np.where(under_strain, self.strain + 1, 0)
-        due = self.allied & (t > self.since) & ((t - self.since) % self.review == 0)
-        patience = np.where(self.treaty_tie, p.treaty_patience, p.patience)
-        ending = np.triu(due & (self.strain >= patience), k=1)
-        for i, j in zip(*np.nonzero(ending), strict=True):
+        )[a, b]
+        strain = np.where(under_strain, self.strain[a, b] + 1, 0)
+        self.strain[a, b] = self.strain[b, a] = strain
+        since = self.since[a, b]
+        due = (t > since) & ((t - since) % self.review[a, b] == 0)
+        patience = np.where(self.treaty_tie[a, b], p.treaty_patience, p.patience)
+        ending = due & (strain >= patience)
+        # chosen among this year's non-allies, so a tie that ends now does not re-form at once
+        new_ties = alliance.choose_new_ties(values.utility, self.allied, self.hostile, p)
+        for i, j in zip(a[ending], b[ending], strict=True):
             self._dissolve(int(i), int(j))
-        blocked = ending | ending.T
-        for i, j in alliance.choose_new_ties(
-            values.utility, self.allied | blocked, self.hostile, p
-        ):
+        for i, j in new_ties:
             self._form(i, j, treaty="", weight=p.new_tie_weight, review=p.review_period)
-        n_allies = self.allied.sum(axis=1)
+        n_allies = np.count_nonzero(self.allied, axis=1)
         draws = self.rng.random(len(self.iso3))
-        main = alliance.main_threat(self.capability, self.hostile, self.reach)
-        for i in np.flatnonzero(
+        joining = np.flatnonzero(
             alliance.bandwagoners(self.capability, self.threat, n_allies, draws, p)
-        ):
-            j = int(main[i])
+        )
+        main = alliance.main_threat(self.capability, self.hostile[joining], self.reach[joining])
+        for i, j in zip(joining.tolist(), main.tolist(), strict=True):
             if j >= 0 and not self.allied[i, j] and values.utility[j, i] > p.break_threshold:
-                self._form(int(i), j, treaty="", weight=p.new_tie_weight, review=p.review_period)
+                self._form(i, j, treaty="", weight=p.new_tie_weight, review=p.review_period)
 
     def _setup_alliance_rule(self) -> None:
         """State the landscape and balance rules keep from year to year."""
@@ -407,16 +441,26 @@ class AllianceModel(mesa.Model):
             p.treaty_weight,
         )
 
+    def capability_shares(self) -> np.ndarray:
+        """Each nation's share of world capability (equal shares when nobody has any)."""
+        total = self.capability.sum()
+        if not total > 0:
+            return np.full(len(self.iso3), 1.0 / len(self.iso3))
+        return self.capability / total
+
     def _find_coalitions(self) -> None:
         """This year's least-energy two-coalition configuration (sizes: capability shares)."""
         p: LandscapeConfig = self.alliance_params
+        start = self.coalition
+        if start is None and p.restarts == 0:  # local search needs a start: one coalition
+            start = np.zeros(len(self.iso3), dtype=np.int64)
         found = landscape.landscape_minimum(
-            self.capability / self.capability.sum(),
+            self.capability_shares(),
             self.propensity(),
             self.rng,
             exact_max=p.exact_max,
             restarts=p.restarts,
-            start=self.coalition,
+            start=start,
         )
         self.coalition, self.landscape_energy = found.partition, found.energy
 
@@ -436,7 +480,7 @@ class AllianceModel(mesa.Model):
         ending = np.triu(self.allied & (self.strain >= patience), k=1)
         for i, j in zip(*np.nonzero(ending), strict=True):
             self._dissolve(int(i), int(j))
-        sizes = self.capability / self.capability.sum()
+        sizes = self.capability_shares()
         stake = sizes[:, None] * sizes[None, :] * prop
         open_pairs = np.triu(~apart & ~self.allied & (prop >= p.form_propensity), k=1)
         rows, cols = np.nonzero(open_pairs)
@@ -503,6 +547,7 @@ class AllianceModel(mesa.Model):
             review_period=review,
             pledge=max(pledges),
         )
+        self.tie_changes += 1
         if t > 0:
             self.formed_now += 1
             self.events.append(
@@ -518,6 +563,7 @@ class AllianceModel(mesa.Model):
             self.commitment[a, b] = self.pledge[a, b] = 0.0
             self.strain[a, b] = 0
         self.dissolved_now += 1
+        self.tie_changes += 1
         self.events.append(
             (t, self.start_year + t, self.iso3[i], self.iso3[j], "dissolved", treaty_name)
         )

@@ -50,23 +50,41 @@ def tie_values(
     support_reach : (N, N) ``phi_a(d_ij)``.
     hostile : (N, N) hostility ``h_ij``.
     """
-    x = capability[None, :] * support_reach * cred[None, :]
-    security = x / np.maximum(x + threat[:, None], 1e-300)
+    # Written with in-place operations: each (N, N) array is allocated once (the four results,
+    # two work arrays), with the arithmetic of the formulas above in the same order.
+    x = support_reach * capability[None, :]
+    x *= cred[None, :]
+    security = np.add(x, threat[:, None])
+    np.maximum(security, 1e-300, out=security)
+    np.divide(x, security, out=security)
     main = main_threat(capability, hostile, support_reach)
-    shared = np.where(main >= 0, hostile[:, np.maximum(main, 0)], 0.0)
+    shared = hostile[:, np.maximum(main, 0)]
+    shared[:, main < 0] = 0.0
     exposure = threat / np.maximum(threat + capability + support, 1e-300)
-    weight = capability[:, None] / np.maximum(capability[:, None] + capability[None, :], 1e-300)
-    entrapment = exposure[None, :] * (1.0 - shared) * weight
-    similarity = 1.0 - np.abs(regime[:, None] - regime[None, :]) / 2.0
-    affinity = (similarity + shared) / 2.0
-    utility = p.b_sec * security - p.b_ent * entrapment + p.b_aff * affinity - p.cost
+    weight = np.add.outer(capability, capability, out=x)
+    np.maximum(weight, 1e-300, out=weight)
+    np.divide(capability[:, None], weight, out=weight)
+    entrapment = np.subtract(1.0, shared)
+    entrapment *= exposure[None, :]
+    entrapment *= weight
+    affinity = np.subtract.outer(regime, regime)
+    np.abs(affinity, out=affinity)
+    affinity /= 2.0
+    np.subtract(1.0, affinity, out=affinity)
+    affinity += shared
+    affinity /= 2.0
+    utility = np.multiply(security, p.b_sec)
+    utility -= np.multiply(entrapment, p.b_ent, out=weight)
+    utility += np.multiply(affinity, p.b_aff, out=weight)
+    utility -= p.cost
     np.fill_diagonal(utility, -np.inf)
     return TieValues(security, entrapment, affinity, utility)
 
 
 def main_threat(capability: np.ndarray, hostile: np.ndarray, reach: np.ndarray) -> np.ndarray:
     """Index of the largest single threat to each nation, ``argmax_j tau_ij`` (-1 if none)."""
-    tau = hostile * reach * capability[None, :]
+    tau = hostile * reach
+    tau *= capability[None, :]
     idx = np.argmax(tau, axis=1)
     return np.where(tau[np.arange(len(idx)), idx] > 0, idx, -1)
 
@@ -80,13 +98,25 @@ def choose_new_ties(
     more hostile than ``max_hostility``, and at most ``max_new_ties`` form, ranked by
     ``min(U_i(j), U_j(i))`` (ties in rank broken by index, so the choice is deterministic).
     """
-    mutual = np.minimum(utility, utility.T)
-    ok = (mutual > p.form_threshold) & ~allied
-    ok &= (hostile < p.max_hostility) & (hostile.T < p.max_hostility)
-    i, j = np.nonzero(np.triu(ok, k=1))
-    if len(i) == 0 or p.max_new_ties == 0:
+    if p.max_new_ties == 0:
         return []
-    order = np.lexsort((j, i, -mutual[i, j]))[: p.max_new_ties]
+    mutual = np.minimum(utility, utility.T)
+    ok = mutual > p.form_threshold
+    np.copyto(ok, False, where=allied)
+    calm = hostile < p.max_hostility
+    ok &= calm
+    ok &= calm.T
+    i, j = np.nonzero(ok)  # ok is symmetric: keep each pair once, i < j
+    upper = i < j
+    i, j = i[upper], j[upper]
+    if len(i) == 0:
+        return []
+    value = mutual[i, j]
+    if len(value) > p.max_new_ties:  # only the candidates that can rank in the top few
+        kth = np.partition(value, len(value) - p.max_new_ties)[len(value) - p.max_new_ties]
+        top = value >= kth
+        i, j, value = i[top], j[top], value[top]
+    order = np.lexsort((j, i, -value))[: p.max_new_ties]
     return [(int(i[k]), int(j[k])) for k in order]
 
 
@@ -105,10 +135,17 @@ def strained(
     consultation machinery (Keohane 1984, *After Hegemony*). ``pledge[i, j]`` is the share of
     GDP the tie asks of ``i`` (0 for no pledge).
     """
-    valued = utility + p.treaty_bonus * treaty_tie
-    low = np.minimum(valued, valued.T) < p.break_threshold
-    shortfall = (pledge > 0) & (share[:, None] < pledge - p.free_ride_tolerance)
-    return allied & (low | shortfall | shortfall.T)
+    # evaluated on the ties only (a few per nation), then laid out as an (N, N) mask
+    i, j = np.nonzero(allied)
+    valued_ij = utility[i, j] + p.treaty_bonus * treaty_tie[i, j]
+    valued_ji = utility[j, i] + p.treaty_bonus * treaty_tie[j, i]
+    low = np.minimum(valued_ij, valued_ji) < p.break_threshold
+    tol = p.free_ride_tolerance
+    short_i = (pledge[i, j] > 0) & (share[i] < pledge[i, j] - tol)
+    short_j = (pledge[j, i] > 0) & (share[j] < pledge[j, i] - tol)
+    out = np.zeros(allied.shape, dtype=bool)
+    out[i, j] = low | short_i | short_j
+    return out
 
 
 def bandwagoners(

@@ -62,8 +62,9 @@ def hostility(
     allied : (N, N) bool adjacency of the alliance graph.
     """
     surge = dilemma * np.maximum(0.0, arming_rate - normal_arming)
-    h = np.clip(baseline + surge[None, :], 0.0, 1.0)
-    h[allied] = 0.0
+    h = np.add(baseline, surge[None, :])
+    np.clip(h, 0.0, 1.0, out=h)
+    np.copyto(h, 0.0, where=allied)
     np.fill_diagonal(h, 0.0)
     return h
 

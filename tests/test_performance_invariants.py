@@ -1,0 +1,304 @@
+"""The fast paths compute what the plain formulas compute (issue 7).
+
+Speed is measured by ``make bench`` (experiments/benchmark/), never asserted here. These tests pin
+what the speed-ups must not change: the in-place rule functions equal the formulas written
+plainly, the Louvain implementation equals networkx's, cached blocs equal blocs found afresh,
+ties reviewed as index arrays behave as the (N, N) bookkeeping did, and ``record_every`` thins
+the nation table without changing the run.
+"""
+
+from __future__ import annotations
+
+import random
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config import ModelConfig, UtilityConfig, WorldConfig
+from sim.metrics import bloc_labels, bloc_members, louvain_communities, rank_blocs
+from sim.model import AllianceModel
+from sim.rules import alliance, threat
+from sim.worlds import World, load_world
+
+
+def synthetic(n: int, seed: int = 0) -> World:
+    return load_world(WorldConfig(name="synthetic", n=n), seed)
+
+
+def canonical(communities) -> list[list[str]]:
+    return sorted(sorted(map(str, c)) for c in communities)
+
+
+# ----------------------------------------------------------------------------- Louvain
+
+
+def random_graph(trial: int) -> nx.Graph:
+    r = random.Random(trial)
+    n = r.randint(2, 50)
+    g = nx.gnp_random_graph(n, r.uniform(0.03, 0.4), seed=trial)
+    if trial % 3 == 0:  # string nodes, in a shuffled insertion order
+        codes = [f"N{u:03d}" for u in g]
+        r.shuffle(codes)
+        h = nx.Graph()
+        h.add_nodes_from(codes)
+        h.add_edges_from((codes[u], codes[v]) for u, v in g.edges)
+        g = h
+    for u, v in g.edges:  # the model's weights (0.5, 1) or arbitrary positive ones
+        g.edges[u, v]["weight"] = r.choice([0.5, 1.0]) if trial % 2 else r.uniform(0.05, 3.0)
+    if trial % 4 == 0:  # removed and re-added edges: a neighbour order unlike insertion order
+        some = list(g.edges(data="weight"))[: g.number_of_edges() // 3]
+        g.remove_edges_from([(u, v) for u, v, _ in some])
+        g.add_weighted_edges_from(some[::-1])
+    if trial % 7 == 0 and g.number_of_nodes():
+        u = next(iter(g))
+        g.add_edge(u, u, weight=1.0)  # a self-loop
+    return g
+
+
+@pytest.mark.parametrize("trial", range(60))
+def test_louvain_equals_networkx(trial):
+    g = random_graph(trial)
+    for seed in (0, 1, 2**31 - 5):
+        ours = louvain_communities(g, seed=seed)
+        theirs = nx.community.louvain_communities(g, weight="weight", seed=seed)
+        assert canonical(ours) == canonical(theirs)
+
+
+def test_louvain_on_graphs_without_edges():
+    g = nx.Graph()
+    g.add_nodes_from("ABC")
+    assert canonical(louvain_communities(g, seed=0)) == [["A"], ["B"], ["C"]]
+    assert bloc_members(g, ["A", "B", "C"], seed=0) == []
+    assert bloc_labels(g, ["A", "B", "C"], np.ones(3), seed=0).tolist() == [-1, -1, -1]
+
+
+def test_bloc_labels_is_rank_of_members():
+    g = random_graph(5)
+    order = sorted(g, key=str)
+    cap = np.random.default_rng(5).lognormal(size=len(order))
+    expected = bloc_labels(g, order, cap, seed=3)
+    assert np.array_equal(rank_blocs(bloc_members(g, order, seed=3), cap), expected)
+
+
+# ----------------------------------------------------------------------------- the rules
+
+
+def plain_tie_values(capability, threat_, support, support_reach, cred, hostile, regime, p):
+    """tie_values as first written: one expression per term."""
+    x = capability[None, :] * support_reach * cred[None, :]
+    security = x / np.maximum(x + threat_[:, None], 1e-300)
+    main = alliance.main_threat(capability, hostile, support_reach)
+    shared = np.where(main >= 0, hostile[:, np.maximum(main, 0)], 0.0)
+    exposure = threat_ / np.maximum(threat_ + capability + support, 1e-300)
+    weight = capability[:, None] / np.maximum(capability[:, None] + capability[None, :], 1e-300)
+    entrapment = exposure[None, :] * (1.0 - shared) * weight
+    similarity = 1.0 - np.abs(regime[:, None] - regime[None, :]) / 2.0
+    affinity = (similarity + shared) / 2.0
+    utility = p.b_sec * security - p.b_ent * entrapment + p.b_aff * affinity - p.cost
+    np.fill_diagonal(utility, -np.inf)
+    return security, entrapment, affinity, utility
+
+
+def plain_choose(utility, allied, hostile, p):
+    mutual = np.minimum(utility, utility.T)
+    ok = (mutual > p.form_threshold) & ~allied
+    ok &= (hostile < p.max_hostility) & (hostile.T < p.max_hostility)
+    i, j = np.nonzero(np.triu(ok, k=1))
+    if len(i) == 0 or p.max_new_ties == 0:
+        return []
+    order = np.lexsort((j, i, -mutual[i, j]))[: p.max_new_ties]
+    return [(int(i[k]), int(j[k])) for k in order]
+
+
+def plain_strained(utility, share, pledge, allied, treaty_tie, p):
+    valued = utility + p.treaty_bonus * treaty_tie
+    low = np.minimum(valued, valued.T) < p.break_threshold
+    shortfall = (pledge > 0) & (share[:, None] < pledge - p.free_ride_tolerance)
+    return allied & (low | shortfall | shortfall.T)
+
+
+def random_state(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    capability = rng.lognormal(3.0, 1.5, n)
+    capability[rng.random(n) < 0.1] = 0.0  # some nations with nothing
+    reach = np.exp(-rng.uniform(0, 3, (n, n)))
+    reach = (reach + reach.T) / 2
+    hostile = np.clip(rng.uniform(-0.3, 1.0, (n, n)), 0.0, 1.0)
+    hostile[rng.random(n) < 0.2] = 0.0  # rows with no threat: main threat -1
+    np.fill_diagonal(hostile, 0.0)
+    allied = np.triu(rng.random((n, n)) < 0.15, k=1)
+    allied = allied | allied.T
+    treaty = allied & np.triu(rng.random((n, n)) < 0.5, k=1)
+    treaty = treaty | treaty.T
+    pledge = np.where(allied & (rng.random((n, n)) < 0.5), 0.02, 0.0)
+    return {
+        "capability": capability,
+        "threat": rng.lognormal(2.0, 1.0, n) * (rng.random(n) < 0.9),
+        "support": rng.lognormal(2.0, 1.0, n) * (rng.random(n) < 0.7),
+        "reach": reach,
+        "cred": rng.uniform(0.2, 1.0, n),
+        "hostile": hostile,
+        "regime": rng.uniform(-1, 1, n),
+        "allied": allied,
+        "treaty": treaty,
+        "pledge": pledge,
+        "share": rng.uniform(0.0, 0.05, n),
+        "arming": rng.normal(0.03, 0.05, n),
+        "baseline": np.clip(rng.uniform(-0.2, 0.9, (n, n)), 0, 1),
+    }
+
+
+@pytest.mark.parametrize("n,seed", [(1, 0), (2, 1), (3, 2), (17, 3), (60, 4), (150, 5)])
+def test_rules_equal_plain_formulas(n, seed):
+    s = random_state(n, seed)
+    p = UtilityConfig(max_new_ties=3, form_threshold=-0.1)
+    args = (
+        s["capability"],
+        s["threat"],
+        s["support"],
+        s["reach"],
+        s["cred"],
+        s["hostile"],
+        s["regime"],
+        p,
+    )
+    fast = alliance.tie_values(*args)
+    for got, want in zip(fast, plain_tie_values(*args), strict=True):
+        assert np.array_equal(got, want)  # bit for bit: same arithmetic, same order
+    u = fast.utility
+    assert alliance.choose_new_ties(u, s["allied"], s["hostile"], p) == plain_choose(
+        u, s["allied"], s["hostile"], p
+    )
+    for k in (0, 1, 2, 50):
+        q = UtilityConfig(max_new_ties=k, form_threshold=-0.15)
+        assert alliance.choose_new_ties(u, s["allied"], s["hostile"], q) == plain_choose(
+            u, s["allied"], s["hostile"], q
+        )
+    got = alliance.strained(u, s["share"], s["pledge"], s["allied"], s["treaty"], p)
+    want = plain_strained(u, s["share"], s["pledge"], s["allied"], s["treaty"], p)
+    assert np.array_equal(got, want)
+    h = threat.hostility(s["baseline"], s["arming"], s["allied"], 2.0, 0.03)
+    plain_h = np.clip(s["baseline"] + 2.0 * np.maximum(0.0, s["arming"] - 0.03), 0.0, 1.0)
+    plain_h[s["allied"]] = 0.0
+    np.fill_diagonal(plain_h, 0.0)
+    assert np.array_equal(h, plain_h)
+    rows = np.flatnonzero(s["capability"] > np.median(s["capability"]))
+    whole = alliance.main_threat(s["capability"], s["hostile"], s["reach"])
+    part = alliance.main_threat(s["capability"], s["hostile"][rows], s["reach"][rows])
+    assert np.array_equal(part, whole[rows])
+
+
+def test_choose_new_ties_ranks_equal_values_by_index():
+    u = np.full((5, 5), 0.3)
+    np.fill_diagonal(u, -np.inf)
+    p = UtilityConfig(max_new_ties=3)
+    none = np.zeros((5, 5), bool)
+    assert alliance.choose_new_ties(u, none, np.zeros((5, 5)), p) == [(0, 1), (0, 2), (0, 3)]
+
+
+# ----------------------------------------------------------------------------- the model
+
+
+class PlainReviewModel(AllianceModel):
+    """The utility rule's tie review with (N, N) bookkeeping, as first written."""
+
+    def _utility_alliances(self) -> None:
+        p = self.alliance_params
+        t = self.steps
+        values = alliance.tie_values(
+            self.capability,
+            self.threat,
+            self.support,
+            self.support_reach,
+            self.credibility,
+            self.hostile,
+            self.regime,
+            p,
+        )
+        under_strain = plain_strained(
+            values.utility, self.share, self.pledge, self.allied, self.treaty_tie, p
+        )
+        self.strain = np.where(under_strain, self.strain + 1, 0)
+        due = self.allied & (t > self.since) & ((t - self.since) % self.review == 0)
+        patience = np.where(self.treaty_tie, p.treaty_patience, p.patience)
+        ending = np.triu(due & (self.strain >= patience), k=1)
+        for i, j in zip(*np.nonzero(ending), strict=True):
+            self._dissolve(int(i), int(j))
+        blocked = ending | ending.T
+        for i, j in plain_choose(values.utility, self.allied | blocked, self.hostile, p):
+            self._form(i, j, treaty="", weight=p.new_tie_weight, review=p.review_period)
+        n_allies = self.allied.sum(axis=1)
+        draws = self.rng.random(len(self.iso3))
+        main = alliance.main_threat(self.capability, self.hostile, self.reach)
+        for i in np.flatnonzero(
+            alliance.bandwagoners(self.capability, self.threat, n_allies, draws, p)
+        ):
+            j = int(main[i])
+            if j >= 0 and not self.allied[i, j] and values.utility[j, i] > p.break_threshold:
+                self._form(int(i), j, treaty="", weight=p.new_tie_weight, review=p.review_period)
+
+
+def run(cls, world, steps, rule, seed=3, record_every=1):
+    model = cls(world, ModelConfig(steps=steps, record_every=record_every), alliance_rule=rule,
+                seed=seed)  # fmt: skip
+    for _ in range(steps):
+        model.step()
+    return model
+
+
+def test_tie_review_on_index_arrays_equals_plain_bookkeeping():
+    # churn: short patience, frequent reviews, eager bandwagoning, many new ties a year
+    rule = UtilityConfig(
+        patience=1, treaty_patience=2, review_period=1, bandwagon=0.6, max_new_ties=4
+    )
+    world = synthetic(120, seed=4)
+    fast, plain = run(AllianceModel, world, 25, rule), run(PlainReviewModel, world, 25, rule)
+    events = fast.events_table()
+    assert (events["event"] == "dissolved").any() and (events["event"] == "formed").any()
+    pd.testing.assert_frame_equal(events, plain.events_table())
+    pd.testing.assert_frame_equal(fast.nations_table(), plain.nations_table())
+    pd.testing.assert_frame_equal(fast.world_table(), plain.world_table())
+    assert np.array_equal(fast.strain, plain.strain)
+
+
+@pytest.mark.parametrize("rule", [UtilityConfig(), UtilityConfig(max_new_ties=0, bandwagon=0.0)])
+def test_cached_blocs_equal_blocs_found_afresh(rule):
+    model = AllianceModel(synthetic(90, seed=2), ModelConfig(steps=30), alliance_rule=rule, seed=5)
+    changed = 0
+    for _ in range(30):
+        before = model.tie_changes
+        model.step()
+        changed += model.tie_changes != before
+        fresh = bloc_labels(model.graph, model.iso3, model.capability, seed=model._bloc_seed)
+        assert np.array_equal(model.bloc, fresh)
+    assert model.graph.number_of_edges() > 0
+    if rule.max_new_ties == 0:
+        assert changed < 30  # years without a change of tie: the blocs were reused
+    else:
+        assert changed > 0
+
+
+def test_tie_changes_counts_every_change_of_the_graph():
+    model = AllianceModel(synthetic(60, seed=1), ModelConfig(steps=20), seed=2)
+    start = model.tie_changes
+    assert start == model.graph.number_of_edges()  # the seeded treaty ties
+    for _ in range(20):
+        model.step()
+    events = model.events_table()
+    assert model.tie_changes - start == len(events)
+
+
+def test_record_every_thins_the_nation_table_only():
+    world = synthetic(60, seed=3)
+    rule = UtilityConfig()
+    every = run(AllianceModel, world, 11, rule, record_every=1)
+    thin = run(AllianceModel, world, 11, rule, record_every=4)
+    nations = thin.nations_table()
+    assert sorted(set(nations["step"])) == [0, 4, 8, 11]  # the last step is always kept
+    full = every.nations_table()
+    kept = full[full["step"].isin([0, 4, 8, 11])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(nations.reset_index(drop=True), kept)
+    pd.testing.assert_frame_equal(thin.world_table(), every.world_table())  # every year
+    pd.testing.assert_frame_equal(thin.events_table(), every.events_table())
