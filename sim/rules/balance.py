@@ -39,8 +39,8 @@ def triad_counts(sign: np.ndarray) -> tuple[int, int]:
     """
     s = np.asarray(sign, dtype=float)
     a = np.abs(s)
-    signed = np.einsum("ij,jk,ki->", s, s, s) / 6.0
-    total = np.einsum("ij,jk,ki->", a, a, a) / 6.0
+    signed = float(np.sum((s @ s) * s)) / 6.0  # trace(S^3), S symmetric
+    total = float(np.sum((a @ a) * a)) / 6.0
     balanced = round((total + signed) / 2)
     return int(balanced), int(round(total) - balanced)
 
@@ -79,17 +79,17 @@ def constrained_triad_dynamics(
     rng : the caller's generator (``model.rng``).
     max_updates : the cap on updates.
     """
-    s = np.array(sign, dtype=np.int64)
+    # float matrices: the counts are small integers (exact in float64) and BLAS does the products
+    s = np.array(sign, dtype=float)
     a = np.abs(s)
-    common = a @ a  # triangles through each edge (structure never changes)
+    common = a @ a  # triangles through each edge (the structure never changes)
+    m = s @ s  # (S^2)_ij = sum_k S_ik S_kj, kept current by rank-2 updates
     updates = flips = 0
-    m = s @ s
     while True:
-        imb = np.where(a > 0, (common - s * m) // 2, 0)
-        np.fill_diagonal(imb, 0)
+        imb = np.where(a > 0, np.rint((common - s * m) / 2), 0.0)
         upper = np.triu(imb, k=1)
-        total = int(upper.sum())
-        if total == 0 or updates >= max_updates:
+        total = upper.sum()
+        if total < 0.5 or updates >= max_updates:
             break
         updates += 1
         flat = upper.ravel()
@@ -98,11 +98,19 @@ def constrained_triad_dynamics(
         ks = np.flatnonzero((a[i] > 0) & (a[j] > 0) & (s[i, j] * s[i] * s[j] < 0))
         k = int(ks[rng.integers(len(ks))])
         u, v = ((i, j), (i, k), (j, k))[int(rng.integers(3))]
-        delta = int(s[u, v] * m[u, v])
+        delta = s[u, v] * m[u, v]
         if delta < 0 or (delta == 0 and rng.random() < 0.5):
+            d = -2.0 * s[u, v]  # S <- S + d (e_u e_v' + e_v e_u'), so S^2 changes by
+            col_u, col_v = s[:, u].copy(), s[:, v].copy()  # S D + D S + D D (old S)
+            m[:, v] += d * col_u
+            m[:, u] += d * col_v
+            m[u, :] += d * col_v
+            m[v, :] += d * col_u
+            m[u, u] += d * d
+            m[v, v] += d * d
             s[u, v] = s[v, u] = -s[u, v]
-            m = s @ s
             flips += 1
+    s = s.astype(np.int64)
     balanced, imbalanced = triad_counts(s)
     total = balanced + imbalanced
     return BalanceResult(s, updates, flips, imbalanced, balanced / total if total else float("nan"))
