@@ -178,3 +178,86 @@ def test_custom_world_example_runs_from_the_cli(tmp_path):
     assert summary["world"]["name"] == "custom"
     assert summary["world"]["n_nations"] == 15
     assert len(summary["world"]["content_hash"]) == 64
+
+
+# ----------------------------------------------------------------------------- experiments
+
+EXPERIMENTS = ["us_retrenchment_sweep", "free_riding"]
+
+
+def _sweep_params(name: str) -> dict[str, list[str]]:
+    from omegaconf import OmegaConf
+
+    node = OmegaConf.load(CONFIG_DIR / "experiment" / f"{name}.yaml")
+    params = OmegaConf.select(node, "hydra.sweeper.params")
+    return {k: [v.strip() for v in str(params[k]).split(",")] for k in params}
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_experiment_files_document_themselves(name):
+    text = (CONFIG_DIR / "experiment" / f"{name}.yaml").read_text()
+    assert text.startswith("# @package _global_\n")
+    assert f"# Command: python -m sim -m experiment={name}\n" in text
+    readme = (ROOT / "experiments" / name / "README.md").read_text()
+    assert f"python -m sim -m experiment={name}" in readme
+    for png in (ROOT / "experiments" / name).glob("*.png"):
+        assert f"]({png.name})" in readme, f"{png.name} is not embedded in the README"
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_experiment_values_compose_and_run(name):
+    params = _sweep_params(name)
+    assert "seed" in params
+    for key, values in params.items():
+        if key == "seed":
+            continue
+        for value in values:
+            cfg = compose([f"experiment={name}", f"{key}={value}", "model.steps=2"])
+            assert simulate(cfg).steps == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "sweep", "outputs"),
+    [
+        (
+            "us_retrenchment_sweep",
+            ["scenario.schedules.0.to_share=0.034,0.005", "seed=0,1"],
+            ["us_retrenchment_sweep.png", "results.csv"],
+        ),
+        ("free_riding", ["budget_rule.f=0.0,0.02", "seed=0,1"], ["free_riding.png", "results.csv"]),
+    ],
+)
+def test_experiment_sweep_and_analysis_end_to_end(tmp_path, name, sweep, outputs):
+    """A small version of the experiment's sweep, then its analysis script on the job dirs."""
+    import importlib.util
+
+    sweep_dir = tmp_path / "sweep"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            f"experiment={name}",
+            f"hydra.sweep.dir={sweep_dir}",
+            "model.steps=4",
+            *sweep,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(list(sweep_dir.glob("*/summary.json"))) == 4
+    spec = importlib.util.spec_from_file_location(
+        f"analyse_{name}", ROOT / "experiments" / name / "analyse.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = module.main(sweep_dir, out)
+    assert len(result) > 0
+    for file in outputs:
+        assert (out / file).stat().st_size > 0
