@@ -12,11 +12,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from sim.config import ConfigError
-from sim.model import ScenarioError
+from sim.model import OverflowStop, ScenarioError
 from sim.output import OutputError, check_writable
 from sim.worlds import WorldError
 
-USER_ERRORS = (ConfigError, WorldError, ScenarioError, OutputError)
+USER_ERRORS = (ConfigError, WorldError, ScenarioError, OutputError, OverflowStop)
 T = TypeVar("T")
 
 

@@ -67,6 +67,9 @@ class OverflowStop(ArithmeticError):
 #: the least a year's GDP can be multiplied by (growth plus guns-versus-butter drag): an economy
 #: shrinks by at most 99% a year, so GDP stays positive however large the drag
 MIN_GDP_FACTOR = 0.01
+#: the largest yearly capability growth rate the security dilemma sees; a stock built from a
+#: denormal start would otherwise grow "infinitely" fast and 0 * inf gives NaN hostility
+MAX_ARMING_RATE = 1e12
 
 
 class AllianceModel(mesa.Model):
@@ -324,9 +327,11 @@ class AllianceModel(mesa.Model):
         with np.errstate(over="ignore", invalid="ignore"):  # checked on the next line
             self.capability = (1 - self.params.depreciation) * before + self.share * self.gdp
         self._stop_on_overflow("capability", self.capability, self.capability >= 0)
-        self.arming = np.divide(
-            self.capability - before, before, out=np.zeros_like(before), where=before > 0
-        )
+        with np.errstate(over="ignore"):  # a stock built from (almost) nothing: rate capped
+            self.arming = np.divide(
+                self.capability - before, before, out=np.zeros_like(before), where=before > 0
+            )
+        np.minimum(self.arming, MAX_ARMING_RATE, out=self.arming)
 
     def revise_alliances(self) -> None:
         """Step 5: the configured alliance rule forms and dissolves ties."""

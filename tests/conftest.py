@@ -101,8 +101,14 @@ def assert_model_invariants(model, seeded: set[frozenset[str]]) -> None:
     assert edges == edge_set(graph)
 
     world = model.world_table()
-    numeric = world.drop(columns=["share_at_target"]).to_numpy(float)
+    # documented NaNs: share_at_target with no guideline, balanced_triads with no triangle
+    undefined = [c for c in ("share_at_target", "balanced_triads") if c in world]
+    numeric = world.drop(columns=undefined).to_numpy(float)
     assert np.isfinite(numeric).all(), world.iloc[-1]
+    if "balanced_triads" in world and np.isnan(world["balanced_triads"].iloc[-1]):
+        from sim.rules.balance import triad_counts
+
+        assert sum(triad_counts(model.sign)) == 0
     at_target = world["share_at_target"].to_numpy(float)
     if (model.target > 0).any():
         assert np.isfinite(at_target[-1])

@@ -325,3 +325,20 @@ def test_hydra_full_error_shows_the_trace(run_cli):
     assert proc.returncode != 0
     assert "Traceback" in proc.stderr
     assert not (proc.run_dir / "summary.json").exists()
+
+
+def test_float_overflow_stops_with_one_line(tmp_path, sim):
+    """A world that grows 50% a year from 1e307 leaves the range of a float within years."""
+    header = (*WORLD_HEADER, "gdp_growth")
+    rows = (
+        ("AAA", "Alpha", "0", "0", "1e307", "1e305", "0.5"),
+        ("BBB", "Beta", "10", "10", "1e12", "1e10", "0.0"),
+    )
+    path = world_file(tmp_path, rows, header)
+    proc = sim(*custom(path), "model.steps=20")
+    assert_one_line_error(proc, "model.steps", "of AAA left the range of a float")
+
+
+def test_scenario_naming_a_nation_the_world_lacks(sim):
+    proc = sim("world=synthetic", "world.n=2", "scenario=russia_shock")
+    assert_one_line_error(proc, "scenario.", "'RUS' is not a nation")
