@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -23,6 +24,14 @@ from sim.output import (
     write_table,
 )
 from sim.worlds import load_world
+
+
+@functools.cache
+def _provenance() -> tuple[dict[str, str], str | None]:
+    """Package versions and git revision, found once per process: a sweep worker runs many jobs
+    with the code it imported at start (two git calls and nine metadata lookups per job cost
+    ~30 ms), and that imported code is what the record must name."""
+    return versions(), git_revision()
 
 
 def build_model(cfg: Config) -> AllianceModel:
@@ -108,8 +117,8 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
         "metrics": final_metrics(model),
         "tables": {f"{k}.parquet": table_hash(v) for k, v in tables.items()},
         "config": resolved if resolved is not None else asdict(cfg),
-        "versions": versions(),
-        "git_revision": git_revision(),
+        "versions": dict(_provenance()[0]),
+        "git_revision": _provenance()[1],
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
     if hindcast is not None:

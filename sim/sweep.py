@@ -212,10 +212,10 @@ def _override_key(text: str) -> tuple[str, str]:
 
 def _job_row(job_dir: Path, sweep_dir: Path) -> dict[str, Any]:
     hydra_dir = job_dir / ".hydra"
-    overrides = yaml.safe_load((hydra_dir / "overrides.yaml").read_text()) or []
+    overrides = _load_yaml(hydra_dir / "overrides.yaml") or []
     try:
-        config = OmegaConf.load(hydra_dir / "config.yaml")
-    except (OSError, ValueError):
+        config = OmegaConf.create(_load_yaml(hydra_dir / "config.yaml") or {})
+    except (OSError, ValueError, yaml.YAMLError):
         config = OmegaConf.create({})
     row: dict[str, Any] = {
         "job": _job_num(job_dir),
@@ -253,12 +253,18 @@ def _job_row(job_dir: Path, sweep_dir: Path) -> dict[str, Any]:
     return row
 
 
+def _load_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _job_num(job_dir: Path) -> int | None:
+    """The job's number: its directory name under the default subdir, else from hydra.yaml."""
+    if job_dir.name.isdigit():
+        return int(job_dir.name)
     try:
-        hydra_cfg = yaml.safe_load((job_dir / ".hydra" / "hydra.yaml").read_text())
-        return int(hydra_cfg["hydra"]["job"]["num"])
-    except (OSError, KeyError, TypeError, ValueError):
-        return int(job_dir.name) if job_dir.name.isdigit() else None
+        return int(_load_yaml(job_dir / ".hydra" / "hydra.yaml")["hydra"]["job"]["num"])
+    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError):
+        return None
 
 
 def collect(sweep_dir: Path) -> pd.DataFrame:
@@ -365,15 +371,18 @@ def check_sweep_values(overrides: list[str]) -> None:
     """Compose each value of each swept key once, so an unknown key or value stops the sweep
     before any job starts with the key and value named (exit status 2).
 
-    Every value of a config-group choice (``scenario=a,b``) is composed, and every value of a
-    value override (``budget_rule.k=0.1,0.2``) with up to 20 values (else the first and last).
-    Range checks are left to the jobs: a value out of range fails its own jobs only.
+    Every value of a config-group choice (``scenario=a,b``) is composed; for a value override
+    (``budget_rule.k=0.1,0.2``) the first value and the first of each other type (``x`` in
+    ``model.steps=1,x``). Range checks are left to the jobs: a value out of range fails its own
+    jobs only.
     """
     from hydra import compose
+    from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()
     parsed = parser.parse_overrides(overrides)
+    groups = set(GlobalHydra.instance().hydra.list_all_config_groups())
     firsts: list[str] = []
     trials: list[tuple[int, str]] = []
     for n, ov in enumerate(parsed):
@@ -382,13 +391,19 @@ def check_sweep_values(overrides: list[str]) -> None:
             continue
         try:
             values = list(ov.sweep_string_iterator())
+            typed = list(ov.sweep_iterator())
         except Exception:  # glob(), interval(): left to the sweeper
             firsts.append("")
             continue
         key = ov.get_key_element()
         firsts.append(f"{key}={values[0]}")
-        group = "." not in ov.key_or_group and "/" not in key.lstrip("+~")
-        checked = values if group or len(values) <= 20 else values[:1] + values[-1:]
+        if ov.key_or_group.lstrip("+~") in groups:  # a config group: each value
+            checked = values
+        else:  # a value: the first, and any of another type (seed=0,1,x checks 0 and x)
+            kinds = {}
+            for value, parsed in zip(values, typed, strict=True):
+                kinds.setdefault(type(parsed), value)
+            checked = list(kinds.values())
         for value in checked:
             trials.append((n, f"{key}={value}"))
     for n, trial in trials:

@@ -2,8 +2,9 @@
 
 - ``outcomes_vs_<param>.png``: each outcome against a swept numeric parameter, the mean across
   seeds with a band of one standard deviation, one line per scenario (or other swept choice);
-- ``heatmap_<p1>_x_<p2>.png``: when two numeric parameters are swept, the mean of each outcome
-  over the grid of both;
+  for a sampled design (not a full grid, e.g. a sensitivity sample) every job as a point;
+- ``heatmap_<p1>_x_<p2>.png``: when two (or three) numeric parameters are swept on a grid, the
+  mean of each outcome over the grid of each pair;
 - ``outcomes_by_<param>.png``: each outcome per value of a swept choice (scenario, world, rule)
   as a box plot with every job's value as a point; with no swept parameter, the spread of the
   outcomes across seeds.
@@ -67,6 +68,10 @@ PARAMETERS: dict[str, str] = {
 }
 
 
+#: a numeric parameter with more distinct values than this is drawn as a scatter of jobs
+GRID_MAX = 25
+
+
 def parameter_label(key: str) -> str:
     """A readable label for an override key, with its units where known."""
     if key in PARAMETERS:
@@ -102,17 +107,27 @@ def _save(fig: plt.Figure, path: Path) -> None:
 
 
 def plot_outcomes_vs_parameter(
-    frame: pd.DataFrame, param: str, path: Path, by: str | None = None
+    frame: pd.DataFrame, param: str, path: Path, by: str | None = None, sampled: bool = False
 ) -> None:
     """Each outcome against ``param``: the mean across jobs at each value and a ±1 s.d. band.
 
-    With ``by`` (a swept choice such as ``scenario``), one line and band per choice.
+    With ``by`` (a swept choice such as ``scenario``), one line and band per choice. For a
+    ``sampled`` design (not a grid: a sensitivity sample), every job is a point instead.
     """
     outcomes = outcome_columns(frame)
     fig, axes = _grid(len(outcomes))
     groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
     for ax, outcome in zip(axes, outcomes, strict=False):
         for name, sub in groups:
+            if sampled:  # not a grid: every job as a point
+                ax.scatter(
+                    sub[param],
+                    _values(sub, outcome),
+                    s=6,
+                    alpha=0.5,
+                    label=str(name) if by else "job",
+                )
+                continue
             stats = (
                 sub.assign(_y=_values(sub, outcome))
                 .groupby(param)["_y"]
@@ -204,11 +219,12 @@ def sweep_figures(frame: pd.DataFrame, folder: Path) -> list[Path]:
     choices = [p for p in swept if p not in numeric]
     written = []
     by = choices[0] if choices else None
+    grid = is_grid(ok, numeric)
     for param in numeric:
         path = folder / f"outcomes_vs_{_safe(param)}.png"
-        plot_outcomes_vs_parameter(ok, param, path, by=by)
+        plot_outcomes_vs_parameter(ok, param, path, by=by, sampled=not grid)
         written.append(path)
-    for p1, p2 in itertools.combinations(numeric, 2):
+    for p1, p2 in itertools.combinations(numeric, 2) if grid and len(numeric) <= 3 else []:
         path = folder / f"heatmap_{_safe(p1)}_x_{_safe(p2)}.png"
         plot_heatmap(ok, p1, p2, path)
         written.append(path)
@@ -217,6 +233,16 @@ def sweep_figures(frame: pd.DataFrame, folder: Path) -> list[Path]:
         plot_outcomes_by_group(ok, param, path)
         written.append(path)
     return written
+
+
+def is_grid(frame: pd.DataFrame, numeric: list[str]) -> bool:
+    """True when the numeric parameters form a full grid (every combination, few values each);
+    False for a sampled design such as a Morris or Sobol sample."""
+    if not numeric:
+        return True
+    counts = [frame[p].nunique() for p in numeric]
+    combos = len(frame[numeric].drop_duplicates())
+    return max(counts) <= GRID_MAX and combos == int(np.prod(counts))
 
 
 def _is_numeric(column: pd.Series) -> bool:
