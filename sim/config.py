@@ -9,11 +9,12 @@ without Hydra.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from hydra.experimental.callback import Callback
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
@@ -403,12 +404,45 @@ class ShockConfig:
 
 @dataclass
 class ScenarioConfig:
-    """Schedules and shocks applied in step 1 of every year."""
+    """Schedules and shocks applied in step 1 of every year, and changes of the budget rule.
+
+    ``budget_changes`` maps parameters of the active budget rule to the values they take from
+    the first year on, after the start-year calibration (the anchored floors) used the rule as
+    configured: a policy change, not a different world (e.g. ``{p: 3.0}``, stronger alliance
+    pressure). A key the active rule lacks is a :class:`ConfigError` naming it.
+    :class:`sim.model.AllianceModel` applies them when it is built (:func:`scenario_budget_rule`).
+    """
 
     name: str = MISSING
     description: str = ""
     schedules: list[ScheduleConfig] = field(default_factory=list)
     shocks: list[ShockConfig] = field(default_factory=list)
+    budget_changes: dict[str, float] = field(default_factory=dict)
+
+
+def scenario_budget_rule(scenario: ScenarioConfig, rule: BudgetRuleConfig) -> BudgetRuleConfig:
+    """The budget rule in force from the first year: ``rule`` with ``scenario.budget_changes``.
+
+    Raises
+    ------
+    ConfigError
+        naming ``scenario.budget_changes.<key>`` when the rule has no such parameter or the
+        changed value is out of range.
+    """
+    if not scenario.budget_changes:
+        return rule
+    known = [f.name for f in fields(rule) if f.type in (float, "float")]
+    for key in scenario.budget_changes:
+        if key not in known:
+            raise ConfigError(
+                f"scenario.budget_changes.{key}: budget_rule={rule.name} has no numeric "
+                f"parameter {key!r} (it has: {', '.join(known)}); this scenario needs a rule "
+                "that has it"
+            )
+    try:
+        return replace(rule, **scenario.budget_changes)
+    except ConfigError as exc:
+        raise ConfigError(f"scenario.budget_changes: {exc}") from None
 
 
 def _check_scenario(scenario: ScenarioConfig) -> None:
@@ -488,6 +522,8 @@ class Config:
         )
         _check(self.seed >= 0, "seed", "must be >= 0", self.seed)
         _check_scenario(self.scenario)
+        if isinstance(self.budget_rule, BudgetRuleConfig):
+            scenario_budget_rule(self.scenario, self.budget_rule)
 
 
 BUDGET_RULES = {
@@ -546,6 +582,28 @@ def _rule_schema(rules: dict[str, type], node: Any, group: str) -> type:
     if name not in rules:
         raise ConfigError(f"{group}.name: unknown rule {name!r}; available: {', '.join(rules)}")
     return rules[name]
+
+
+class ValidateConfig(Callback):
+    """Hydra callback: check ranges and load the world before Hydra creates the run directory.
+
+    Registered first under ``hydra.callbacks`` in ``configs/config.yaml``. A bad value or a
+    missing or malformed world file then stops ``python -m sim`` with one line and exit 2 while
+    nothing is written: no run directory, no ``.hydra/``, no log. (Sweeps check each job's
+    config in the job itself; see :mod:`sim.sweep`.)
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from sim.errors import report_user_errors
+        from sim.worlds import load_world
+
+        job = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+
+        def check() -> None:
+            cfg = to_config(job)
+            load_world(cfg.world, cfg.seed)
+
+        report_user_errors(check)
 
 
 def compose(overrides: list[str] | tuple[str, ...] = ()) -> Config:
