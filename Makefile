@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+ASSETS := $(VENV)/share/solara/cdn/.fetched
 ARGS  ?=
 
 # The first Python >= 3.12 found: $PYTHON, python3.13/3.12/python3 on PATH, then pyenv's installs.
@@ -32,11 +33,27 @@ $(STAMP): $(PY) pyproject.toml
 run: $(STAMP)  ## run the default scenario (extra Hydra overrides: make run ARGS="scenario=china_rise seed=3")
 	$(PY) -m sim $(ARGS)
 
-test: $(STAMP)  ## the full test suite, slow and browser tests included
+test: $(STAMP) $(ASSETS)  ## the full test suite, slow and browser tests included
 	$(PY) -m pytest $(ARGS)
 
 test-fast: $(STAMP)  ## the suite without slow and browser tests
 	$(PY) -m pytest -m "not slow and not browser" $(ARGS)
+
+# The page's browser bundles: solara fetches them from a CDN at run time, which a closed network
+# lacks; `npm pack` takes the exact versions its template names from the npm registry, once,
+# into solara's own cache (<venv>/share/solara/cdn), from where the server hands them out.
+$(ASSETS): $(STAMP)
+	@set -e; src=$$($(PY) -c 'import solara, pathlib; print(pathlib.Path(solara.__file__).parent)'); \
+	fa=$$($(PY) -c 'from solara.server.settings import assets; print(assets.fontawesome_path.split("/")[1])'); \
+	pkgs="$$(grep -rhoE '(\{\{ *cdn *\}\}|getCdn\(\)\})/(@[a-z0-9-]+/)?[a-z0-9.-]+@[0-9]+\.[0-9]+\.[0-9]+(-[a-z0-9.]+)?' \
+	  --include='*.j2' --include='*.vue' --include='*.py' $$src/server/templates $$src/widgets $$src/components $$src/lab | sed -E 's/^[^/]*\///' | sort -u) $$fa"; \
+	tmp=$$(mktemp -d); for pkg in $$pkgs; do \
+	  echo "solara asset: $$pkg"; (cd $$tmp && npm pack --silent "$$pkg" >/dev/null); \
+	  rm -rf $(dir $@)$$pkg; mkdir -p $(dir $@)$$pkg; tar xzf $$tmp/*.tgz -C $(dir $@)$$pkg --strip-components=1; rm -f $$tmp/*.tgz; \
+	done; rm -rf $$tmp; touch $@
+
+app: $(STAMP) $(ASSETS)  ## the teaching page (sim/app.py) at http://127.0.0.1:8765 (PORT=... to move it)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(VENV)/bin/solara run sim/app.py --host 127.0.0.1 --port $(or $(PORT),8765) --production
 
 lint: $(STAMP)  ## ruff check and format check
 	$(VENV)/bin/ruff check sim tests experiments
