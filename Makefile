@@ -39,6 +39,9 @@ test: $(STAMP) $(ASSETS)  ## the full test suite, slow and browser tests include
 test-fast: $(STAMP)  ## the suite without slow and browser tests
 	$(PY) -m pytest -m "not slow and not browser" $(ARGS)
 
+bench: $(STAMP)  ## time steps against the numpy floor, end to end, memory (ARGS="--quick": a smoke run)
+	$(PY) experiments/benchmark/bench.py $(ARGS)
+
 # The page's browser bundles: solara fetches them from a CDN at run time, which a closed network
 # lacks; `npm pack` takes the exact versions its template names from the npm registry, once,
 # into solara's own cache (<venv>/share/solara/cdn), from where the server hands them out.

@@ -128,6 +128,7 @@ class AllianceModel(mesa.Model):
         self.baseline_hostility = (
             p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
         )
+        self.similarity = alliance.regime_similarity(self.regime)  # regimes do not change
         for (a, b), h in world.rivalries.items():
             self._raise_hostility([self.row[a]], [self.row[b]], h)
 
@@ -378,6 +379,7 @@ class AllianceModel(mesa.Model):
             self.hostile,
             self.regime,
             p,
+            similarity=self.similarity,
         )
         # each tie once (a < b): strain counts its consecutive strained years, and it ends at a
         # review date once that count reaches its patience (treaty ties: treaty_patience)

@@ -150,7 +150,7 @@ def random_state(n: int, seed: int):
     }
 
 
-@pytest.mark.parametrize("n,seed", [(1, 0), (2, 1), (3, 2), (17, 3), (60, 4), (150, 5)])
+@pytest.mark.parametrize("n,seed", [(1, 0), (2, 1), (3, 2), (17, 3), (60, 4), (150, 5), (700, 6)])
 def test_rules_equal_plain_formulas(n, seed):
     s = random_state(n, seed)
     p = UtilityConfig(max_new_ties=3, form_threshold=-0.1)
@@ -167,6 +167,9 @@ def test_rules_equal_plain_formulas(n, seed):
     fast = alliance.tie_values(*args)
     for got, want in zip(fast, plain_tie_values(*args), strict=True):
         assert np.array_equal(got, want)  # bit for bit: same arithmetic, same order
+    kept = alliance.tie_values(*args, similarity=alliance.regime_similarity(s["regime"]))
+    for got, want in zip(kept, fast, strict=True):
+        assert np.array_equal(got, want)
     u = fast.utility
     assert alliance.choose_new_ties(u, s["allied"], s["hostile"], p) == plain_choose(
         u, s["allied"], s["hostile"], p

@@ -33,6 +33,7 @@ class FloorState:
     target: np.ndarray
     floor: np.ndarray
     baseline: np.ndarray
+    similarity: np.ndarray
     reach: np.ndarray
     support_reach: np.ndarray
     allied: np.ndarray
@@ -70,6 +71,7 @@ class FloorState:
         arrays = {k: np.array(getattr(model, k), copy=True) for k in names}
         return cls(
             baseline=model.baseline_hostility.copy(),
+            similarity=model.similarity.copy(),
             params=model.params,
             budget=model.budget_params,
             rule=model.alliance_params,
@@ -95,7 +97,7 @@ def floor_step(s: FloorState, t: int, rng: np.random.Generator) -> FloorResult:
     Written as a numpy programmer would write it for speed: whole-array expressions, in-place
     operations where a temporary can be reused, the ties handled as index arrays.
     """
-    p, b, u = s.params, s.budget, s.rule
+    p, b, rule = s.params, s.budget, s.rule
     n = len(s.gdp)
     diag = np.arange(n)
 
@@ -125,73 +127,78 @@ def floor_step(s: FloorState, t: int, rng: np.random.Generator) -> FloorResult:
     share = np.clip(share, p.share_min, p.share_max)
     capability = (1 - p.depreciation) * k + share * s.gdp
 
-    # tie values U_i(j)
-    x = s.support_reach * capability
-    x *= cred
-    security = np.add(x, threat[:, None])
-    np.maximum(security, 1e-300, out=security)
-    np.divide(x, security, out=security)
-    tau = hostile * s.support_reach
-    tau *= capability
-    main = np.argmax(tau, axis=1)
-    main = np.where(tau[diag, main] > 0, main, -1)
-    shared = hostile[:, np.maximum(main, 0)]
-    shared[:, main < 0] = 0.0
+    # tie values U_i(j), a band of rows at a time (temporaries stay in cache)
+    band = max(1, (1 << 15) // n)
+    main = np.empty(n, dtype=np.int64)
+    for start in range(0, n, band):
+        rows = slice(start, start + band)
+        tau = hostile[rows] * s.support_reach[rows]
+        tau *= capability
+        best = np.argmax(tau, axis=1)
+        main[rows] = np.where(tau[np.arange(len(best)), best] > 0, best, -1)
+    columns, no_threat = np.maximum(main, 0), main < 0
     exposure = threat / np.maximum(threat + capability + support, 1e-300)
-    weight = np.add.outer(capability, capability, out=x)
-    np.maximum(weight, 1e-300, out=weight)
-    np.divide(capability[:, None], weight, out=weight)
-    entrapment = np.subtract(1.0, shared)
-    entrapment *= exposure
-    entrapment *= weight
-    affinity = np.subtract.outer(s.regime, s.regime)
-    np.abs(affinity, out=affinity)
-    affinity /= 2.0
-    np.subtract(1.0, affinity, out=affinity)
-    affinity += shared
-    affinity /= 2.0
-    utility = np.multiply(security, u.b_sec)
-    utility -= np.multiply(entrapment, u.b_ent, out=weight)
-    utility += np.multiply(affinity, u.b_aff, out=weight)
-    utility -= u.cost
+    utility = np.empty((n, n))
+    security, entrapment, affinity = np.empty((n, n)), np.empty((n, n)), np.empty((n, n))
+    for start in range(0, n, band):
+        rows = slice(start, start + band)
+        x = s.support_reach[rows] * capability
+        x *= cred
+        sec = np.add(x, threat[rows, None], out=security[rows])
+        np.maximum(sec, 1e-300, out=sec)
+        np.divide(x, sec, out=sec)
+        shared = np.take(hostile[rows], columns, axis=1)
+        shared[:, no_threat] = 0.0
+        weight = np.add.outer(capability[rows], capability, out=x)
+        np.maximum(weight, 1e-300, out=weight)
+        np.divide(capability[rows, None], weight, out=weight)
+        ent = np.subtract(1.0, shared, out=entrapment[rows])
+        ent *= exposure
+        ent *= weight
+        aff = np.add(s.similarity[rows], shared, out=affinity[rows])
+        aff /= 2.0
+        u = np.multiply(sec, rule.b_sec, out=utility[rows])
+        u -= np.multiply(ent, rule.b_ent, out=weight)
+        u += np.multiply(aff, rule.b_aff, out=weight)
+        u -= rule.cost
     utility[diag, diag] = -np.inf
 
     # strain, reviews and dissolution, on the ties (i < j)
     i, j = np.nonzero(s.allied)
     i, j = i[i < j], j[i < j]
-    valued_ij = utility[i, j] + u.treaty_bonus * s.treaty_tie[i, j]
-    valued_ji = utility[j, i] + u.treaty_bonus * s.treaty_tie[j, i]
-    low = np.minimum(valued_ij, valued_ji) < u.break_threshold
-    tol = u.free_ride_tolerance
+    valued_ij = utility[i, j] + rule.treaty_bonus * s.treaty_tie[i, j]
+    valued_ji = utility[j, i] + rule.treaty_bonus * s.treaty_tie[j, i]
+    low = np.minimum(valued_ij, valued_ji) < rule.break_threshold
+    tol = rule.free_ride_tolerance
     short_i = (s.pledge[i, j] > 0) & (share[i] < s.pledge[i, j] - tol)
     short_j = (s.pledge[j, i] > 0) & (share[j] < s.pledge[j, i] - tol)
     strain = np.where(low | short_i | short_j, s.strain[i, j] + 1, 0)
     since = s.since[i, j]
     due = (t > since) & ((t - since) % s.review[i, j] == 0)
-    patience = np.where(s.treaty_tie[i, j], u.treaty_patience, u.patience)
+    patience = np.where(s.treaty_tie[i, j], rule.treaty_patience, rule.patience)
     ending = np.stack([i, j])[:, due & (strain >= patience)]
 
     # new ties: mutual consent, the strongest first
     mutual = np.minimum(utility, utility.T)
-    ok = mutual > u.form_threshold
+    ok = mutual > rule.form_threshold
     np.copyto(ok, False, where=s.allied)
-    calm = hostile < u.max_hostility
+    calm = hostile < rule.max_hostility
     ok &= calm
     ok &= calm.T
     a, c = np.nonzero(ok)
     a, c = a[a < c], c[a < c]
     value = mutual[a, c]
-    if len(value) > u.max_new_ties > 0:
-        kth = np.partition(value, len(value) - u.max_new_ties)[len(value) - u.max_new_ties]
+    if len(value) > rule.max_new_ties > 0:
+        kth = np.partition(value, len(value) - rule.max_new_ties)[len(value) - rule.max_new_ties]
         a, c, value = a[value >= kth], c[value >= kth], value[value >= kth]
-    order = np.lexsort((c, a, -value))[: u.max_new_ties]
+    order = np.lexsort((c, a, -value))[: rule.max_new_ties]
     new_ties = np.stack([a[order], c[order]], axis=1)
 
     # the bandwagoners: weak, isolated, threatened, drawn; their main threat
     n_allies = np.count_nonzero(s.allied, axis=1)
     draws = rng.random(n)
-    weak = capability < u.weak_share * capability.sum()
-    rows = np.flatnonzero((n_allies == 0) & weak & (threat > capability) & (draws < u.bandwagon))
+    weak = capability < rule.weak_share * capability.sum()
+    rows = np.flatnonzero((n_allies == 0) & weak & (threat > capability) & (draws < rule.bandwagon))
     tau_b = hostile[rows] * s.reach[rows]
     tau_b *= capability
     main_b = np.argmax(tau_b, axis=1) if len(rows) else rows

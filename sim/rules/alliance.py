@@ -30,6 +30,7 @@ def tie_values(
     hostile: np.ndarray,
     regime: np.ndarray,
     p: UtilityConfig,
+    similarity: np.ndarray | None = None,
 ) -> TieValues:
     """Value to ``i`` of a tie with ``j`` (DESIGN.md step 5).
 
@@ -49,44 +50,75 @@ def tie_values(
     capability, threat, support, cred, regime : (N,) arrays (K, T, A, c, r).
     support_reach : (N, N) ``phi_a(d_ij)``.
     hostile : (N, N) hostility ``h_ij``.
+    similarity : (N, N) ``1 - |r_i - r_j| / 2``, if the caller keeps it (it changes only with
+        the regimes, so a model computes it once); by default computed from ``regime``.
     """
-    # Written with in-place operations: each (N, N) array is allocated once (the four results,
-    # two work arrays), with the arithmetic of the formulas above in the same order.
-    x = support_reach * capability[None, :]
-    x *= cred[None, :]
-    security = np.add(x, threat[:, None])
-    np.maximum(security, 1e-300, out=security)
-    np.divide(x, security, out=security)
+    # The formulas above, evaluated a band of rows at a time: a band's temporaries stay in the
+    # processor's cache instead of making some thirty passes over (N, N) arrays in memory. The
+    # arithmetic and its order are those of the formulas, so the values are the same bit for bit.
+    n = len(capability)
     main = main_threat(capability, hostile, support_reach)
-    shared = hostile[:, np.maximum(main, 0)]
-    shared[:, main < 0] = 0.0
+    columns, no_threat = np.maximum(main, 0), main < 0
     exposure = threat / np.maximum(threat + capability + support, 1e-300)
-    weight = np.add.outer(capability, capability, out=x)
-    np.maximum(weight, 1e-300, out=weight)
-    np.divide(capability[:, None], weight, out=weight)
-    entrapment = np.subtract(1.0, shared)
-    entrapment *= exposure[None, :]
-    entrapment *= weight
-    affinity = np.subtract.outer(regime, regime)
-    np.abs(affinity, out=affinity)
-    affinity /= 2.0
-    np.subtract(1.0, affinity, out=affinity)
-    affinity += shared
-    affinity /= 2.0
-    utility = np.multiply(security, p.b_sec)
-    utility -= np.multiply(entrapment, p.b_ent, out=weight)
-    utility += np.multiply(affinity, p.b_aff, out=weight)
-    utility -= p.cost
+    security, entrapment = np.empty((n, n)), np.empty((n, n))
+    affinity, utility = np.empty((n, n)), np.empty((n, n))
+    for rows in _bands(n, n):
+        x = support_reach[rows] * capability[None, :]
+        x *= cred[None, :]
+        sec = np.add(x, threat[rows, None], out=security[rows])
+        np.maximum(sec, 1e-300, out=sec)
+        np.divide(x, sec, out=sec)
+        shared = np.take(hostile[rows], columns, axis=1)
+        shared[:, no_threat] = 0.0
+        weight = np.add.outer(capability[rows], capability, out=x)
+        np.maximum(weight, 1e-300, out=weight)
+        np.divide(capability[rows, None], weight, out=weight)
+        ent = np.subtract(1.0, shared, out=entrapment[rows])
+        ent *= exposure[None, :]
+        ent *= weight
+        if similarity is None:
+            aff = np.subtract.outer(regime[rows], regime, out=affinity[rows])
+            np.abs(aff, out=aff)
+            aff /= 2.0
+            np.subtract(1.0, aff, out=aff)
+            aff += shared
+        else:
+            aff = np.add(similarity[rows], shared, out=affinity[rows])
+        aff /= 2.0
+        u = np.multiply(sec, p.b_sec, out=utility[rows])
+        u -= np.multiply(ent, p.b_ent, out=weight)
+        u += np.multiply(aff, p.b_aff, out=weight)
+        u -= p.cost
     np.fill_diagonal(utility, -np.inf)
     return TieValues(security, entrapment, affinity, utility)
 
 
+def _bands(n_rows: int, n_cols: int, cells: int = 1 << 15) -> list[slice]:
+    """Row bands of an (n_rows, n_cols) array, about ``cells`` numbers each (256 KiB of floats)."""
+    rows = max(1, cells // max(n_cols, 1))
+    return [slice(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
+
+
+def regime_similarity(regime: np.ndarray) -> np.ndarray:
+    """Regime similarity of each pair, ``1 - |r_i - r_j| / 2`` in [0, 1] (affinity's first term)."""
+    similarity = np.subtract.outer(regime, regime)
+    np.abs(similarity, out=similarity)
+    similarity /= 2.0
+    return np.subtract(1.0, similarity, out=similarity)
+
+
 def main_threat(capability: np.ndarray, hostile: np.ndarray, reach: np.ndarray) -> np.ndarray:
-    """Index of the largest single threat to each nation, ``argmax_j tau_ij`` (-1 if none)."""
-    tau = hostile * reach
-    tau *= capability[None, :]
-    idx = np.argmax(tau, axis=1)
-    return np.where(tau[np.arange(len(idx)), idx] > 0, idx, -1)
+    """Index of the largest single threat to each nation, ``argmax_j tau_ij`` (-1 if none).
+
+    ``hostile`` and ``reach`` may hold a subset of the rows (the perceivers of interest).
+    """
+    idx = np.empty(len(hostile), dtype=np.int64)
+    for rows in _bands(*hostile.shape):
+        tau = hostile[rows] * reach[rows]
+        tau *= capability[None, :]
+        best = np.argmax(tau, axis=1)
+        idx[rows] = np.where(tau[np.arange(len(best)), best] > 0, best, -1)
+    return idx
 
 
 def choose_new_ties(
