@@ -28,6 +28,7 @@ import dataclasses
 import functools
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -67,20 +68,29 @@ class BatchAllianceModel(AllianceModel):
         )
 
 
-def hydra_sweep(sweep_dir: Path, seeds: int, *launcher: str) -> float:
-    """Wall seconds of one ``python -m sim -m`` sweep over the grid."""
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its reaped children (workers included)."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def hydra_sweep(sweep_dir: Path, seeds: int, *launcher: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one ``python -m sim -m`` sweep over the grid."""
     cmd = [
         sys.executable, "-m", "sim", "-m", f"hydra.sweep.dir={sweep_dir}",
         f"scenario={','.join(SCENARIOS)}", f"seed=range(0,{seeds})",
         f"model.steps={STEPS}", "figures=false", "hydra.callbacks.sweep_report.figures=false",
         *launcher,
     ]  # fmt: skip
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"sweep failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return elapsed
+    return elapsed, cpu_seconds() - cpu
 
 
 def outcomes(sweep_dir: Path) -> dict[tuple[str, int], dict]:
@@ -91,8 +101,8 @@ def outcomes(sweep_dir: Path) -> dict[tuple[str, int], dict]:
     return found
 
 
-def batch(seeds: int, processes: int) -> tuple[float, dict[tuple[str, int], float]]:
-    started = time.perf_counter()
+def batch(seeds: int, processes: int) -> tuple[float, float, dict[tuple[str, int], float]]:
+    started, cpu = time.perf_counter(), cpu_seconds()
     results = mesa.batch_run(
         BatchAllianceModel,
         parameters={"scenario": list(SCENARIOS)},
@@ -103,7 +113,8 @@ def batch(seeds: int, processes: int) -> tuple[float, dict[tuple[str, int], floa
         display_progress=False,
     )
     elapsed = time.perf_counter() - started
-    return elapsed, {(r["scenario"], r["seed"]): r["mean_share"] for r in results}
+    shares = {(r["scenario"], r["seed"]): r["mean_share"] for r in results}
+    return elapsed, cpu_seconds() - cpu, shares
 
 
 def load() -> str:
@@ -120,31 +131,36 @@ def main() -> None:
     print(f"load average before: {before}  (cpus: {os.cpu_count()})")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        t_serial = hydra_sweep(tmp / "serial", args.seeds)
-        t_joblib = hydra_sweep(
+        t_serial, c_serial = hydra_sweep(tmp / "serial", args.seeds)
+        t_joblib, c_joblib = hydra_sweep(
             tmp / "joblib", args.seeds, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2"
         )
         serial, joblib = outcomes(tmp / "serial"), outcomes(tmp / "joblib")
-    t_batch, shares = batch(args.seeds, 2)
+    t_batch, c_batch, shares = batch(args.seeds, 2)
     same = serial == joblib and len(serial) == jobs
     batch_same = all(shares[k] == v["metrics"]["mean_share"] for k, v in serial.items())
     after = load()
     rows = {
-        "serial (basic launcher)": t_serial,
-        "joblib, 2 workers": t_joblib,
-        "mesa.batch_run, 2 processes": t_batch,
+        "serial (basic launcher)": (t_serial, c_serial),
+        "joblib, 2 workers": (t_joblib, c_joblib),
+        "mesa.batch_run, 2 processes": (t_batch, c_batch),
     }
-    print(f"{'way':30s} {'seconds':>8s} {'jobs/s':>7s} {'vs serial':>9s}")
-    for name, seconds in rows.items():
-        print(f"{name:30s} {seconds:8.1f} {jobs / seconds:7.2f} {t_serial / seconds:8.2f}x")
+    head = ("way", "wall s", "jobs/s", "vs serial", "CPU s", "CPU s/job")
+    print("{:30s} {:>7s} {:>7s} {:>9s} {:>7s} {:>9s}".format(*head))
+    for name, (seconds, cpu) in rows.items():
+        print(
+            f"{name:30s} {seconds:7.1f} {jobs / seconds:7.2f} {t_serial / seconds:8.2f}x "
+            f"{cpu:7.1f} {cpu / jobs:9.3f}"
+        )
     print(f"joblib outcomes equal serial, job for job: {same}")
     print(f"batch_run final mean_share equals the Hydra jobs': {batch_same}")
     print(f"joblib / batch_run throughput: {t_batch / t_joblib:.2f}")
     print(f"load average after: {after}")
     result = {
         "jobs": jobs,
-        "seconds": rows,
-        "jobs_per_s": {k: jobs / v for k, v in rows.items()},
+        "wall_s": {k: v[0] for k, v in rows.items()},
+        "cpu_s": {k: v[1] for k, v in rows.items()},
+        "jobs_per_s": {k: jobs / v[0] for k, v in rows.items()},
         "joblib_speedup": t_serial / t_joblib,
         "joblib_vs_batch_run": t_batch / t_joblib,
         "joblib_equals_serial": same,
