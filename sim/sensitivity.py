@@ -2,7 +2,7 @@
 
 ``python -m sim -m experiment=sensitivity [hydra/launcher=parallel]`` selects this sweeper
 (``configs/hydra/sweeper/sensitivity.yaml``; the thin plugin shim lives in
-``hydra_plugins/sim_sensitivity_sweeper``, where Hydra requires plugins to be). The sweeper
+``hydra_plugins/sim_sweepers``, where Hydra requires plugins to be). The sweeper
 
 1. draws a seeded SALib sample over ``hydra.sweeper.params`` (``key: [low, high]``): Morris
    trajectories (Morris 1991; Campolongo et al. 2007) and a Saltelli/Sobol' design

@@ -30,13 +30,16 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
+from hydra.plugins.sweeper import Sweeper
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
@@ -364,12 +367,66 @@ class SweepCallback(Callback):
             raise SystemExit(1)
 
 
+class GridSweeper(BasicSweeper):
+    """Hydra's basic sweeper, checking each distinct swept value once instead of every job.
+
+    The basic sweeper composes every job's config in the launching process before launching
+    the batch (``validate_batch_is_legal``), then the launcher composes it again in the job:
+    ~0.12 s a job, serial, in front of a parallel launcher (100 jobs: 12 s before the first
+    starts). Here the batch's first job is composed with each distinct value of a config group
+    (``scenario=a,b``) and with the first value of each type of any other key (``seed=0..999``:
+    one), which names an unknown key or value as early, at a fraction of the cost.
+    """
+
+    def __init__(self, max_batch_size: int | None = None, params: dict | None = None) -> None:
+        # BasicSweeper.__init__ calls super(BasicSweeper, self), which fails once Hydra's plugin
+        # scan has re-executed its module (a new BasicSweeper class): set its fields directly
+        Sweeper.__init__(self)
+        self.overrides = None
+        self.batch_index = 0
+        self.max_batch_size = max_batch_size
+        self.params = params or {}
+        self.hydra_context = None
+        self.config = None
+        self.launcher = None
+
+    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
+        loader = self.hydra_context.config_loader
+        for overrides in representative_jobs(batch):
+            loader.load_sweep_config(self.config, list(overrides))
+
+
+def representative_jobs(batch: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The jobs to compose to check a batch: its first job, and that job with each distinct
+    value of a config group, or the first value of each other type of another key, swapped in."""
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    if not batch:
+        return []
+    groups = set(GlobalHydra.instance().hydra.list_all_config_groups())
+    parser = OverridesParser.create()
+    first = list(batch[0])
+    jobs = [first]
+    for i, item in enumerate(first):
+        key = item.partition("=")[0]
+        values = list(dict.fromkeys(job[i] for job in batch if len(job) > i))
+        if key.lstrip("+~").split("@")[0] in groups:
+            picked = values[1:]
+        else:
+            kinds: dict[type, str] = {}
+            for value in values:
+                kinds.setdefault(type(parser.parse_override(value).value()), value)
+            picked = [v for v in kinds.values() if v != item]
+        jobs += [first[:i] + [value] + first[i + 1 :] for value in picked]
+    return jobs
+
+
 def count_jobs(config: DictConfig, overrides: list[str]) -> int | None:
     """The number of jobs the basic sweeper will launch (None for another sweeper)."""
     target = OmegaConf.select(config, "hydra.sweeper._target_", default="")
-    if not str(target).endswith("BasicSweeper"):
+    if not str(target).endswith(("BasicSweeper", "GridSweeper")):
         return None
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(overrides)

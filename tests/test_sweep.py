@@ -245,3 +245,25 @@ def test_launcher_configs_compose(launcher: str, key: str, value: object) -> Non
         assert cfg.hydra.launcher.submitit_folder.endswith("/.submitit/%j")
     if launcher == "ray_cluster":
         assert cfg.hydra.launcher.ray.init.object_store_memory is None
+
+
+def test_grid_sweeper_checks_each_group_value_and_each_type_once() -> None:
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim.config import CONFIG_DIR
+    from sim.sweep import representative_jobs
+
+    batch = [
+        [f"scenario={s}", f"seed={n}", "model.steps=3"]
+        for s in ("baseline", "us_retrenchment")
+        for n in (0, 1, 2, "x")
+    ]
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        jobs = representative_jobs(batch)
+    assert jobs == [
+        ["scenario=baseline", "seed=0", "model.steps=3"],
+        ["scenario=us_retrenchment", "seed=0", "model.steps=3"],
+        ["scenario=baseline", "seed=x", "model.steps=3"],
+    ]
