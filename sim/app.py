@@ -37,7 +37,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config import CONFIG_DIR, Config, compose
 from sim.errors import USER_ERRORS
 from sim.model import AllianceModel
-from sim.plots import BLOC_COLOURS, MAJOR_COLOURS, robinson
+from sim.plots import BLOC_COLOURS, MAJOR_COLOURS, draw_world, robinson
 from sim.runner import build_model
 
 #: years a run on the page lasts (Play stops there)
@@ -94,10 +94,26 @@ def _schedule_override(schedules: list[dict[str, Any]]) -> str:
     return "scenario.schedules=[" + ",".join(items) + "]"
 
 
+def _scenario_file(scenario: str) -> dict[str, Any]:
+    return OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "scenario" / f"{scenario}.yaml"))
+
+
 def scenario_schedules(scenario: str) -> list[dict[str, Any]]:
-    """The spending schedules ``configs/scenario/<scenario>.yaml`` declares, as plain dicts."""
-    node = OmegaConf.load(CONFIG_DIR / "scenario" / f"{scenario}.yaml")
-    return list(OmegaConf.to_container(node).get("schedules") or [])  # type: ignore[union-attr]
+    """The spending schedules ``configs/scenario/<scenario>.yaml`` declares, as plain dicts.
+
+    A scenario written ``# @package _global_`` holds them under its ``scenario:`` key.
+    """
+    node = _scenario_file(scenario)
+    node = node.get("scenario", node) if isinstance(node.get("scenario"), dict) else node
+    return list(node.get("schedules") or [])
+
+
+def scenario_budget_rule(scenario: str) -> str:
+    """The budget rule a scenario selects (``override /budget_rule: NAME``), else the default."""
+    for entry in _scenario_file(scenario).get("defaults") or []:
+        if isinstance(entry, dict) and "override /budget_rule" in entry:
+            return str(entry["override /budget_rule"])
+    return "threat_response"
 
 
 def overrides(c: Controls) -> list[str]:
@@ -106,18 +122,23 @@ def overrides(c: Controls) -> list[str]:
     A spending multiplier other than 1 puts that major power on a ``factor`` schedule: its share
     of GDP moves linearly to ``multiplier`` times its start value over :data:`RAMP_YEARS` years,
     then holds (0.5: "the US halves its spending"). It replaces any schedule the scenario gives
-    the same nation; a multiplier of 1 leaves the scenario as it is.
+    the same nation; a multiplier of 1 leaves the scenario as it is. Threat sensitivity and free
+    riding are terms of the ``threat_response`` budget rule; a scenario that selects another rule
+    (``arms_race``: Richardson's) keeps its own coefficients.
     """
     out = [
         f"world={c.world}",
         f"scenario={c.scenario}",
-        f"budget_rule.k={_hydra_value(float(c.threat_sensitivity))}",
-        f"budget_rule.f={_hydra_value(float(c.free_riding))}",
         f"alliance_rule.form_threshold={_hydra_value(float(c.form_threshold))}",
         f"alliance_rule.break_threshold={_hydra_value(float(c.break_threshold))}",
         f"seed={int(c.seed)}",
         f"model.steps={APP_YEARS}",
     ]
+    if scenario_budget_rule(c.scenario) == "threat_response":  # k and f are that rule's terms
+        out[2:2] = [
+            f"budget_rule.k={_hydra_value(float(c.threat_sensitivity))}",
+            f"budget_rule.f={_hydra_value(float(c.free_riding))}",
+        ]
     changed = {
         iso3: float(getattr(c, name))
         for name, iso3 in POWERS.items()
@@ -229,12 +250,10 @@ def network_map(sim: AllianceModel, n_labels: int = 14) -> Figure:
     """The alliance network on a Robinson projection: area by capability, colour by bloc."""
     fig = Figure(figsize=(10, 5.4), dpi=100)
     ax = fig.add_axes((0, 0, 1, 0.93))
-    for lat in range(-90, 91, 30):
+    draw_world(ax)
+    for lat in (-90, 90):  # the flat poles close the projection's outline
         x, y = robinson(np.full(181, lat), np.linspace(-180, 180, 181))
-        ax.plot(x, y, color="0.55" if abs(lat) == 90 else "0.88", lw=0.6, zorder=0)
-    for lon in range(-180, 181, 30):
-        x, y = robinson(np.linspace(-90, 90, 181), np.full(181, lon))
-        ax.plot(x, y, color="0.88" if abs(lon) < 180 else "0.55", lw=0.6, zorder=0)
+        ax.plot(x, y, color="0.6", lw=0.5, zorder=0)
     nations = sim.world.nations
     px, py = robinson(nations["lat"].to_numpy(), nations["lon"].to_numpy())
     pos = {code: (px[i], py[i]) for i, code in enumerate(sim.iso3)}
@@ -369,6 +388,8 @@ def blocs_figure(sim: AllianceModel) -> Figure:
     bottom.bar(world["year"], world["ties_formed"], color="#27ae60", label="ties formed")
     bottom.bar(world["year"], -world["ties_dissolved"], color="#c0392b", label="ties dissolved")
     bottom.axhline(0, color="0.3", lw=0.6)
+    most = max(world["ties_formed"].max(), world["ties_dissolved"].max(), 1)
+    bottom.set_ylim(-most * 1.1 - 0.5, most * 1.9 + 0.5)  # headroom for the legend
     bottom.set_ylabel("ties per year")
     bottom.set_xlabel("year")
     bottom.set_xlim(sim.start_year - 0.5, sim.start_year + max(sim.steps, 10) + 0.5)
@@ -388,9 +409,14 @@ def _settings_line(c: Controls) -> str:
         f"{label} x{getattr(c, name):g}"
         for name, label in zip(POWERS, ("US", "China", "Russia"), strict=True)
     )
+    rule = scenario_budget_rule(c.scenario)
+    budget = (
+        f"threat sensitivity k={c.threat_sensitivity:g} · free riding f={c.free_riding:g}"
+        if rule == "threat_response"
+        else f"budget rule {rule} (set by the scenario: k and f do not apply)"
+    )
     return (
-        f"world {c.world} · scenario {c.scenario} · spending {powers} · "
-        f"threat sensitivity k={c.threat_sensitivity:g} · free riding f={c.free_riding:g} · "
+        f"world {c.world} · scenario {c.scenario} · spending {powers} · {budget} · "
         f"form threshold {c.form_threshold:g} · break threshold {c.break_threshold:g} · "
         f"seed {c.seed}"
     )

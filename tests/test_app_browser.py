@@ -25,6 +25,7 @@ from sim.app import (
     APP_YEARS,
     MODEL_PARAMS,
     RAMP_YEARS,
+    SCENARIOS,
     ClassroomModel,
     Controls,
     configure,
@@ -107,6 +108,15 @@ def test_mesa_reset_rebuilds_the_model_from_the_controls():
     assert rebuilt.error is None
     assert rebuilt.controls == Controls(scenario="china_rise", us_spending=0.5)
     assert rebuilt.cfg.scenario.name == "china_rise"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_scenario_runs_on_the_page_with_a_multiplier(scenario):
+    model = ClassroomModel(scenario_name=scenario, china_spending=2.0)
+    assert model.error is None, model.error
+    assert ("CHN", 2.0) in [(s.iso3, s.factor) for s in model.cfg.scenario.schedules]
+    model.step()
+    assert model.sim.steps == 1
 
 
 def test_invalid_controls_give_a_message_not_a_crash():
