@@ -113,3 +113,10 @@ def test_sensitivity_through_joblib_resumes(tmp_path: Path) -> None:
     assert (log.stdout + log.stderr).count("holds a complete summary.json") == jobs
     again = pd.read_parquet(tmp_path / "sensitivity.parquet")
     pd.testing.assert_frame_equal(table, again)
+
+
+def test_sobol_confidence_intervals_repeat_with_seed_zero() -> None:
+    settings = {**SETTINGS, "seed": 0, "sobol_samples": 64}
+    x = draw("sobol", PROBLEM, settings)
+    first = analyse("sobol", PROBLEM, x, linear(x), settings)
+    pd.testing.assert_frame_equal(first, analyse("sobol", PROBLEM, x, linear(x), settings))
