@@ -199,7 +199,7 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture
-def page(app_url):
+def page(app_url, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -210,6 +210,10 @@ def page(app_url):
             page.goto(app_url)
             page.get_by_text("step 0 of 50").wait_for()
             yield page
+            # what the page showed last, for a failure's report (pytest prints captured output)
+            page.screenshot(path=str(tmp_path / "last.png"))
+            (tmp_path / "last.txt").write_text(page.inner_text("body"))
+            print(f"last view of the page: {tmp_path / 'last.png'}, text in last.txt")
         finally:
             browser.close()
 
@@ -235,7 +239,7 @@ def _reset_until(page, text: str, attempts: int = 3) -> None:
         page.wait_for_timeout(1000)
         page.get_by_role("button", name="Reset").click()
         try:
-            page.get_by_text(text).first.wait_for(timeout=20_000)
+            page.get_by_text(text).first.wait_for(timeout=30_000)
             return
         except Exception:
             if attempt == attempts - 1:
