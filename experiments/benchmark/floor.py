@@ -71,7 +71,7 @@ class FloorState:
         arrays = {k: np.array(getattr(model, k), copy=True) for k in names}
         return cls(
             baseline=model.baseline_hostility.copy(),
-            similarity=model.similarity.copy(),
+            similarity=1.0 - np.abs(model.regime[:, None] - model.regime[None, :]) / 2.0,
             params=model.params,
             budget=model.budget_params,
             rule=model.alliance_params,
