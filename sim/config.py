@@ -103,6 +103,8 @@ class ModelConfig:
     normal_arming: float = 0.03
     #: guideline used to judge credibility where a tie has no treaty target
     default_target: float = 0.02
+    #: modularity resolution of the bloc detection (below 1: larger, camp-sized blocs)
+    bloc_resolution: float = 0.5
 
 
 # ----------------------------------------------------------------------------- budget rules
@@ -520,6 +522,7 @@ class Config:
             "normal_arming",
             "default_target",
         )
+        _check(m.bloc_resolution > 0, "model.bloc_resolution", "must be > 0", m.bloc_resolution)
         _check(self.seed >= 0, "seed", "must be >= 0", self.seed)
         _check_scenario(self.scenario)
         if isinstance(self.budget_rule, BudgetRuleConfig):

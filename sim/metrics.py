@@ -9,32 +9,45 @@ from collections import defaultdict
 import networkx as nx
 import numpy as np
 
+BLOC_RESOLUTION = 0.5
+
 
 def bloc_labels(
-    graph: nx.Graph, order: list[str], capability: np.ndarray, seed: int | None = 0
+    graph: nx.Graph,
+    order: list[str],
+    capability: np.ndarray,
+    seed: int | None = 0,
+    resolution: float = BLOC_RESOLUTION,
 ) -> np.ndarray:
     """Label each nation with its bloc: a community of two or more allies.
 
     Blocs are the Louvain communities of the alliance graph, weighted by commitment (Blondel et
     al. 2008, "Fast unfolding of communities in large networks", *J. Stat. Mech.* P10008), so a
     single tie between two dense camps does not merge them as connected components would.
+    ``resolution`` is gamma in the modularity ``sum_c L_c/m - gamma (d_c/2m)^2`` (Reichardt &
+    Bornholdt 2006, "Statistical mechanics of community detection", *Phys. Rev. E* 74, 016110):
+    below 1 it favours larger communities. Blocs are camps, not sub-alliances, so the default
+    is 0.5: at 1, modularity splits the US and its Pacific allies from European NATO, and from
+    year to year a few changed ties can flip the split.
     They are numbered 0, 1, ... by total capability, largest first; a nation with no ally gets
     -1. ``order`` gives the ISO3 code of each row of ``capability``; ``seed`` seeds the Louvain
     node order (:func:`louvain_communities`, the same communities as networkx's for that seed).
     ``bloc_labels(...) == rank_blocs(bloc_members(graph, order, seed), capability)``: a caller
     that knows the graph has not changed can keep the members and only rank them again.
     """
-    return rank_blocs(bloc_members(graph, order, seed), capability)
+    return rank_blocs(bloc_members(graph, order, seed, resolution), capability)
 
 
-def bloc_members(graph: nx.Graph, order: list[str], seed: int | None = 0) -> list[np.ndarray]:
+def bloc_members(
+    graph: nx.Graph, order: list[str], seed: int | None = 0, resolution: float = BLOC_RESOLUTION
+) -> list[np.ndarray]:
     """The rows (positions in ``order``) of each Louvain community of two or more nations."""
     if graph.number_of_edges() == 0:
         return []
     index = {code: i for i, code in enumerate(order)}
     return [
         np.fromiter((index[c] for c in comp), dtype=np.int64)
-        for comp in louvain_communities(graph, seed=seed)
+        for comp in louvain_communities(graph, seed=seed, resolution=resolution)
         if len(comp) > 1
     ]
 
@@ -52,16 +65,20 @@ def rank_blocs(blocs: list[np.ndarray], capability: np.ndarray) -> np.ndarray:
 
 
 def louvain_communities(
-    graph: nx.Graph, weight: str = "weight", seed: int | None = 0, threshold: float = 1e-7
+    graph: nx.Graph,
+    weight: str = "weight",
+    seed: int | None = 0,
+    threshold: float = 1e-7,
+    resolution: float = 1.0,
 ) -> list[set]:
     """Louvain communities of an undirected graph: ``networkx.community.louvain_communities``.
 
-    The same algorithm, move order and random draws as networkx 3 (resolution 1), so the same
+    The same algorithm, move order and random draws as networkx 3, so the same
     graph and seed give the same communities, but on plain lists and dicts: no graph copies,
     views or attribute dictionaries, several times faster on the alliance graph, where it runs
     every step. Each level moves every node (in an order shuffled with ``random.Random(seed)``)
     to the neighbouring community of largest modularity gain
-    ``w_{u,C} m - (1/2) Sigma_C k_u`` while that is positive, then collapses communities into
+    ``w_{u,C} m - (gamma/2) Sigma_C k_u`` while that is positive, then collapses communities into
     nodes; it stops when a level raises modularity by no more than ``threshold`` (Blondel et al.
     2008, "Fast unfolding of communities in large networks", *J. Stat. Mech.* P10008).
     ``tests/test_performance_invariants.py`` checks it against networkx.
@@ -74,14 +91,19 @@ def louvain_communities(
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _louvain(graph, nodes, weight, seed, threshold)
+        return _louvain(graph, nodes, weight, seed, threshold, resolution)
     finally:
         if paused:
             gc.enable()
 
 
 def _louvain(
-    graph: nx.Graph, nodes: list, weight: str, seed: int | None, threshold: float
+    graph: nx.Graph,
+    nodes: list,
+    weight: str,
+    seed: int | None,
+    threshold: float,
+    resolution: float,
 ) -> list[set]:
     index = {u: k for k, u in enumerate(nodes)}
     adj = graph._adj
@@ -103,16 +125,18 @@ def _louvain(
     rng = random.Random(seed) if not isinstance(seed, random.Random) else seed
     members: list[set[int]] = [{k} for k in range(len(nodes))]  # original nodes per node
     singletons = [{k} for k in range(len(nodes))]
-    mod = _modularity(nbrs, singletons, _degrees(nbrs))
-    partition, inner, _, degrees = _one_level(nbrs, members, singletons, m, rng)
+    mod = _modularity(nbrs, singletons, _degrees(nbrs), resolution)
+    partition, inner, _, degrees = _one_level(nbrs, members, singletons, m, rng, resolution)
     while True:
         result = [{nodes[k] for k in part} for part in partition]
-        new_mod = _modularity(nbrs, inner, degrees)
+        new_mod = _modularity(nbrs, inner, degrees, resolution)
         if new_mod - mod <= threshold:
             return result
         mod = new_mod
         nbrs, members = _aggregate(nbrs, inner, members)
-        partition, inner, improvement, degrees = _one_level(nbrs, members, partition, m, rng)
+        partition, inner, improvement, degrees = _one_level(
+            nbrs, members, partition, m, rng, resolution
+        )
         if not improvement:
             return result
 
@@ -128,8 +152,9 @@ def _one_level(
     partition: list[set[int]],
     m: float,
     rng: random.Random,
+    resolution: float,
 ) -> tuple[list[set[int]], list[set[int]], bool, list[float]]:
-    """One level of moves (networkx ``_one_level``, undirected, resolution 1).
+    """One level of moves (networkx ``_one_level``, undirected).
 
     Returns the partition of the original nodes, that of this level's nodes, whether any node
     moved, and this level's weighted degrees.
@@ -143,7 +168,7 @@ def _one_level(
     order = list(range(n))
     rng.shuffle(order)  # all nodes, so the draws match networkx's ...
     order = [u for u in order if loopless[u]]  # ... but a node with no neighbour never moves
-    gamma = 0.5
+    gamma = resolution / 2  # networkx's gain scaled by m^2
     improvement = False
     moves = 1
     while moves > 0:
@@ -205,9 +230,12 @@ def _aggregate(
 
 
 def _modularity(
-    nbrs: list[dict[int, float]], communities: list[set[int]], degrees: list[float]
+    nbrs: list[dict[int, float]],
+    communities: list[set[int]],
+    degrees: list[float],
+    resolution: float,
 ) -> float:
-    """Newman's modularity ``sum_c L_c / m - (d_c / 2m)^2`` (networkx ``modularity``)."""
+    """Newman's modularity ``sum_c L_c / m - gamma (d_c / 2m)^2`` (networkx ``modularity``)."""
     deg_sum = sum(degrees)
     m = deg_sum / 2
     if m == 0:
@@ -223,7 +251,7 @@ def _modularity(
                     inside += wt
             seen.add(u)
         d = sum(degrees[u] for u in comm)
-        total += inside / m - d * d * norm
+        total += inside / m - resolution * d * d * norm
     return total
 
 

@@ -323,7 +323,7 @@ class AllianceModel(mesa.Model):
             )
 
     def invest(self) -> None:
-        """Step 4, continued: this year's spending builds the stock, ``K <- (1 - delta) K + s Y``."""
+        """Step 4, continued: spending builds the stock, ``K <- (1 - delta) K + s Y``."""
         before = self.capability
         with np.errstate(over="ignore", invalid="ignore"):  # checked on the next line
             self.capability = (1 - self.params.depreciation) * before + self.share * self.gdp
@@ -346,7 +346,9 @@ class AllianceModel(mesa.Model):
     def record(self) -> None:
         """Step 6: the world row every year, the nation rows every ``record_every`` years."""
         if self._blocs_at != self.tie_changes:  # Louvain again only if a tie changed
-            self._blocs = bloc_members(self.graph, self.iso3, seed=self._bloc_seed)
+            self._blocs = bloc_members(
+                self.graph, self.iso3, seed=self._bloc_seed, resolution=self.params.bloc_resolution
+            )
             self._blocs_at = self.tie_changes
         self.bloc = rank_blocs(self._blocs, self.capability)  # by this year's capability
         self.datacollector.collect(self)

@@ -57,12 +57,15 @@ def random_graph(trial: int) -> nx.Graph:
     return g
 
 
+@pytest.mark.parametrize("resolution", [1.0, 0.5])
 @pytest.mark.parametrize("trial", range(60))
-def test_louvain_equals_networkx(trial):
+def test_louvain_equals_networkx(trial, resolution):
     g = random_graph(trial)
     for seed in (0, 1, 2**31 - 5):
-        ours = louvain_communities(g, seed=seed)
-        theirs = nx.community.louvain_communities(g, weight="weight", seed=seed)
+        ours = louvain_communities(g, seed=seed, resolution=resolution)
+        theirs = nx.community.louvain_communities(
+            g, weight="weight", seed=seed, resolution=resolution
+        )
         assert canonical(ours) == canonical(theirs)
 
 
@@ -274,7 +277,13 @@ def test_cached_blocs_equal_blocs_found_afresh(rule):
         before = model.tie_changes
         model.step()
         changed += model.tie_changes != before
-        fresh = bloc_labels(model.graph, model.iso3, model.capability, seed=model._bloc_seed)
+        fresh = bloc_labels(
+            model.graph,
+            model.iso3,
+            model.capability,
+            seed=model._bloc_seed,
+            resolution=model.params.bloc_resolution,
+        )
         assert np.array_equal(model.bloc, fresh)
     assert model.graph.number_of_edges() > 0
     if rule.max_new_ties == 0:
