@@ -283,9 +283,10 @@ def burden_correlation(gdp: np.ndarray, share: np.ndarray) -> float:
     """Spearman rank correlation between allies' GDP and defence share.
 
     Olson & Zeckhauser (1966) predict a positive value: large allies carry a disproportionate
-    share of the common defence. Ties are ranked by their average rank.
+    share of the common defence. Ties are ranked by their average rank. NaN when there are
+    fewer than three allies or either variable is constant (no ranking to correlate).
     """
-    if len(gdp) < 3:
+    if len(gdp) < 3 or np.ptp(gdp) == 0 or np.ptp(share) == 0:
         return float("nan")
 
     def rank(x: np.ndarray) -> np.ndarray:

@@ -179,6 +179,7 @@ def test_blocs_polarity_and_burden():
     assert polarity(labels, K) == pytest.approx(1 / ((150 / 550) ** 2 + (400 / 550) ** 2))
     assert share_at_target(np.array([0.02, 0.01, 0.05]), np.array([0.02, 0.02, 0.0])) == 0.5
     assert burden_correlation(np.array([1.0, 2.0, 3.0]), np.array([0.01, 0.02, 0.03])) == 1.0
+    assert np.isnan(burden_correlation(np.array([1.0, 2.0, 3.0]), np.full(3, 0.02)))
 
 
 def test_documented_per_nation_override_composes():
