@@ -85,6 +85,8 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
         check_hindcast(cfg)
     model = build_model(cfg)
     check_writable(run_dir)
+    for stale in run_dir.glob("**/.*.tmp"):  # left by a run killed while writing
+        stale.unlink(missing_ok=True)
     for _ in range(cfg.model.steps):
         model.step()
     tables = {

@@ -256,3 +256,17 @@ def test_sweep_killed_inside_a_job_resumes_to_the_uninterrupted_result(tmp_path)
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
     for job in ("0", "1", "2"):
         assert_complete_or_absent(resumed / job)
+
+
+def test_a_rerun_clears_temporary_files_left_by_a_killed_run(tmp_path):
+    from sim.config import compose
+    from sim.runner import run
+
+    run_dir = tmp_path / "run"
+    (run_dir / "figures").mkdir(parents=True)
+    left = [run_dir / ".nations.parquet.abc123.tmp", run_dir / "figures" / ".blocs.png.x.tmp"]
+    for path in left:
+        path.write_bytes(b"half")
+    run(compose(["model.steps=2", "figures=false"]), run_dir)
+    assert not any(p.exists() for p in left)
+    assert (run_dir / "summary.json").is_file()
