@@ -28,7 +28,6 @@ import pandas as pd
 import solara
 from hydra.errors import HydraException
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 from omegaconf import OmegaConf
@@ -37,7 +36,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config import CONFIG_DIR, Config, compose
 from sim.errors import USER_ERRORS
 from sim.model import AllianceModel
-from sim.plots import BLOC_COLOURS, MAJOR_COLOURS, draw_world, robinson
+from sim.plots import BLOC_COLOURS, MAJOR_COLOURS, draw_alliance_map
 from sim.runner import build_model
 
 #: years a run on the page lasts (Play stops there)
@@ -49,7 +48,6 @@ POWERS = {"us_spending": "USA", "china_spending": "CHN", "russia_spending": "RUS
 #: nations drawn in the spending figure besides the major powers, until a student picks others
 DEFAULT_NATIONS = ["DEU", "GBR", "POL", "JPN", "IND"]
 #: ties formed in the run (dashed); treaty ties are thin grey
-RUN_TIE_COLOUR = "#111111"
 #: colours of the chosen nations in the spending figure (none close to a major power's)
 OTHER_COLOURS = [BLOC_COLOURS[i] for i in (1, 2, 5, 6, 9, 8, 7)]
 WORLDS = ["today", "y2014", "synthetic"]
@@ -236,98 +234,15 @@ def _names(sim: AllianceModel) -> dict[str, str]:
     return dict(zip(sim.iso3, sim.world.nations["name"], strict=True))
 
 
-def bloc_leaders(sim: AllianceModel) -> dict[int, str]:
-    """Bloc number -> the name of its most capable member."""
-    names = _names(sim)
-    leaders = {}
-    for b in np.unique(sim.bloc[sim.bloc >= 0]):
-        members = np.flatnonzero(sim.bloc == b)
-        leaders[int(b)] = names[sim.iso3[members[np.argmax(sim.capability[members])]]]
-    return leaders
-
-
 def network_map(sim: AllianceModel, n_labels: int = 14) -> Figure:
     """The alliance network on a Robinson projection: area by capability, colour by bloc."""
     fig = Figure(figsize=(10, 5.4), dpi=100)
     ax = fig.add_axes((0, 0, 1, 0.93))
-    draw_world(ax)
-    for lat in (-90, 90):  # the flat poles close the projection's outline
-        x, y = robinson(np.full(181, lat), np.linspace(-180, 180, 181))
-        ax.plot(x, y, color="0.6", lw=0.5, zorder=0)
-    nations = sim.world.nations
-    px, py = robinson(nations["lat"].to_numpy(), nations["lon"].to_numpy())
-    pos = {code: (px[i], py[i]) for i, code in enumerate(sim.iso3)}
-    for a, b, d in sim.graph.edges(data=True):
-        treaty = bool(d.get("treaty"))
-        ax.plot(
-            [pos[a][0], pos[b][0]],
-            [pos[a][1], pos[b][1]],
-            color="0.55" if treaty else RUN_TIE_COLOUR,
-            lw=0.3 if treaty else 1.5,
-            ls="-" if treaty else "--",
-            alpha=0.45 if treaty else 0.95,
-            zorder=1,
-        )
-    cap = sim.capability
-    size = 12 + 700 * np.sqrt(cap / cap.max())
-    colours = [BLOC_COLOURS[b % 10] if b >= 0 else "white" for b in sim.bloc]
-    ax.scatter(px, py, s=size, c=colours, edgecolors="0.2", linewidths=0.6, zorder=2)
-    names = _names(sim)
-    for i in _label_rows(sim, px, py, n_labels):
-        ax.annotate(
-            names[sim.iso3[i]],
-            (px[i], py[i]),
-            fontsize=8,
-            xytext=(5, 3),
-            textcoords="offset points",
-            zorder=3,
-            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6},
-        )
-    handles = [
-        Line2D([], [], color="0.55", lw=1, label="treaty tie (NATO, CSTO, ...)"),
-        Line2D([], [], color=RUN_TIE_COLOUR, lw=1.5, ls="--", label="tie formed in this run"),
-    ]
-    leaders = bloc_leaders(sim)
-    for b, leader in list(leaders.items())[:8]:
-        n = int((sim.bloc == b).sum())
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                ls="",
-                color=BLOC_COLOURS[b % 10],
-                markeredgecolor="0.2",
-                label=f"bloc led by {leader} ({n} nations)",
-            )
-        )
-    handles.append(
-        Line2D([], [], marker="o", ls="", color="white", markeredgecolor="0.2", label="no ally")
+    nations = sim.world.nations.set_index("iso3")[["name", "lat", "lon", "major_power"]].assign(
+        capability=sim.capability, bloc=sim.bloc
     )
-    ax.legend(handles=handles, fontsize=8, loc="lower left", frameon=True, framealpha=0.9)
-    ax.set_title(
-        f"Alliances in {sim.start_year + sim.steps}: dot area = military capability, colour = bloc",
-        fontsize=11,
-    )
-    ax.set_xlim(-2.75, 2.75)
-    ax.set_ylim(-1.42, 1.42)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    draw_alliance_map(ax, sim.graph, nations, sim.start_year + sim.steps, n_labels)
     return fig
-
-
-def _label_rows(sim: AllianceModel, x: np.ndarray, y: np.ndarray, n: int) -> list[int]:
-    """The major powers, then the most capable nations whose label would not sit on another."""
-    order = list(np.flatnonzero(sim.major)) + [
-        int(i) for i in np.argsort(-sim.capability) if not sim.major[i]
-    ]
-    rows: list[int] = []
-    for i in order:
-        if len(rows) >= n:
-            break
-        if all(abs(x[i] - x[j]) > 0.35 or abs(y[i] - y[j]) > 0.09 for j in rows):
-            rows.append(int(i))
-    return rows
 
 
 def spending_history(sim: AllianceModel, codes: list[str]) -> pd.DataFrame:

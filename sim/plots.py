@@ -18,6 +18,7 @@ from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 from sim.output import atomic_write  # noqa: E402
 from sim.worlds import DATA_DIR  # noqa: E402
 
+RUN_TIE_COLOUR = "#111111"
 MAJOR_COLOURS = {"USA": "#1f4e99", "CHN": "#c0392b", "RUS": "#7d3c98"}
 BLOC_COLOURS = plt.get_cmap("tab10").colors
 
@@ -162,42 +163,62 @@ def spending_figure(nations: pd.DataFrame, names: dict[str, str]) -> plt.Figure:
     return fig
 
 
-def network_map_figure(graph: nx.Graph, final: pd.DataFrame) -> plt.Figure:
-    """The alliance network on a Robinson projection: size by capability, colour by bloc."""
-    fig, ax = plt.subplots(figsize=(11, 5.8))
+def draw_alliance_map(
+    ax: plt.Axes,
+    graph: nx.Graph,
+    nations: pd.DataFrame,
+    year: int,
+    n_labels: int = 14,
+) -> None:
+    """Draw the alliance network on a Robinson projection on ``ax``.
+
+    ``nations`` has one row per node of ``graph``, indexed by ISO3, with columns ``name, lat,
+    lon, capability, bloc, major_power``. Node area is capability, colour is bloc (named after
+    its most capable member), treaty ties are grey and ties formed in the run black and dashed;
+    the major powers and the most capable nations are labelled where the labels do not collide.
+    Used by the run's figure and by the teaching page.
+    """
     draw_world(ax)
-    final = final.set_index("iso3")
-    pos = {n: robinson(d["lat"], d["lon"]) for n, d in graph.nodes(data=True)}
+    for lat in (-90, 90):  # the flat poles close the projection's outline
+        x, y = robinson(np.full(181, lat), np.linspace(-180, 180, 181))
+        ax.plot(x, y, color="0.6", lw=0.5, zorder=0)
+    nations = nations.loc[list(graph.nodes)]
+    px, py = robinson(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
+    pos = {code: (px[i], py[i]) for i, code in enumerate(nations.index)}
     segments: dict[bool, list] = {True: [], False: []}  # treaty ties, ties formed in the run
     for a, b, d in graph.edges(data=True):
         segments[bool(d.get("treaty"))].append([pos[a], pos[b]])
     ax.add_collection(
-        LineCollection(segments[True], colors="0.45", lw=0.35, ls="-", alpha=0.5, zorder=1)
+        LineCollection(segments[True], colors="0.55", lw=0.3, ls="-", alpha=0.45, zorder=1)
     )
     ax.add_collection(
-        LineCollection(segments[False], colors="black", lw=1.1, ls="--", alpha=0.9, zorder=1)
+        LineCollection(
+            segments[False], colors=RUN_TIE_COLOUR, lw=1.5, ls="--", alpha=0.95, zorder=1
+        )
     )
-    cap = final.loc[list(graph.nodes), "capability"].to_numpy()
-    bloc = final.loc[list(graph.nodes), "bloc"].to_numpy()
-    size = 15 + 900 * np.sqrt(cap / cap.max())
-    xy = np.array([pos[n] for n in graph.nodes])
+    cap = nations["capability"].to_numpy(float)
+    bloc = nations["bloc"].to_numpy(int)
+    size = 12 + 700 * np.sqrt(cap / cap.max()) if cap.max() > 0 else np.full(len(cap), 12.0)
     colours = [BLOC_COLOURS[b % 10] if b >= 0 else "white" for b in bloc]
-    ax.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, edgecolors="0.2", linewidths=0.6, zorder=2)
-    for n, (x, y), c in zip(graph.nodes, xy, cap, strict=True):
-        if c >= np.sort(cap)[-12] or graph.nodes[n].get("major_power"):
-            ax.annotate(
-                graph.nodes[n].get("name", n),
-                (x, y),
-                fontsize=7,
-                xytext=(4, 4),
-                textcoords="offset points",
-                zorder=3,
-            )
+    ax.scatter(px, py, s=size, c=colours, edgecolors="0.2", linewidths=0.6, zorder=2)
+    major = nations["major_power"].to_numpy(bool)
+    for i in _label_rows(cap, major, px, py, n_labels):
+        ax.annotate(
+            nations["name"].iloc[i],
+            (px[i], py[i]),
+            fontsize=8,
+            xytext=(5, 3),
+            textcoords="offset points",
+            zorder=3,
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6},
+        )
     handles = [
-        plt.Line2D([], [], color="0.45", lw=1, label="treaty tie"),
-        plt.Line2D([], [], color="black", lw=1.2, ls="--", label="tie formed in run"),
+        plt.Line2D([], [], color="0.55", lw=1, label="treaty tie (NATO, CSTO, ...)"),
+        plt.Line2D([], [], color=RUN_TIE_COLOUR, lw=1.5, ls="--", label="tie formed in this run"),
     ]
-    for b in sorted(set(bloc[bloc >= 0]))[:10]:
+    for b in sorted(set(bloc[bloc >= 0]))[:8]:
+        members = np.flatnonzero(bloc == b)
+        leader = nations["name"].iloc[members[np.argmax(cap[members])]]
         handles.append(
             plt.Line2D(
                 [],
@@ -206,19 +227,43 @@ def network_map_figure(graph: nx.Graph, final: pd.DataFrame) -> plt.Figure:
                 ls="",
                 color=BLOC_COLOURS[b % 10],
                 markeredgecolor="0.2",
-                label=f"bloc {b}",
+                label=f"bloc led by {leader} ({len(members)} nations)",
             )
         )
     handles.append(
-        plt.Line2D(
-            [], [], marker="o", ls="", color="white", markeredgecolor="0.2", label="unaligned"
-        )
+        plt.Line2D([], [], marker="o", ls="", color="white", markeredgecolor="0.2", label="no ally")
     )
-    ax.legend(handles=handles, fontsize=8, loc="lower left", frameon=True)
-    year = int(final["year"].iloc[0])
-    ax.set_title(f"Alliance network in {year} (node area: military capability; colour: bloc)")
+    ax.legend(handles=handles, fontsize=8, loc="lower left", frameon=True, framealpha=0.9)
+    ax.set_title(f"Alliances in {year}: dot area = military capability, colour = bloc", fontsize=11)
+    ax.set_xlim(-2.75, 2.75)
+    ax.set_ylim(-1.42, 1.42)
     ax.set_aspect("equal")
     ax.axis("off")
+
+
+def _label_rows(
+    capability: np.ndarray, major: np.ndarray, x: np.ndarray, y: np.ndarray, n: int
+) -> list[int]:
+    """The major powers, then the most capable nations whose label would not sit on another."""
+    order = list(np.flatnonzero(major)) + [
+        int(i) for i in np.argsort(-capability, kind="stable") if not major[i]
+    ]
+    rows: list[int] = []
+    for i in order:
+        if len(rows) >= n:
+            break
+        if all(abs(x[i] - x[j]) > 0.35 or abs(y[i] - y[j]) > 0.09 for j in rows):
+            rows.append(int(i))
+    return rows
+
+
+def network_map_figure(graph: nx.Graph, final: pd.DataFrame) -> plt.Figure:
+    """The alliance network in the last recorded year, from the graph and the nation table."""
+    fig, ax = plt.subplots(figsize=(11, 5.8))
+    attrs = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")
+    nations = attrs.join(final.set_index("iso3")[["capability", "bloc"]])
+    nations["major_power"] = nations["major_power"].fillna(False).astype(bool)
+    draw_alliance_map(ax, graph, nations, int(final["year"].iloc[0]))
     return fig
 
 
