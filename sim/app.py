@@ -36,7 +36,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config import CONFIG_DIR, Config, compose
 from sim.errors import USER_ERRORS
 from sim.model import AllianceModel
-from sim.plots import BLOC_COLOURS, MAJOR_COLOURS, draw_alliance_map
+from sim.plots import BLOC_COLOURS, MAJOR_COLOURS, draw_alliance_map, draw_blocs
 from sim.runner import build_model
 
 #: years a run on the page lasts (Play stops there)
@@ -283,32 +283,10 @@ def spending_figure(sim: AllianceModel, chosen: list[str]) -> Figure:
 
 def blocs_figure(sim: AllianceModel) -> Figure:
     """Blocs and polarity over time, with the ties formed and dissolved each year."""
-    world = sim.world_table()
     fig = Figure(figsize=(6, 4.8), dpi=100)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-    top.step(world["year"], world["n_blocs"], where="post", color="#2c3e50", lw=2, label="blocs")
-    top.plot(
-        world["year"],
-        world["polarity"],
-        color="#16a085",
-        lw=2,
-        marker=".",
-        label="polarity (effective number of poles)",
-    )
-    top.set_ylabel("count")
-    top.set_ylim(0, max(world["n_blocs"].max(), world["polarity"].max()) * 1.15 + 0.5)
-    top.legend(frameon=False, fontsize=8, loc="lower left")
-    top.grid(alpha=0.3)
-    top.set_title("Blocs and polarity", fontsize=11)
-    bottom.bar(world["year"], world["ties_formed"], color="#27ae60", label="ties formed")
-    bottom.bar(world["year"], -world["ties_dissolved"], color="#c0392b", label="ties dissolved")
-    bottom.axhline(0, color="0.3", lw=0.6)
-    most = max(world["ties_formed"].max(), world["ties_dissolved"].max(), 1)
-    bottom.set_ylim(-most * 1.1 - 0.5, most * 1.9 + 0.5)  # headroom for the legend
-    bottom.set_ylabel("ties per year")
-    bottom.set_xlabel("year")
+    draw_blocs(top, bottom, sim.world_table())
     bottom.set_xlim(sim.start_year - 0.5, sim.start_year + max(sim.steps, 10) + 0.5)
-    bottom.legend(frameon=False, fontsize=8, loc="upper left", ncols=2)
     fig.tight_layout()
     return fig
 

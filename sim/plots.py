@@ -267,29 +267,41 @@ def network_map_figure(graph: nx.Graph, final: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def blocs_figure(world: pd.DataFrame) -> plt.Figure:
-    """Number of blocs and polarity over time, with ties formed and dissolved each year."""
-    fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(8, 5.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
-    )
-    top.step(world["year"], world["n_blocs"], where="post", color="#2c3e50", label="blocs")
+def draw_blocs(top: plt.Axes, bottom: plt.Axes, world: pd.DataFrame) -> None:
+    """Blocs and polarity (``top``) and ties formed and dissolved each year (``bottom``).
+
+    ``world`` is the world table. Used by the run's figure and by the teaching page.
+    """
+    top.step(world["year"], world["n_blocs"], where="post", color="#2c3e50", lw=2, label="blocs")
     top.plot(
         world["year"],
         world["polarity"],
         color="#16a085",
         lw=2,
+        marker=".",
         label="polarity (effective number of poles)",
     )
     top.set_ylabel("count")
-    top.legend(frameon=False, fontsize=8)
+    top.set_ylim(0, max(world["n_blocs"].max(), world["polarity"].max()) * 1.15 + 0.5)
+    top.legend(frameon=False, fontsize=8, loc="lower left")
     top.grid(alpha=0.3)
-    top.set_title("Blocs and polarity")
+    top.set_title("Blocs and polarity", fontsize=11)
     bottom.bar(world["year"], world["ties_formed"], color="#27ae60", label="ties formed")
     bottom.bar(world["year"], -world["ties_dissolved"], color="#c0392b", label="ties dissolved")
     bottom.axhline(0, color="0.3", lw=0.6)
+    most = max(world["ties_formed"].max(), world["ties_dissolved"].max(), 1)
+    bottom.set_ylim(-most * 1.1 - 0.5, most * 1.9 + 0.5)  # headroom for the legend
     bottom.set_ylabel("ties per year")
     bottom.set_xlabel("year")
-    bottom.legend(frameon=False, fontsize=8)
+    bottom.legend(frameon=False, fontsize=8, loc="upper left", ncols=2)
+
+
+def blocs_figure(world: pd.DataFrame) -> plt.Figure:
+    """Number of blocs and polarity over time, with ties formed and dissolved each year."""
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(8, 5.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
+    )
+    draw_blocs(top, bottom, world)
     return fig
 
 
