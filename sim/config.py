@@ -199,6 +199,18 @@ class AllianceRuleConfig:
     name: str = MISSING
 
 
+def _check_tie_terms(rule: Any) -> None:
+    """The terms a rule sets on the ties it forms and dissolves (utility and landscape)."""
+    for key in ("patience", "treaty_patience", "review_period"):
+        _check(getattr(rule, key) >= 1, f"alliance_rule.{key}", "must be >= 1", getattr(rule, key))
+    _check(
+        0.0 < rule.new_tie_weight <= 1.0,
+        "alliance_rule.new_tie_weight",
+        "must be in (0, 1]",
+        rule.new_tie_weight,
+    )
+
+
 @dataclass
 class UtilityConfig(AllianceRuleConfig):
     """DESIGN.md step 5: ties by mutual consent, dissolution with hysteresis."""
@@ -233,19 +245,7 @@ class UtilityConfig(AllianceRuleConfig):
             "treaty_bonus",
             "free_ride_tolerance",
         )
-        _check(self.patience >= 1, "alliance_rule.patience", "must be >= 1", self.patience)
-        _check(
-            self.treaty_patience >= 1,
-            "alliance_rule.treaty_patience",
-            "must be >= 1",
-            self.treaty_patience,
-        )
-        _check(
-            self.review_period >= 1,
-            "alliance_rule.review_period",
-            "must be >= 1",
-            self.review_period,
-        )
+        _check_tie_terms(self)
         _check(
             self.break_threshold <= self.form_threshold,
             "alliance_rule.break_threshold",
@@ -257,12 +257,6 @@ class UtilityConfig(AllianceRuleConfig):
             "alliance_rule.bandwagon",
             "must be in [0, 1]",
             self.bandwagon,
-        )
-        _check(
-            0.0 < self.new_tie_weight <= 1.0,
-            "alliance_rule.new_tie_weight",
-            "must be in (0, 1]",
-            self.new_tie_weight,
         )
 
 
@@ -309,16 +303,7 @@ class LandscapeConfig(AllianceRuleConfig):
             "must be in [1, 26] (2^(n-1) configurations are enumerated)",
             self.exact_max,
         )
-        for key in ("patience", "treaty_patience", "review_period"):
-            _check(
-                getattr(self, key) >= 1, f"alliance_rule.{key}", "must be >= 1", getattr(self, key)
-            )
-        _check(
-            0.0 < self.new_tie_weight <= 1.0,
-            "alliance_rule.new_tie_weight",
-            "must be in (0, 1]",
-            self.new_tie_weight,
-        )
+        _check_tie_terms(self)
 
 
 @dataclass
