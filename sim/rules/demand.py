@@ -1,0 +1,113 @@
+"""The revised budget rule: demand for military expenditure in logs, with war mobilisation.
+
+Pure functions on (N,) arrays (no Mesa, no Hydra). The rule (``docs/MODEL.md``, submodel
+"Budgets"; ``experiments/validation/PREREGISTRATION.md`` M4-M5)::
+
+    ln s*_i   = ln b_i + k R_i - beta F_i + p ln(max(1, g_i / s_i))     peacetime desired share
+    s_war_i   = min(share_max, rho * sum_{j at war with i} M_j / Y_i)     war mobilisation
+    ln s_i'   = ln s_i + eta_i (ln max(s*_i, s_war_i) - ln s_i),  eta_i = 1 where s_war_i > s*_i
+
+``R`` is the threat ratio and ``F`` the log change of spill-ins (:mod:`sim.rules.projection`).
+Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
+share) stays near zero instead of producing ``-inf``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+#: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
+SHARE_EPS = 1e-4
+
+
+def anchored_level(share0: np.ndarray, k: float, ratio0: np.ndarray) -> np.ndarray:
+    """Each nation's level ``b_i = s0_i exp(-k R0_i)``: its start-year share is a rest point.
+
+    With ``F = 0`` at the start and no guideline pull, ``ln s* = ln b + k R0 = ln s0``: the share
+    a nation returns to absent changes in threat and spill-ins is the one it was observed to
+    choose, which carries what the model omits (history, geography beyond distance, domestic
+    politics), as a base-year calibration does. Uses start-year data only; always positive.
+    """
+    return np.maximum(share0, SHARE_EPS) * np.exp(-k * ratio0)
+
+
+def war_share(
+    spending: np.ndarray,
+    gdp: np.ndarray,
+    at_war: np.ndarray,
+    rho: float,
+    share_max: float,
+) -> np.ndarray:
+    """The share that closes the gap with the attackers, ``min(share_max, rho sum_j M_j / Y_i)``.
+
+    A nation at war mobilises toward a fraction ``rho`` of its attackers' spending: with the
+    defender's 3:1 rule (Mearsheimer 1989, "Assessing the conventional balance: the 3:1 rule and
+    its critics", *International Security* 13(4)) a defender that holds needs about a third of
+    the attacker's effort, so ``rho = 1/3``. 0 for a nation not at war.
+
+    Parameters
+    ----------
+    spending : (N,) this year's spending ``M_j`` (US$).
+    gdp : (N,) GDP ``Y_i`` (US$, > 0).
+    at_war : (N, N) bool, symmetric; ``at_war[i, j]`` when i and j fight an interstate war.
+    """
+    enemy = np.asarray(at_war, dtype=float) @ spending
+    share = rho * enemy / np.maximum(gdp, 1e-300)
+    return np.where(enemy > 0, np.minimum(share, share_max), 0.0)
+
+
+def desired_share(
+    level: np.ndarray,
+    k: float,
+    ratio: np.ndarray,
+    beta: float,
+    spill_change: np.ndarray,
+    p: float,
+    target: np.ndarray,
+    share: np.ndarray,
+) -> np.ndarray:
+    """Peacetime desired share ``s* = b exp(k R - beta F + p ln(max(1, g / s)))``.
+
+    The three pulls of the demand-for-defence literature in logs (Sandler & Hartley 1995, *The
+    Economics of Defense*, ch. 4): threat (Walt 1987), spill-ins from allies as a partial
+    substitute (Olson & Zeckhauser 1966; elasticity ``beta``), and the alliance guideline ``g``
+    (0: none) pulling a member that spends below it. ``p ln(g/s)`` is the guideline pull: with
+    ``eta`` per year a laggard closes a part of its log gap to the guideline.
+    """
+    s = np.maximum(share, SHARE_EPS)
+    gap = np.where(target > s, np.log(np.where(target > s, target, 1.0) / s), 0.0)
+    return level * np.exp(k * ratio - beta * spill_change + p * gap)
+
+
+class ShareUpdate(NamedTuple):
+    """Next year's shares and what set them, each (N,)."""
+
+    share: np.ndarray  #: the new share, clipped to the bounds
+    desired: np.ndarray  #: max(s*, s_war): where the share is heading
+    mobilising: np.ndarray  #: bool, the war target exceeds the peacetime one
+
+
+def next_share(
+    share: np.ndarray,
+    desired_peace: np.ndarray,
+    war: np.ndarray,
+    eta: float,
+    noise: np.ndarray,
+    share_min: float,
+    share_max: float,
+    eta_war: float = 1.0,
+) -> ShareUpdate:
+    """Partial adjustment in logs: ``ln s' = ln s + eta (ln s_target - ln s)``, then noise.
+
+    ``s_target = max(s*, s_war)``; a nation whose war target exceeds its peacetime one adjusts
+    at ``eta_war`` (wartime mobilisation within a year). Noise (``N(0, sigma)`` draws, share
+    points) is added after the adjustment and the result clipped to ``[share_min, share_max]``.
+    """
+    s = np.maximum(share, SHARE_EPS)
+    mobilising = war > desired_peace
+    target = np.maximum(np.maximum(desired_peace, war), SHARE_EPS)
+    speed = np.where(mobilising, eta_war, eta)
+    moved = np.exp(np.log(s) + speed * (np.log(target) - np.log(s)))
+    return ShareUpdate(np.clip(moved + noise, share_min, share_max), target, mobilising)

@@ -1,0 +1,149 @@
+"""Power projection by force type, threat that does not saturate, and spill-ins.
+
+Pure functions on arrays (no Mesa, no Hydra). Index ``i`` is the perceiver, ``j`` the source:
+``P[i, j]`` is the reach of ``j``'s capability at ``i``. The model description
+(``docs/MODEL.md``, submodels "Power projection", "Threat", "Spill-ins") and
+``experiments/validation/PREREGISTRATION.md`` (M1-M3) give the argument for each form.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+def land_connected(contiguity: np.ndarray) -> np.ndarray:
+    """Pairs joined by a chain of land borders: the connected components of the border graph.
+
+    ``connected[i, j]`` is true iff ``i`` and ``j`` lie in the same component of the graph whose
+    edges are land borders (COW direct contiguity type 1; Stinnett et al. 2002). An island state
+    is connected only to itself, so land power reaches it only across water (Mearsheimer 2001,
+    *The Tragedy of Great Power Politics*, ch. 4, "the stopping power of water").
+
+    Parameters
+    ----------
+    contiguity : (N, N) bool, symmetric; true for a land border.
+
+    Returns
+    -------
+    (N, N) bool, true on the diagonal.
+    """
+    n = len(contiguity)
+    label = np.arange(n)
+    border = np.asarray(contiguity, dtype=bool) | np.eye(n, dtype=bool)
+    while True:  # propagate the smallest label across borders until nothing changes
+        spread = np.where(border, label[None, :], n).min(axis=1)
+        if np.array_equal(spread, label):
+            break
+        label = spread[spread]
+    return label[:, None] == label[None, :]
+
+
+class Reach(NamedTuple):
+    """Reach of each source's capability at each perceiver, by force type, each (N, N)."""
+
+    land: np.ndarray  #: L_ij = exp(-b_ij / lambda_land) * (1 or omega across water)
+    global_: np.ndarray  #: G_ij = exp(-d_ij / lambda_global)
+    total: np.ndarray  #: P_ij = (1 - q_j) L_ij + q_j G_ij
+
+
+def reach(
+    border_km: np.ndarray,
+    capital_km: np.ndarray,
+    connected: np.ndarray,
+    global_share: np.ndarray,
+    lambda_land: float,
+    lambda_global: float,
+    omega: float,
+) -> Reach:
+    """Power projection by force type: land forces over one theatre, naval/strategic globally.
+
+    ``P_ij = (1 - q_j) L_ij + q_j G_ij`` with
+    ``L_ij = exp(-b_ij / lambda_land) * (1 if land-connected else omega)`` and
+    ``G_ij = exp(-d_ij / lambda_global)``: Boulding's loss-of-strength gradient (Boulding 1962,
+    *Conflict and Defense*, ch. 12) measured from the border for land forces, discounted by
+    ``omega`` across water (Mearsheimer 2001, ch. 4); only the naval and strategic share ``q_j``
+    reaches globally.
+
+    Parameters
+    ----------
+    border_km : (N, N) minimum border distance ``b_ij`` (km; 0 for a land border).
+    capital_km : (N, N) capital-to-capital distance ``d_ij`` (km).
+    connected : (N, N) bool, :func:`land_connected`.
+    global_share : (N,) ``q_j`` in [0, 1], the share of j's capability that reaches globally.
+    lambda_land, lambda_global : gradients (km, > 0).
+    omega : land power's discount across water, in [0, 1].
+
+    Returns
+    -------
+    :class:`Reach`; every entry is in [0, 1] and the diagonal is 1.
+    """
+    land = np.exp(-np.asarray(border_km, float) / lambda_land)
+    land = np.where(connected, land, omega * land)
+    glob = np.exp(-np.asarray(capital_km, float) / lambda_global)
+    q = np.asarray(global_share, float)[None, :]
+    total = (1.0 - q) * land + q * glob
+    for m in (land, glob, total):
+        np.fill_diagonal(m, 1.0)
+    return Reach(land, glob, total)
+
+
+def hostile_capability(
+    capability: np.ndarray, reach: np.ndarray, hostile: np.ndarray
+) -> np.ndarray:
+    """Hostile capability reaching each nation, ``T_i = sum_j h_ij K_j P_ij`` (units of K).
+
+    Walt (1987), *The Origins of Alliances*: threat combines aggregate power, proximity (here
+    the force-type reach ``P``) and intentions (hostility ``h``).
+    """
+    return (np.asarray(hostile) * reach) @ capability
+
+
+def allied_capability(
+    capability: np.ndarray, reach: np.ndarray, commitment: np.ndarray, cred: np.ndarray
+) -> np.ndarray:
+    """Allied capability reaching each nation, ``A_i = sum_j w_ij c_j K_j P_ij`` (units of K).
+
+    Support projects as far as the ally's own reach ``P_ij`` (the same gradients as threat).
+    ``commitment`` is the weighted adjacency ``w`` (0 where there is no tie), ``cred`` the
+    credibility ``c_j`` of each ally against its guideline.
+    """
+    return (commitment * reach) @ (capability * cred)
+
+
+def threat_ratio(threat: np.ndarray, capability: np.ndarray, allied: np.ndarray) -> np.ndarray:
+    """The threat ratio ``R_i = ln(1 + T_i / (K_i + A_i))``: a log ratio that does not saturate.
+
+    ``dR/dT = 1 / (K + A + T)``: the response to a rise in threat is largest where own and
+    allied means are small against it (a frontline state) and, unlike ``T/(T+K)``, keeps
+    growing with threat. 0 with no threat; a nation with no means at all (``K + A = 0``) and
+    some threat gets ``ln(1 + T / tiny)``, large but finite.
+    """
+    means = np.maximum(capability + allied, 1e-12)
+    return np.log1p(threat / means)
+
+
+def spill_ins(spending: np.ndarray, commitment: np.ndarray, cred: np.ndarray) -> np.ndarray:
+    """Spill-ins from allies' spending, ``S_i = sum_j w_ij c_j M_j`` (US$).
+
+    The pooled-defence quantity of Olson & Zeckhauser (1966, "An economic theory of alliances",
+    *Rev. Econ. Stat.* 48(3)) and of the spill-in demand models (Sandler & Hartley 1995, *The
+    Economics of Defense*, ch. 2; George & Sandler 2018, *Eur. J. Polit. Econ.* 53).
+    """
+    return (commitment * cred[None, :]) @ spending
+
+
+def spill_in_change(
+    spill: np.ndarray, spill_start: np.ndarray, own_start: np.ndarray
+) -> np.ndarray:
+    """Log change of spill-ins since the start, ``F_i = ln((S_i + M0_i) / (S0_i + M0_i))``.
+
+    ``M0_i`` (own start-year spending) keeps the log finite for a nation with no ally and
+    scales the change: a 10% fall in allies' spending that dwarfs ``M0_i`` gives ``F ~ -0.1``.
+    With ``own_start`` all zero and ``spill_start`` zero the change is 0.
+    """
+    num = spill + own_start
+    den = spill_start + own_start
+    ok = (num > 0) & (den > 0)
+    return np.where(ok, np.log(np.where(ok, num, 1.0) / np.where(ok, den, 1.0)), 0.0)

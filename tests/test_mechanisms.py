@@ -1,0 +1,242 @@
+"""The revised mechanisms (issue 13), hand-checked on three-nation worlds.
+
+Nations A, B, C: A and B share a land border, C is an island 1000 km from both borders.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.blocs import separate_rivals, signed_blocs, signed_edges, signed_louvain, signed_modularity
+from sim.rules.demand import (
+    SHARE_EPS,
+    anchored_level,
+    desired_share,
+    next_share,
+    war_share,
+)
+from sim.rules.institutions import (
+    accession,
+    bilateral_strain,
+    form_by_change,
+    membership_value,
+    withdrawal_strain,
+)
+from sim.rules.projection import (
+    allied_capability,
+    hostile_capability,
+    land_connected,
+    reach,
+    spill_in_change,
+    spill_ins,
+    threat_ratio,
+)
+
+BORDER = np.array([[0.0, 0.0, 1000.0], [0.0, 0.0, 1000.0], [1000.0, 1000.0, 0.0]])
+CAPITAL = np.array([[0.0, 500.0, 2000.0], [500.0, 0.0, 1500.0], [2000.0, 1500.0, 0.0]])
+CONTIG = np.array([[False, True, False], [True, False, False], [False, False, False]])
+
+
+def test_land_connected_follows_chains_of_borders():
+    assert land_connected(CONTIG).tolist() == [
+        [True, True, False],
+        [True, True, False],
+        [False, False, True],
+    ]
+    chain = np.zeros((4, 4), dtype=bool)
+    chain[0, 1] = chain[1, 0] = chain[2, 3] = chain[3, 2] = chain[1, 3] = chain[3, 1] = True
+    assert land_connected(chain).all()  # 0-1-3-2 is one chain
+
+
+def test_reach_by_force_type_by_hand():
+    q = np.array([0.5, 0.0, 0.0])  # A is a major power with half its forces global
+    r = reach(BORDER, CAPITAL, land_connected(CONTIG), q, 500.0, 10000.0, 0.25)
+    # A at B: land border (b = 0), connected: land reach 1
+    assert r.land[1, 0] == pytest.approx(1.0)
+    # A at C: 1000 km of water: exp(-2) * 0.25
+    assert r.land[2, 0] == pytest.approx(math.exp(-2) * 0.25)
+    assert r.global_[2, 0] == pytest.approx(math.exp(-0.2))
+    # total reach of A at C mixes the two by A's global share; B (q = 0) reaches C by land only
+    assert r.total[2, 0] == pytest.approx(0.5 * math.exp(-2) * 0.25 + 0.5 * math.exp(-0.2))
+    assert r.total[2, 1] == pytest.approx(math.exp(-2) * 0.25)
+    assert np.diag(r.total).tolist() == [1.0, 1.0, 1.0]
+    # the global share is what reaches far: A reaches C far better than B does
+    assert r.total[2, 0] > 4 * r.total[2, 1]
+
+
+def test_threat_and_allied_capability_by_hand():
+    k = np.array([100.0, 10.0, 10.0])
+    p = np.array([[1.0, 0.8, 0.2], [0.8, 1.0, 0.1], [0.4, 0.1, 1.0]])
+    hostile = np.array([[0, 0, 0], [0.5, 0, 0], [0.5, 0, 0]], dtype=float)  # A hostile to B, C
+    t = hostile_capability(k, p, hostile)
+    assert t.tolist() == pytest.approx([0.0, 0.5 * 100 * 0.8, 0.5 * 100 * 0.4])
+    w = np.array([[0, 0, 0], [0, 0, 1.0], [0, 1.0, 0]])  # B and C allied
+    cred = np.array([1.0, 1.0, 0.5])
+    a = allied_capability(k, p, w, cred)
+    assert a.tolist() == pytest.approx([0.0, 10 * 0.1 * 0.5, 10 * 0.1])
+
+
+def test_threat_ratio_does_not_saturate_and_favours_the_small_frontline_state():
+    # T/(T+K) is 0.99 for both; the log ratio still tells them apart and keeps rising
+    small = threat_ratio(np.array([99.0, 198.0]), np.array([1.0, 1.0]), np.zeros(2))
+    assert small.tolist() == pytest.approx([math.log(100), math.log(199)])
+    assert small[1] - small[0] > 0.6  # doubling the threat still moves it by ~ln 2
+    # the same rise in threat moves a small state's ratio more than a large one's
+    t0, t1 = np.array([50.0, 50.0]), np.array([60.0, 60.0])
+    means = np.array([10.0, 1000.0])
+    rise = threat_ratio(t1, means, np.zeros(2)) - threat_ratio(t0, means, np.zeros(2))
+    assert rise[0] > 10 * rise[1]
+    assert threat_ratio(np.zeros(1), np.ones(1), np.zeros(1))[0] == 0.0
+
+
+def test_spill_ins_and_their_log_change():
+    w = np.array([[0, 1.0, 0.5], [1.0, 0, 0], [0.5, 0, 0]])
+    m = np.array([10.0, 100.0, 40.0])
+    cred = np.array([1.0, 0.5, 1.0])
+    s = spill_ins(m, w, cred)
+    assert s.tolist() == pytest.approx([100 * 0.5 + 0.5 * 40, 10.0, 0.5 * 10])
+    f = spill_in_change(np.array([35.0, 0.0]), np.array([70.0, 0.0]), np.array([0.0, 5.0]))
+    assert f.tolist() == pytest.approx([math.log(0.5), 0.0])
+
+
+def test_anchored_level_makes_the_start_a_rest_point():
+    s0, r0 = np.array([0.01, 0.03]), np.array([0.2, 1.5])
+    b = anchored_level(s0, 2.0, r0)
+    desired = desired_share(b, 2.0, r0, 0.3, np.zeros(2), 0.3, np.zeros(2), s0)
+    assert desired.tolist() == pytest.approx(s0.tolist())
+    assert (b > 0).all()
+    # a rise in the ratio by 0.1 raises the desired share by exp(k * 0.1)
+    up = desired_share(b, 2.0, r0 + 0.1, 0.3, np.zeros(2), 0.3, np.zeros(2), s0)
+    assert (up / s0).tolist() == pytest.approx([math.exp(0.2)] * 2)
+
+
+def test_spill_in_and_guideline_pulls():
+    b, s = np.array([0.01]), np.array([0.01])
+    # allies' spending halves: desired share rises by exp(-beta ln 0.5) = 2 ** beta
+    cut = desired_share(b, 0.0, np.zeros(1), 0.3, np.array([math.log(0.5)]), 0.0, np.zeros(1), s)
+    assert cut[0] == pytest.approx(0.01 * 2**0.3)
+    # a member at 1% under a 2% guideline: pull p ln 2; above it: nothing
+    pull = desired_share(b, 0.0, np.zeros(1), 0.0, np.zeros(1), 0.5, np.array([0.02]), s)
+    assert pull[0] == pytest.approx(0.01 * 2**0.5)
+    above = desired_share(b, 0.0, np.zeros(1), 0.0, np.zeros(1), 0.5, np.array([0.005]), s)
+    assert above[0] == pytest.approx(0.01)
+
+
+def test_war_share_closes_a_third_of_the_gap_with_the_attacker():
+    m = np.array([150.0, 6.0, 1.0])  # attacker, defender, bystander (US$ bn)
+    y = np.array([2000.0, 190.0, 100.0])
+    war = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]], dtype=bool)
+    s = war_share(m, y, war, 1 / 3, 0.4)
+    assert s[1] == pytest.approx(150 / 3 / 190)  # 26%: Ukraine in 2024, ex ante
+    assert s[0] == pytest.approx(6 / 3 / 2000)
+    assert s[2] == 0.0
+    assert war_share(np.array([0, 900.0]), np.array([10.0, 1.0]), war[:2, :2], 1 / 3, 0.4)[0] == 0.4
+
+
+def test_next_share_partial_adjustment_in_logs_and_mobilisation():
+    share = np.array([0.01, 0.03, 0.02])
+    desired = np.array([0.04, 0.03, 0.02])
+    war = np.array([0.0, 0.0, 0.25])
+    up = next_share(share, desired, war, 0.5, np.zeros(3), 0.0, 0.4)
+    assert up.share[0] == pytest.approx(0.02)  # halfway in logs: sqrt(0.01 * 0.04)
+    assert up.share[1] == pytest.approx(0.03)
+    assert up.share[2] == pytest.approx(0.25)  # at war: the whole way within the year
+    assert up.mobilising.tolist() == [False, False, True]
+    noisy = next_share(share, desired, war, 0.5, np.array([0.5, -1.0, 0.0]), 0.0, 0.4)
+    assert noisy.share.tolist() == pytest.approx([0.4, 0.0, 0.25])  # noise, then the bounds
+    zero = next_share(np.zeros(1), np.zeros(1), np.zeros(1), 0.5, np.zeros(1), 0.0, 0.4)
+    assert zero.share[0] == pytest.approx(SHARE_EPS)
+
+
+def test_form_by_change_needs_a_rise_on_both_sides():
+    ref = np.array([[-np.inf, 0.3, 0.0], [0.3, -np.inf, 0.0], [0.0, 0.0, -np.inf]])
+    u = ref.copy()
+    u[0, 2], u[2, 0] = 0.2, 0.1  # A-C rose by 0.2 and 0.1
+    u[1, 2], u[2, 1] = 0.2, 0.02  # B-C rose on B's side only
+    allied, calm = np.zeros((3, 3), dtype=bool), np.zeros((3, 3))
+    f = form_by_change(u, ref, allied, calm, 0.0, 0.05, 0.5, 5)
+    assert f.pairs == [(0, 2)] and f.candidates == 1 and not f.capped
+    # A-B is valued at 0.3 by both but did not change: no tie (the status quo stands)
+    capped = form_by_change(u, ref, allied, calm, 0.0, 0.05, 0.5, 0)
+    assert capped.pairs == [] and capped.capped
+    hostile = calm.copy()
+    hostile[2, 0] = 0.6
+    assert form_by_change(u, ref, allied, hostile, 0.0, 0.05, 0.5, 5).pairs == []
+
+
+def test_treaty_ties_are_never_strained_bilateral_ones_are():
+    u = np.array([[0, -0.3, 0.1], [-0.2, 0, 0.1], [0.1, 0.1, 0]])
+    allied = np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=bool)
+    treaty = np.zeros((3, 3), dtype=bool)
+    assert bilateral_strain(u, allied, treaty, -0.15)[0, 1]
+    treaty[0, 1] = treaty[1, 0] = True
+    assert not bilateral_strain(u, allied, treaty, -0.15).any()
+
+
+def test_membership_value_accession_by_consensus_and_withdrawal():
+    u = np.array([[-np.inf, 0.4, 0.2], [0.4, -np.inf, -0.5], [0.3, 0.1, -np.inf]])
+    members = np.array([True, True, False])
+    v = membership_value(u, members, 0.2)
+    assert v.tolist() == pytest.approx([0.4 + 0.2, 0.4 + 0.2, (0.3 + 0.1) / 2 + 0.2])
+    ref = np.array([0.6, 0.6, 0.1])
+    calm = np.zeros((3, 3))
+    # C applies (0.4 > 0, up 0.3) but B values it at -0.5 + 0.2 < -0.15: a veto
+    vetoed = accession(v, ref, members, u, calm, 0.0, 0.05, -0.15, 0.2, 0.5)
+    assert vetoed.applicants.tolist() == [2] and vetoed.accepted.tolist() == []
+    u[1, 2] = 0.0
+    admitted = accession(v, ref, members, u, calm, 0.0, 0.05, -0.15, 0.2, 0.5)
+    assert admitted.accepted.tolist() == [2]
+    strain = withdrawal_strain(np.array([-0.6, 0.1, -0.9]), members, np.array([4, 4, 4]), -0.5)
+    assert strain.tolist() == [5, 0, 0]  # C is no member: nothing to withdraw from
+
+
+def _two_camps_and_a_bridge():
+    """A-B allied, C-D allied, E allied to both B and C; A and D rivals, B and C rivals."""
+    w = np.zeros((5, 5))
+    for i, j in ((0, 1), (2, 3), (4, 1), (4, 2)):
+        w[i, j] = w[j, i] = 1.0
+    h = np.zeros((5, 5))
+    for i, j in ((0, 3), (1, 2)):
+        h[i, j] = h[j, i] = 0.8
+    return w, h
+
+
+def test_signed_edges_and_modularity_by_hand():
+    w, h = _two_camps_and_a_bridge()
+    pos, neg = signed_edges(w, h)
+    assert pos.sum() == 8 and neg.sum() == pytest.approx(4 * 0.8)
+    together = signed_modularity(pos, neg, np.zeros(5, dtype=int))
+    split = signed_modularity(pos, neg, np.array([0, 0, 1, 1, 0]))
+    assert split > together
+    # a single community: positive part 8 - 8 = 0, negative part -(3.2 - 3.2) = 0
+    assert together == pytest.approx(0.0)
+
+
+def test_rivals_never_share_a_bloc_through_a_bridge():
+    w, h = _two_camps_and_a_bridge()
+    blocs = signed_blocs(w, h, seed=0, resolution=0.5)
+    labels = blocs.communities
+    assert labels[0] == labels[1] and labels[2] == labels[3]
+    assert labels[0] != labels[3] and labels[1] != labels[2]
+    for seed in range(5):
+        for members in signed_blocs(w, h, seed=seed).members:
+            inside = np.ix_(members, members)
+            assert (h[inside] < 0.5).all()
+
+
+def test_separate_rivals_repairs_a_partition():
+    w, h = _two_camps_and_a_bridge()
+    pos, neg = signed_edges(w, h)
+    repaired = separate_rivals(np.zeros(5, dtype=int), pos, neg)
+    same = repaired[:, None] == repaired[None, :]
+    assert not (same & (neg > 0)).any()
+
+
+def test_signed_louvain_is_deterministic_and_unsigned_without_rivalries():
+    w, _ = _two_camps_and_a_bridge()
+    a = signed_louvain(w, np.zeros_like(w), seed=3)
+    assert np.array_equal(a, signed_louvain(w, np.zeros_like(w), seed=3))
+    assert len(signed_blocs(np.zeros((3, 3)), np.zeros((3, 3))).members) == 0
