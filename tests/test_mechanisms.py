@@ -183,12 +183,15 @@ def test_membership_value_accession_by_consensus_and_withdrawal():
     assert v.tolist() == pytest.approx([0.4 + 0.2, 0.4 + 0.2, (0.3 + 0.1) / 2 + 0.2])
     ref = np.array([0.6, 0.6, 0.1])
     calm = np.zeros((3, 3))
-    # C applies (0.4 > 0, up 0.3) but B values it at -0.5 + 0.2 < -0.15: a veto
-    vetoed = accession(v, ref, members, u, calm, 0.0, 0.05, -0.15, 0.2, 0.5)
+    # C applies (0.4 > 0, up 0.3) but B values it at -0.5 + 0.2 < 0: a veto
+    vetoed = accession(v, ref, members, u, calm, 0.0, 0.05, 0.0, 0.2, 0.5)
     assert vetoed.applicants.tolist() == [2] and vetoed.accepted.tolist() == []
-    u[1, 2] = 0.0
-    admitted = accession(v, ref, members, u, calm, 0.0, 0.05, -0.15, 0.2, 0.5)
+    u[1, 2] = -0.1  # B now gains -0.1 + 0.2 > 0: everyone consents
+    admitted = accession(v, ref, members, u, calm, 0.0, 0.05, 0.0, 0.2, 0.5)
     assert admitted.accepted.tolist() == [2]
+    hostile = calm.copy()
+    hostile[0, 2] = 0.7  # A sees C as hostile: a veto
+    assert accession(v, ref, members, u, hostile, 0.0, 0.05, 0.0, 0.2, 0.5).accepted.size == 0
     strain = withdrawal_strain(np.array([-0.6, 0.1, -0.9]), members, np.array([4, 4, 4]), -0.5)
     assert strain.tolist() == [5, 0, 0]  # C is no member: nothing to withdraw from
 
