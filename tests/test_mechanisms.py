@@ -183,10 +183,12 @@ def test_membership_value_accession_by_consensus_and_withdrawal():
     assert v.tolist() == pytest.approx([0.4 + 0.2, 0.4 + 0.2, (0.3 + 0.1) / 2 + 0.2])
     ref = np.array([0.6, 0.6, 0.1])
     calm = np.zeros((3, 3))
-    # C applies (0.4 > 0, up 0.3) but B values it at -0.5 + 0.2 < 0: a veto
+    # C applies (0.4 > 0, up 0.3) but B values it at -0.5 < 0: a veto
     vetoed = accession(v, ref, members, u, calm, 0.0, 0.05, 0.0, 0.2, 0.5)
     assert vetoed.applicants.tolist() == [2] and vetoed.accepted.tolist() == []
-    u[1, 2] = -0.1  # B now gains -0.1 + 0.2 > 0: everyone consents
+    u[1, 2] = -0.1  # the treaty bonus does not buy consent: still a veto
+    assert accession(v, ref, members, u, calm, 0.0, 0.05, 0.0, 0.2, 0.5).accepted.size == 0
+    u[1, 2] = 0.1  # B now gains from C: everyone consents
     admitted = accession(v, ref, members, u, calm, 0.0, 0.05, 0.0, 0.2, 0.5)
     assert admitted.accepted.tolist() == [2]
     hostile = calm.copy()

@@ -107,11 +107,12 @@ def accession(
     """Non-members apply when joining became worth it; members admit them by consensus.
 
     ``i`` applies iff ``V_i > form_threshold`` and ``V_i - Vref_i > form_delta`` (the value of
-    joining rose since it was last settled); it is admitted iff every member ``j`` wants it,
-    ``U_ji + treaty_bonus > accept_threshold`` (the rule passes its ``form_threshold``: the
-    consent a bilateral tie needs), and sees it as less hostile than ``max_hostility``: one veto
-    blocks (NATO's Article 10 accession by unanimity). Applicants are ordered by their rise in
-    value (largest first).
+    joining rose since it was last settled); it is admitted iff every member ``j`` gains from it,
+    ``U_ji > accept_threshold`` (the rule passes its ``form_threshold``: the consent a bilateral
+    tie needs; the treaty bonus is the value of an institution a member already belongs to, so
+    the newcomer must bring value of its own), and sees it as less hostile than
+    ``max_hostility``: one veto blocks (NATO's Article 10 accession by unanimity). Applicants are
+    ordered by their rise in value (largest first).
     """
     outside = ~np.asarray(members, dtype=bool)
     gain = value - value_ref
@@ -122,7 +123,7 @@ def accession(
     accepted = [
         int(i)
         for i in applicants
-        if np.all(utility[inside, i] + treaty_bonus > accept_threshold)
+        if np.all(utility[inside, i] > accept_threshold)
         and np.all(hostile[inside, i] < max_hostility)
     ]
     return Accession(applicants, np.array(accepted, dtype=np.int64))
