@@ -42,7 +42,13 @@ def positive(obj: Any, prefix: str, *names: str) -> None:
 
 
 def within(
-    key: str, value: Any, low: float, high: float, *, open_low: bool = False, open_high: bool = False
+    key: str,
+    value: Any,
+    low: float,
+    high: float,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
 ) -> None:
     """``value`` is finite and in the interval from ``low`` to ``high`` (open ends as told)."""
     finite(key, value)

@@ -136,16 +136,39 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         at_least(self, "model", 1, "steps", "record_every")
-        nonneg(self, "model", "share_min", "reference_share", "growth_drag", "regime_hostility",
-               "dilemma", "normal_arming", "default_target")  # fmt: skip
+        nonneg(
+            self,
+            "model",
+            "share_min",
+            "reference_share",
+            "growth_drag",
+            "regime_hostility",
+            "dilemma",
+            "normal_arming",
+            "default_target",
+        )
         finite("model.share_max", self.share_max)
-        check(self.share_min <= self.share_max, "model.share_min",
-              f"must be <= model.share_max ({self.share_max})", self.share_min)  # fmt: skip
-        check(self.share_max <= 1, "model.share_max", "must be <= 1 (spending above GDP)",
-              self.share_max)  # fmt: skip
+        check(
+            self.share_min <= self.share_max,
+            "model.share_min",
+            f"must be <= model.share_max ({self.share_max})",
+            self.share_min,
+        )
+        check(
+            self.share_max <= 1,
+            "model.share_max",
+            "must be <= 1 (spending above GDP)",
+            self.share_max,
+        )
         within("model.depreciation", self.depreciation, 0.0, 1.0, open_low=True)
-        positive(self, "model", "threat_range_km", "support_range_km", "major_range_km",
-                 "bloc_resolution")  # fmt: skip
+        positive(
+            self,
+            "model",
+            "threat_range_km",
+            "support_range_km",
+            "major_range_km",
+            "bloc_resolution",
+        )
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -359,19 +382,32 @@ def choose(
     the missing parts are their dataclasses' defaults. ``world`` may also be any other object
     (a loaded world), which is passed through as ``Config.world``.
     """
-    picks = {"world": world, "scenario": scenario, "budget_rule": budget_rule,
-             "alliance_rule": alliance_rule}  # fmt: skip
+    picks = {
+        "world": world,
+        "scenario": scenario,
+        "budget_rule": budget_rule,
+        "alliance_rule": alliance_rule,
+    }
     named = [f"{group}={value}" for group, value in picks.items() if isinstance(value, str)]
     if named or world is None:
         base = compose(named)
     else:
-        base = Config(world=world, scenario=ScenarioConfig(name="baseline"),
-                      budget_rule=ThreatResponseConfig(), alliance_rule=UtilityConfig())  # fmt: skip
+        base = Config(
+            world=world,
+            scenario=ScenarioConfig(name="baseline"),
+            budget_rule=ThreatResponseConfig(),
+            alliance_rule=UtilityConfig(),
+        )
 
     def given(group: str) -> Any:
         value = picks[group]
         return getattr(base, group) if value is None or isinstance(value, str) else value
 
-    return Config(world=given("world"), scenario=given("scenario"),
-                  budget_rule=given("budget_rule"), alliance_rule=given("alliance_rule"),
-                  model=params if params is not None else base.model, seed=base.seed)  # fmt: skip
+    return Config(
+        world=given("world"),
+        scenario=given("scenario"),
+        budget_rule=given("budget_rule"),
+        alliance_rule=given("alliance_rule"),
+        model=params if params is not None else base.model,
+        seed=base.seed,
+    )

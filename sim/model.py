@@ -37,8 +37,19 @@ __all__ = ["EVENT_COLUMNS", "NATION_COLUMNS", "AllianceModel", "OverflowStop", "
 
 _log = logging.getLogger(__name__)
 
-NATION_COLUMNS = ["step", "year", "iso3", "gdp", "milex", "share", "capability", "threat",
-                  "allied_support", "n_allies", "bloc"]  # fmt: skip
+NATION_COLUMNS = [
+    "step",
+    "year",
+    "iso3",
+    "gdp",
+    "milex",
+    "share",
+    "capability",
+    "threat",
+    "allied_support",
+    "n_allies",
+    "bloc",
+]
 
 #: the least a year's GDP can be multiplied by (growth plus guns-versus-butter drag): an economy
 #: shrinks by at most 99% a year, so GDP stays positive however large the drag
@@ -90,8 +101,9 @@ class AllianceModel(mesa.Model):
 
         # per-nation state
         self.gdp = nations["gdp_usd"].to_numpy(float).copy()
-        self.share = np.clip(nations["milex_usd"].to_numpy(float) / self.gdp, p.share_min,
-                             p.share_max)  # fmt: skip
+        self.share = np.clip(
+            nations["milex_usd"].to_numpy(float) / self.gdp, p.share_min, p.share_max
+        )
         self.capability = self.share * self.gdp / p.depreciation  # the steady-state stock
         self.growth = nations["gdp_growth"].to_numpy(float)
         self.regime = nations["regime"].to_numpy(float)
@@ -105,7 +117,9 @@ class AllianceModel(mesa.Model):
         distance = threat.great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy())
         own_range = np.where(self.major, p.major_range_km, p.threat_range_km)
         self.reach = threat.decay(distance, own_range[None, :])
-        self.support_reach = threat.decay(distance, np.maximum(own_range, p.support_range_km)[None, :])
+        self.support_reach = threat.decay(
+            distance, np.maximum(own_range, p.support_range_km)[None, :]
+        )
         self.baseline_hostility = (
             p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
         )
@@ -208,16 +222,18 @@ class AllianceModel(mesa.Model):
     def perceive_threats(self) -> None:
         """Step 2: hostility (with the security dilemma) and threat ``T_i``."""
         p = self.params
-        self.hostile = threat.hostility(self.baseline_hostility, self.arming, self.ties.allied,
-                                        p.dilemma, p.normal_arming)  # fmt: skip
+        self.hostile = threat.hostility(
+            self.baseline_hostility, self.arming, self.ties.allied, p.dilemma, p.normal_arming
+        )
         self.threat = threat.threat(self.capability, self.reach, self.hostile)
 
     def count_allied_support(self) -> None:
         """Step 3: allied support ``A_i``, discounted by each partner's credibility."""
         partner_target = np.where(self.target > 0, self.target, self.params.default_target)
         self.credibility = threat.credibility(self.share, partner_target)
-        self.support = threat.allied_support(self.capability, self.support_reach,
-                                             self.ties.commitment, self.credibility)  # fmt: skip
+        self.support = threat.allied_support(
+            self.capability, self.support_reach, self.ties.commitment, self.credibility
+        )
 
     def set_budgets(self) -> None:
         """Step 4: every nation's new share, by the budget rule or its schedule, within bounds."""
@@ -233,15 +249,20 @@ class AllianceModel(mesa.Model):
             self.capability = (1 - self.params.depreciation) * before + self.share * self.gdp
         self._stop_on_overflow("capability", self.capability, self.capability >= 0)
         with np.errstate(over="ignore"):  # a stock built from (almost) nothing: rate capped
-            self.arming = np.divide(self.capability - before, before,
-                                    out=np.zeros_like(before), where=before > 0)  # fmt: skip
+            self.arming = np.divide(
+                self.capability - before, before, out=np.zeros_like(before), where=before > 0
+            )
         np.minimum(self.arming, MAX_ARMING_RATE, out=self.arming)
 
     def record(self) -> None:
         """Step 6: the world row every year, the nation rows every ``record_every`` years."""
         if self._blocs_at != self.ties.changes:  # Louvain again only if a tie changed
-            self._blocs = bloc_members(self.ties.graph, self.iso3, seed=self._bloc_seed,
-                                       resolution=self.params.bloc_resolution)  # fmt: skip
+            self._blocs = bloc_members(
+                self.ties.graph,
+                self.iso3,
+                seed=self._bloc_seed,
+                resolution=self.params.bloc_resolution,
+            )
             self._blocs_at = self.ties.changes
         self.bloc = rank_blocs(self._blocs, self.capability)  # by this year's capability
         self.datacollector.collect(self)
@@ -295,13 +316,23 @@ class AllianceModel(mesa.Model):
         for kind, items in (("schedules", sc.schedules), ("shocks", sc.shocks)):
             for n, item in enumerate(items):
                 if item.iso3 not in self.row:
-                    raise ScenarioError(f"scenario.{kind}[{n}].iso3: {item.iso3!r} is not a "
-                                        f"nation of world {self.world.name}")  # fmt: skip
-                absent = [a for a in getattr(item, "against", [])
-                          if a not in self.row and a not in treaties]  # fmt: skip
+                    raise ScenarioError(
+                        f"scenario.{kind}[{n}].iso3: {item.iso3!r} is not a "
+                        f"nation of world {self.world.name}"
+                    )
+                absent = [
+                    a
+                    for a in getattr(item, "against", [])
+                    if a not in self.row and a not in treaties
+                ]
                 if absent:
-                    _log.warning("scenario.%s[%d].against: %s not in world %s, skipped", kind, n,
-                                 ", ".join(absent), self.world.name)  # fmt: skip
+                    _log.warning(
+                        "scenario.%s[%d].against: %s not in world %s, skipped",
+                        kind,
+                        n,
+                        ", ".join(absent),
+                        self.world.name,
+                    )
 
     # ------------------------------------------------------------------ tables
 

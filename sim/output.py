@@ -38,7 +38,6 @@ PACKAGES = (
 )
 
 
-
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it into place.
 

@@ -111,7 +111,9 @@ class Ties:
             self.commitment[a, b] = self.pledge[a, b] = 0.0
         self.dissolved_now += 1
         self.changes += 1
-        self.events.append((t, self.start_year + t, self.iso3[i], self.iso3[j], "dissolved", treaty))
+        self.events.append(
+            (t, self.start_year + t, self.iso3[i], self.iso3[j], "dissolved", treaty)
+        )
 
     def seed_treaties(self, treaties: pd.DataFrame, row: dict[str, int]) -> np.ndarray:
         """Each treaty is a clique; a pair in two treaties keeps the first listed.
@@ -128,8 +130,14 @@ class Ties:
             for k, i in enumerate(rows):
                 for m, j in enumerate(rows[k + 1 :], start=k + 1):
                     if not self.allied[i, j]:
-                        self.form(i, j, treaty=str(name), weight=1.0, review=review,
-                                  pledges=(float(pledge[k]), float(pledge[m])))  # fmt: skip
+                        self.form(
+                            i,
+                            j,
+                            treaty=str(name),
+                            weight=1.0,
+                            review=review,
+                            pledges=(float(pledge[k]), float(pledge[m])),
+                        )
         return target
 
     @property

@@ -44,7 +44,9 @@ def check_invariants(m: AllianceModel) -> None:
     assert np.array_equal(m.ties.allied, m.ties.allied.T) and not m.ties.allied.diagonal().any()
     assert m.graph.number_of_selfloops() == 0 if hasattr(m.graph, "number_of_selfloops") else True
     edges = {frozenset(e) for e in m.graph.edges}
-    rows = {frozenset((m.iso3[i], m.iso3[j])) for i, j in zip(*np.nonzero(m.ties.allied), strict=True)}
+    rows = {
+        frozenset((m.iso3[i], m.iso3[j])) for i, j in zip(*np.nonzero(m.ties.allied), strict=True)
+    }
     assert edges == rows
     for a, b, d in m.graph.edges(data=True):
         assert a != b

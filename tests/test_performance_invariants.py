@@ -222,10 +222,19 @@ class PlainUtility(Utility):
 
     def revise(self, m) -> None:
         p, ties, t = self.params, m.ties, m.steps
-        values = alliance.tie_values(m.capability, m.threat, m.support, m.support_reach,
-                                     m.credibility, m.hostile, m.regime, p)  # fmt: skip
-        under_strain = plain_strained(values.utility, m.share, ties.pledge, ties.allied,
-                                      ties.treaty_tie, p)  # fmt: skip
+        values = alliance.tie_values(
+            m.capability,
+            m.threat,
+            m.support,
+            m.support_reach,
+            m.credibility,
+            m.hostile,
+            m.regime,
+            p,
+        )
+        under_strain = plain_strained(
+            values.utility, m.share, ties.pledge, ties.allied, ties.treaty_tie, p
+        )
         self.strain = np.where(under_strain, self.strain + 1, 0)
         due = ties.allied & (t > ties.since) & ((t - ties.since) % ties.review == 0)
         patience = np.where(ties.treaty_tie, p.treaty_patience, p.patience)
@@ -252,8 +261,12 @@ def plain_utility():
 
 
 def run(world, steps, rule, seed=3, record_every=1):
-    model = AllianceModel(world, params=ModelConfig(steps=steps, record_every=record_every),
-                          alliance_rule=rule, rng=seed)  # fmt: skip
+    model = AllianceModel(
+        world,
+        params=ModelConfig(steps=steps, record_every=record_every),
+        alliance_rule=rule,
+        rng=seed,
+    )
     for _ in range(steps):
         model.step()
     return model
@@ -275,8 +288,9 @@ def test_tie_review_on_index_arrays_equals_plain_bookkeeping(plain_utility):
 
 @pytest.mark.parametrize("rule", [UtilityConfig(), UtilityConfig(max_new_ties=0, bandwagon=0.0)])
 def test_cached_blocs_equal_blocs_found_afresh(rule):
-    model = AllianceModel(synthetic(90, seed=2), params=ModelConfig(steps=30), alliance_rule=rule,
-                          rng=5)
+    model = AllianceModel(
+        synthetic(90, seed=2), params=ModelConfig(steps=30), alliance_rule=rule, rng=5
+    )
     changed = 0
     for _ in range(30):
         before = model.ties.changes

@@ -270,8 +270,14 @@ def runs(draw):
 def test_invariants_hold_after_every_step(run):
     world, params, budget, alliance, scenario, seed = run
     try:
-        model = AllianceModel(world, params=params, budget_rule=budget, alliance_rule=alliance,
-                              scenario=scenario, rng=seed)
+        model = AllianceModel(
+            world,
+            params=params,
+            budget_rule=budget,
+            alliance_rule=alliance,
+            scenario=scenario,
+            rng=seed,
+        )
     except ConfigError as exc:
         if "richardson" in str(exc) or "budget_rule" in str(exc):
             reject()  # an unstable Richardson system is refused at build time, by design
@@ -334,7 +340,9 @@ def test_heavy_guns_versus_butter_drag_never_makes_gdp_negative():
 
 def test_gdp_overflow_stops_with_the_nation_named():
     world = two_nations(gdp_usd=[1e307, 1e12], milex_usd=[1e305, 1e10], gdp_growth=[0.5, 0.0])
-    model = AllianceModel(world, params=ModelConfig(steps=10), budget_rule=FixedBudgetConfig(), rng=0)
+    model = AllianceModel(
+        world, params=ModelConfig(steps=10), budget_rule=FixedBudgetConfig(), rng=0
+    )
     with pytest.raises(OverflowStop, match=r"year \d+ the (GDP|capability) of AAA left the range"):
         for _ in range(10):
             model.step()
@@ -352,8 +360,9 @@ def test_landscape_without_restarts_or_capability_runs():
     world = load_world(WorldConfig(name="synthetic", n=8), 3)
     rule = LandscapeConfig(exact_max=4, restarts=0)
     params = ModelConfig(steps=5, share_min=0.0, share_max=0.0)
-    model = AllianceModel(world, params=params, budget_rule=FixedBudgetConfig(), alliance_rule=rule,
-                          rng=0)
+    model = AllianceModel(
+        world, params=params, budget_rule=FixedBudgetConfig(), alliance_rule=rule, rng=0
+    )
     seeded = edge_set(model.graph)
     for _ in range(5):
         model.step()
@@ -367,7 +376,9 @@ def test_arming_from_a_denormal_stock_stays_finite():
     world = two_nations(gdp_usd=[1e12, 1e6], milex_usd=[0.0, 4.94e-318], gdp_growth=[0.0, 0.0])
     params = ModelConfig(steps=2, share_max=1.0, depreciation=1.0, dilemma=0.0)
     arm = ScenarioConfig(name="arm", schedules=[ScheduleConfig(iso3="BBB", years=1, to_share=0.5)])
-    model = AllianceModel(world, params=params, budget_rule=FixedBudgetConfig(), scenario=arm, rng=0)
+    model = AllianceModel(
+        world, params=params, budget_rule=FixedBudgetConfig(), scenario=arm, rng=0
+    )
     assert 0 < model.capability[1] < 1e-300
     seeded = edge_set(model.graph)
     for _ in range(2):

@@ -69,8 +69,14 @@ def test_credibility_and_allied_support():
 
 def inputs(**values) -> BudgetInputs:
     """One nation's inputs as (1,) arrays (share, capability, threat, support, target, noise)."""
-    base = {"share": 0.015, "capability": 100.0, "threat": 300.0, "support": 100.0,
-            "target": 0.02, "noise": 0.0} | values  # fmt: skip
+    base = {
+        "share": 0.015,
+        "capability": 100.0,
+        "threat": 300.0,
+        "support": 100.0,
+        "target": 0.02,
+        "noise": 0.0,
+    } | values
     return BudgetInputs(**{k: np.array([float(v)]) for k, v in base.items()})
 
 

@@ -218,7 +218,9 @@ def check_against_model(model) -> None:
     assert np.allclose(r.threat, tau, rtol=1e-9)
     partner_target = np.where(model.target > 0, model.target, p.default_target)
     cred = threat.credibility(model.share, partner_target)
-    support = threat.allied_support(model.capability, model.support_reach, model.ties.commitment, cred)
+    support = threat.allied_support(
+        model.capability, model.support_reach, model.ties.commitment, cred
+    )
     assert np.allclose(r.support, support, rtol=1e-9)
     capability = (1 - p.depreciation) * model.capability + r.share * model.gdp
     values = alliance.tie_values(

@@ -142,8 +142,7 @@ class BalanceConfig(AllianceRuleConfig):
     review_period: int = 2  #: review period recorded on a tie formed in the run
 
     def __post_init__(self) -> None:
-        within("alliance_rule.hostile_threshold", self.hostile_threshold, 0.0, 1.0,
-               open_low=True)  # fmt: skip
+        within("alliance_rule.hostile_threshold", self.hostile_threshold, 0.0, 1.0, open_low=True)
         at_least(self, "alliance_rule", 0, "max_updates")
         at_least(self, "alliance_rule", 1, "review_period")
         within("alliance_rule.new_tie_weight", self.new_tie_weight, 0.0, 1.0, open_low=True)

@@ -27,8 +27,9 @@ class BudgetInputs(NamedTuple):
 
 def budget_inputs(state: NationState, noise: np.ndarray) -> BudgetInputs:
     """The inputs of ``state`` for this year, with ``noise``."""
-    return BudgetInputs(state.share, state.capability, state.threat, state.support, state.target,
-                        noise)  # fmt: skip
+    return BudgetInputs(
+        state.share, state.capability, state.threat, state.support, state.target, noise
+    )
 
 
 def draw_noise(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:

@@ -341,8 +341,15 @@ class LandscapeConfig(AllianceRuleConfig):
     review_period: int = 2  #: review period recorded on a tie formed in the run
 
     def __post_init__(self) -> None:
-        nonneg(self, "alliance_rule", "regime_weight", "hostility_weight", "treaty_weight",
-               "restarts", "max_new_ties")  # fmt: skip
+        nonneg(
+            self,
+            "alliance_rule",
+            "regime_weight",
+            "hostility_weight",
+            "treaty_weight",
+            "restarts",
+            "max_new_ties",
+        )
         finite("alliance_rule.form_propensity", self.form_propensity)
         within("alliance_rule.exact_max", self.exact_max, 1, 26)
         check_tie_terms(self)
@@ -374,8 +381,14 @@ class Landscape:
         if self.fixed_propensity is not None:
             return self.fixed_propensity
         p = self.params
-        return propensity_matrix(state.regime, state.baseline_hostility, self.treaty_history,
-                                 p.regime_weight, p.hostility_weight, p.treaty_weight)  # fmt: skip
+        return propensity_matrix(
+            state.regime,
+            state.baseline_hostility,
+            self.treaty_history,
+            p.regime_weight,
+            p.hostility_weight,
+            p.treaty_weight,
+        )
 
     def find_coalitions(self, state: NationState) -> None:
         """This year's least-energy two-coalition configuration (sizes: capability shares)."""
@@ -383,9 +396,14 @@ class Landscape:
         start = self.coalition
         if start is None and p.restarts == 0:  # local search needs a start: one coalition
             start = np.zeros(len(state.iso3), dtype=np.int64)
-        found = landscape_minimum(capability_shares(state.capability), self.propensity(state),
-                                  state.rng, exact_max=p.exact_max, restarts=p.restarts,
-                                  start=start)  # fmt: skip
+        found = landscape_minimum(
+            capability_shares(state.capability),
+            self.propensity(state),
+            state.rng,
+            exact_max=p.exact_max,
+            restarts=p.restarts,
+            start=start,
+        )
         self.coalition, self.energy = found.partition, found.energy
 
     def revise(self, state: NationState) -> None:

@@ -34,10 +34,12 @@ class ThreatResponseConfig(BudgetRuleConfig):
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "eta", "k", "f", "a", "p", "s_floor", "noise")
-        check(not self.anchor or self.a > 0, "budget_rule.a", "must be > 0 when anchor=true",
-              self.a)  # fmt: skip
-        check(self.eta <= 1.0, "budget_rule.eta", "must be <= 1 (a full step to the target)",
-              self.eta)  # fmt: skip
+        check(
+            not self.anchor or self.a > 0, "budget_rule.a", "must be > 0 when anchor=true", self.a
+        )
+        check(
+            self.eta <= 1.0, "budget_rule.eta", "must be <= 1 (a full step to the target)", self.eta
+        )
 
 
 def security_gap(x: BudgetInputs, p: ThreatResponseConfig) -> np.ndarray:

@@ -45,14 +45,27 @@ class UtilityConfig(AllianceRuleConfig):
     weak_share: float = 0.02  #: "weak": capability below this share of the world's
 
     def __post_init__(self) -> None:
-        nonneg(self, "alliance_rule", "b_sec", "b_ent", "b_aff", "cost", "max_new_ties",
-               "treaty_bonus", "free_ride_tolerance", "weak_share")  # fmt: skip
+        nonneg(
+            self,
+            "alliance_rule",
+            "b_sec",
+            "b_ent",
+            "b_aff",
+            "cost",
+            "max_new_ties",
+            "treaty_bonus",
+            "free_ride_tolerance",
+            "weak_share",
+        )
         for key in ("form_threshold", "break_threshold", "max_hostility"):
             finite(f"alliance_rule.{key}", getattr(self, key))
         check_tie_terms(self)
-        check(self.break_threshold <= self.form_threshold, "alliance_rule.break_threshold",
-              "must be <= alliance_rule.form_threshold (hysteresis)",
-              self.break_threshold)  # fmt: skip
+        check(
+            self.break_threshold <= self.form_threshold,
+            "alliance_rule.break_threshold",
+            "must be <= alliance_rule.form_threshold (hysteresis)",
+            self.break_threshold,
+        )
         within("alliance_rule.bandwagon", self.bandwagon, 0.0, 1.0)
 
 
@@ -260,13 +273,23 @@ class Utility:
 
     def revise(self, m: NationState) -> None:
         p, ties, t = self.params, m.ties, m.steps
-        values = tie_values(m.capability, m.threat, m.support, m.support_reach, m.credibility,
-                            m.hostile, m.regime, p, similarity=m.similarity)  # fmt: skip
+        values = tie_values(
+            m.capability,
+            m.threat,
+            m.support,
+            m.support_reach,
+            m.credibility,
+            m.hostile,
+            m.regime,
+            p,
+            similarity=m.similarity,
+        )
         # each tie once (a < b)
         a, b = np.nonzero(ties.allied)
         a, b = a[a < b], b[a < b]
-        under_strain = strained(values.utility, m.share, ties.pledge, ties.allied,
-                                ties.treaty_tie, p)[a, b]  # fmt: skip
+        under_strain = strained(
+            values.utility, m.share, ties.pledge, ties.allied, ties.treaty_tie, p
+        )[a, b]
         strain = np.where(under_strain, self.strain[a, b] + 1, 0)
         self.strain[a, b] = self.strain[b, a] = strain
         since = ties.since[a, b]
