@@ -88,7 +88,7 @@ class FloorResult:
 
 
 def floor_step(s: FloorState, t: int, rng: np.random.Generator) -> FloorResult:
-    """One step of matrix work on ``s`` (steps 2-5 of DESIGN.md) in plain numpy.
+    """One step of matrix work on ``s`` (steps 2-5 of docs/MODEL.md) in plain numpy.
 
     Written as a numpy programmer would write it for speed: whole-array expressions, in-place
     operations where a temporary can be reused, the ties handled as index arrays.
