@@ -241,3 +241,31 @@ def test_budget_changes_refuse_non_numeric_parameters():
         ScenarioConfig(name="x", budget_changes={"k": 0.1}), RichardsonConfig()
     )
     assert rule.k == 0.1
+
+
+# ----------------------------------------------------------------------------- self-checks
+
+
+@pytest.mark.parametrize(
+    ("build", "key"),
+    [
+        (lambda: ModelConfig(depreciation=0), "model.depreciation"),
+        (lambda: ModelConfig(dilemma=float("inf")), "model.dilemma"),
+        (lambda: ModelConfig(threat_range_km=float("nan")), "model.threat_range_km"),
+        (lambda: ThreatResponseConfig(k=float("inf")), "budget_rule.k"),
+        (lambda: ThreatResponseConfig(noise=float("nan")), "budget_rule.noise"),
+        (lambda: RichardsonConfig(grievance={"USA": float("inf")}), "budget_rule.grievance.USA"),
+        (
+            lambda: ScenarioConfig(name="x", budget_changes={"p": float("nan")}),
+            "scenario.budget_changes.p",
+        ),
+    ],
+)
+def test_each_dataclass_checks_itself_and_refuses_non_finite_values(build, key):
+    with pytest.raises(ConfigError, match=rf"^{key}"):
+        build()
+
+
+def test_non_finite_override_is_refused_at_compose():
+    with pytest.raises(ConfigError, match="^alliance_rule.b_sec: must be a finite number"):
+        compose(["alliance_rule.b_sec=inf"])
