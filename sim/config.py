@@ -102,6 +102,9 @@ class WorldConfig:
 # ----------------------------------------------------------------------------- model
 
 
+GEOGRAPHIES = ("force_type", "capital_gradient")
+
+
 @dataclass
 class ModelConfig:
     """Parameters shared by every rule: time, economy, geography of threat, hostility, ties."""
@@ -124,6 +127,18 @@ class ModelConfig:
     major_range_km: float = 8000.0
     #: the same gradient for allied support (projection to allies reaches further)
     support_range_km: float = 8000.0
+    #: how reach is computed: ``force_type`` (land forces over one theatre from the border,
+    #: naval/strategic share globally; docs/MODEL.md "Power projection") or ``capital_gradient``
+    #: (the version-1 gradient from capital to capital with the three ranges above)
+    geography: str = "capital_gradient"
+    #: force_type: land forces lose strength with border distance, exp(-b / land_range_km)
+    land_range_km: float = 500.0
+    #: force_type: the global (naval, strategic) share's gradient, exp(-d / global_range_km)
+    global_range_km: float = 10000.0
+    #: force_type: land power across water (no chain of land borders) is discounted by this
+    water_discount: float = 0.25
+    #: force_type: the share of a major power's capability that reaches globally (others: 0)
+    major_global_share: float = 0.3
     #: baseline hostility from regime distance: h = regime_hostility * |r_i - r_j| / 2
     regime_hostility: float = 0.3
     #: security dilemma: hostility toward j rises by this times j's capability growth above normal
@@ -133,6 +148,9 @@ class ModelConfig:
     default_target: float = 0.02
     #: modularity resolution of the bloc detection (below 1: larger, camp-sized blocs)
     bloc_resolution: float = 0.5
+    #: blocs on the ``signed`` graph (ties +, rivalries and hostility -; Traag & Bruggeman 2009)
+    #: or ``louvain`` on the ties only (version 1)
+    blocs: str = "louvain"
 
     def __post_init__(self) -> None:
         at_least(self, "model", 1, "steps", "record_every")
@@ -169,6 +187,13 @@ class ModelConfig:
             "major_range_km",
             "bloc_resolution",
         )
+        positive(self, "model", "land_range_km", "global_range_km")
+        within("model.water_discount", self.water_discount, 0.0, 1.0)
+        within("model.major_global_share", self.major_global_share, 0.0, 1.0)
+        check(self.geography in GEOGRAPHIES, "model.geography",
+              f"must be one of {', '.join(GEOGRAPHIES)}", self.geography)  # fmt: skip
+        check(self.blocs in ("signed", "louvain"), "model.blocs", "must be signed or louvain",
+              self.blocs)  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -194,11 +219,13 @@ class ScheduleConfig:
 
 @dataclass
 class ShockConfig:
-    """A one-off change at ``step``: a GDP level shock or a hostility shock.
+    """A one-off change at ``step``: a GDP level shock, a hostility shock, or a war.
 
     ``kind=gdp``: the GDP of ``iso3`` is multiplied by ``value``.
     ``kind=hostility``: the baseline hostility between ``iso3`` and each of ``against`` (ISO3
     codes or treaty names) becomes at least ``value``, both ways.
+    ``kind=war``: from ``step`` on, ``iso3`` and each of ``against`` are at war (``value`` 1) or
+    at peace again (``value`` 0); a nation at war mobilises (docs/MODEL.md, "Budgets").
     """
 
     step: int = MISSING
@@ -272,11 +299,16 @@ def _check_scenario(scenario: ScenarioConfig) -> None:
             check(s.growth > -1, f"{key}.growth", "must be > -1", s.growth)
     for n, s in enumerate(scenario.shocks):
         key = f"scenario.shocks[{n}]"
-        check(s.kind in ("gdp", "hostility"), f"{key}.kind", "must be gdp or hostility", s.kind)
+        check(s.kind in ("gdp", "hostility", "war"), f"{key}.kind",
+              "must be gdp, hostility or war", s.kind)  # fmt: skip
         at_least(s, key, 0, "step")
         finite(f"{key}.value", s.value)
         if s.kind == "gdp":
             check(s.value > 0, f"{key}.value", "a GDP factor must be > 0", s.value)
+        elif s.kind == "war":
+            check(s.value in (0, 1), f"{key}.value", "a war is 1 (starts) or 0 (ends)", s.value)
+            check(len(s.against) > 0, f"{key}.against", "name at least one nation or treaty",
+                  s.against)  # fmt: skip
         else:
             within(f"{key}.value", s.value, 0.0, 1.0)
             check(
@@ -302,8 +334,11 @@ class Config:
     seed: int = 0
     #: write PNG figures into the run directory
     figures: bool = True
-    #: after the run, score it against NATO's 2024 shares (sim/hindcast.py; runs ending in 2024)
+    #: after the run, score it against the observed shares (sim/hindcast.py)
     hindcast: bool = False
+    #: where fitted parameters come from: ``source`` and ``window`` of a calibration file
+    #: (``configs/calibration/``, written by ``python -m sim.calibrate``); empty: theory defaults
+    calibration: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         finite("seed", self.seed)

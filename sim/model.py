@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import NationAgent
+from sim.blocs import signed_blocs
 from sim.config import (
     AllianceRuleConfig,
     BudgetRuleConfig,
@@ -28,7 +29,7 @@ from sim.config import (
 )
 from sim.errors import OverflowStop, ScenarioError
 from sim.metrics import bloc_members, polarity, rank_blocs, share_at_target
-from sim.rules import ALLIANCE_RULES, BUDGET_RULES, threat
+from sim.rules import ALLIANCE_RULES, BUDGET_RULES, projection, threat
 from sim.rules.utility import regime_similarity
 from sim.ties import EVENT_COLUMNS, Ties
 from sim.worlds import World, load_world
@@ -113,13 +114,7 @@ class AllianceModel(mesa.Model):
         self.support = np.zeros(n)
         self.last_milex = self.share * self.gdp
 
-        # geography, once: phi(d) with a flatter gradient for the major powers
-        distance = threat.great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy())
-        own_range = np.where(self.major, p.major_range_km, p.threat_range_km)
-        self.reach = threat.decay(distance, own_range[None, :])
-        self.support_reach = threat.decay(
-            distance, np.maximum(own_range, p.support_range_km)[None, :]
-        )
+        self.reach, self.support_reach = self._reach()  # geography, once
         self.baseline_hostility = (
             p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
         )
@@ -129,6 +124,10 @@ class AllianceModel(mesa.Model):
 
         self.ties = Ties(nations, self.start_year)
         self.target = self.ties.seed_treaties(self.world.treaties, self.row)
+        self.at_war = np.zeros((n, n), dtype=bool)  # interstate wars: the data's, then shocks'
+        for a, b in getattr(self.world, "at_war", list)():  # TEMP-DATA
+            if a in self.row and b in self.row:
+                self._set_war([self.row[a]], [self.row[b]], True)
         for i, code in enumerate(self.iso3):
             NationAgent(self, i, code, str(nations["name"].iloc[i]), bool(self.major[i]))
 
@@ -136,7 +135,9 @@ class AllianceModel(mesa.Model):
         self._schedule_start: dict[int, tuple[float, float]] = {}
         self._check_scenario()
 
-        self.alliance_rule = ALLIANCE_RULES.build(cfg.alliance_rule, self)
+        self.perceive_threats()
+        self.count_allied_support()
+        self.alliance_rule = ALLIANCE_RULES.build(cfg.alliance_rule, self)  # sees year 0
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "year": lambda m: m.start_year + m.steps,
@@ -156,8 +157,6 @@ class AllianceModel(mesa.Model):
         self._bloc_seed = self.random.getrandbits(32)
         self._blocs: list[np.ndarray] = []
         self._blocs_at = -1  # the value of ties.changes when the blocs were last found
-        self.perceive_threats()
-        self.count_allied_support()
         # calibrated on the start-year world, then the scenario's policy change from year 1
         self.budget_rule = BUDGET_RULES.build(cfg.budget_rule, self)
         if self.scenario_config.budget_changes:
@@ -196,12 +195,13 @@ class AllianceModel(mesa.Model):
             if max(shock.step, 1) != t:
                 continue
             i = self.row[shock.iso3]
+            others = [j for name in shock.against for j in self._members(name) if j != i]
             if shock.kind == "gdp":
                 self.gdp[i] *= shock.value
-            else:
-                others = [j for name in shock.against for j in self._members(name) if j != i]
-                if others:
-                    self.raise_hostility([i], others, shock.value)
+            elif shock.kind == "war" and others:
+                self._set_war([i], others, bool(shock.value))
+            elif others:
+                self.raise_hostility([i], others, shock.value)
         self.scheduled = {}
         for s in self.scenario_config.schedules:
             i = self.row[s.iso3]
@@ -256,7 +256,14 @@ class AllianceModel(mesa.Model):
 
     def record(self) -> None:
         """Step 6: the world row every year, the nation rows every ``record_every`` years."""
-        if self._blocs_at != self.ties.changes:  # Louvain again only if a tie changed
+        if self.params.blocs == "signed":  # ties +, rivalries and hostility -: every year
+            self._blocs = signed_blocs(
+                self.ties.commitment,
+                self.hostile,
+                seed=self._bloc_seed,
+                resolution=self.params.bloc_resolution,
+            ).members
+        elif self._blocs_at != self.ties.changes:  # Louvain again only if a tie changed
             self._blocs = bloc_members(
                 self.ties.graph,
                 self.iso3,
@@ -286,6 +293,41 @@ class AllianceModel(mesa.Model):
     def graph(self):
         """The alliance graph (``networkx.Graph`` keyed by ISO3): :attr:`Ties.graph`."""
         return self.ties.graph
+
+    def _reach(self) -> tuple[np.ndarray, np.ndarray]:
+        """Reach of each nation's capability at each other (threat, support), computed once.
+
+        ``force_type`` (docs/MODEL.md, 3.8): land forces over one theatre from the border,
+        discounted across water, and the major powers' global share everywhere; threat and
+        support share it (support projects as far as the ally's reach). A world without borders
+        data counts every pair as land-connected, at capital distance. ``capital_gradient``
+        (docs/MODEL.md, 3.4): ``exp(-d / range)`` from capital to capital.
+        """
+        p, nations = self.params, self.world.nations
+        distance = threat.great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy())
+        if p.geography == "capital_gradient":
+            own_range = np.where(self.major, p.major_range_km, p.threat_range_km)
+            support_range = np.maximum(own_range, p.support_range_km)
+            return (
+                threat.decay(distance, own_range[None, :]),
+                threat.decay(distance, support_range[None, :]),
+            )
+        if len(getattr(self.world, "borders", ())):  # TEMP-DATA
+            border = self.world.border_distance_km()
+            connected = projection.land_connected(self.world.contiguity())
+        else:
+            border, connected = distance, np.ones(distance.shape, dtype=bool)
+        q = np.where(self.major, p.major_global_share, 0.0)
+        reach = projection.reach(
+            border, distance, connected, q, p.land_range_km, p.global_range_km, p.water_discount
+        ).total
+        return reach, reach
+
+    def _set_war(self, rows_a: list[int], rows_b: list[int], at_war: bool) -> None:
+        """The two groups are at war (or at peace again), both ways."""
+        a, b = np.ix_(rows_a, rows_b)
+        self.at_war[a, b] = at_war
+        self.at_war[b.T, a.T] = at_war
 
     def raise_hostility(self, rows_a: list[int], rows_b: list[int], level: float) -> None:
         """Baseline hostility between the two groups becomes at least ``level``, both ways."""

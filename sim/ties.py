@@ -81,10 +81,12 @@ class Ties:
         weight: float = 1.0,
         review: int = 1,
         pledges: tuple[float, float] = (0.0, 0.0),
+        event: str = "formed",
     ) -> None:
         """Add the tie i-j; ``pledges`` are the shares of GDP it asks of i and of j.
 
-        A tie formed after step 0 is a ``formed`` event (treaties seeded at the start are not).
+        A tie formed after step 0 is an event (treaties seeded at the start are not): ``formed``,
+        or ``joined`` when ``i`` accedes to ``treaty``.
         """
         t = self.step
         for a, b, pledge in ((i, j, pledges[0]), (j, i, pledges[1])):
@@ -98,12 +100,11 @@ class Ties:
         self.changes += 1
         if t > 0:
             self.formed_now += 1
-            self.events.append(
-                (t, self.start_year + t, self.iso3[i], self.iso3[j], "formed", treaty)
-            )
+            self.events.append((t, self.start_year + t, self.iso3[i], self.iso3[j], event, treaty))
 
-    def dissolve(self, i: int, j: int) -> None:
-        """Remove the tie i-j and record a ``dissolved`` event."""
+    def dissolve(self, i: int, j: int, event: str = "dissolved") -> None:
+        """Remove the tie i-j and record the event (``dissolved``, or ``withdrew`` when ``i``
+        leaves the tie's treaty)."""
         t = self.step
         treaty = self._treaty.pop((min(i, j), max(i, j)))
         for a, b in ((i, j), (j, i)):
@@ -111,9 +112,7 @@ class Ties:
             self.commitment[a, b] = self.pledge[a, b] = 0.0
         self.dissolved_now += 1
         self.changes += 1
-        self.events.append(
-            (t, self.start_year + t, self.iso3[i], self.iso3[j], "dissolved", treaty)
-        )
+        self.events.append((t, self.start_year + t, self.iso3[i], self.iso3[j], event, treaty))
 
     def seed_treaties(self, treaties: pd.DataFrame, row: dict[str, int]) -> np.ndarray:
         """Each treaty is a clique; a pair in two treaties keeps the first listed.

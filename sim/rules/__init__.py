@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from sim.rules.balance import Balance
 from sim.rules.base import Registry
+from sim.rules.demand import ThreatResponseV2
 from sim.rules.fixed import FixedBudget
+from sim.rules.institutions import UtilityV2
 from sim.rules.landscape import Landscape
 from sim.rules.none import NoAlliances
 from sim.rules.richardson import Richardson
 from sim.rules.threat_response import ThreatResponse
 from sim.rules.utility import Utility
 
-BUDGET_RULES = Registry("budget_rule", [ThreatResponse, Richardson, FixedBudget])
-ALLIANCE_RULES = Registry("alliance_rule", [Utility, Landscape, Balance, NoAlliances])
+BUDGET_RULES = Registry("budget_rule", [ThreatResponse, Richardson, FixedBudget, ThreatResponseV2])
+ALLIANCE_RULES = Registry("alliance_rule", [Utility, Landscape, Balance, NoAlliances, UtilityV2])

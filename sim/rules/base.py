@@ -72,6 +72,7 @@ class NationState(Protocol):
     baseline_hostility: np.ndarray
     reach: np.ndarray
     support_reach: np.ndarray
+    at_war: np.ndarray
     ties: Ties
 
     def raise_hostility(self, rows_a: list[int], rows_b: list[int], level: float) -> None: ...

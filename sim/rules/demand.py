@@ -14,9 +14,15 @@ share) stays near zero instead of producing ``-inf``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+
+from sim.checks import nonneg, within
+from sim.rules.base import BudgetRuleConfig, NationState, Reporters
+from sim.rules.budget import draw_noise
+from sim.rules.projection import spill_in_change, spill_ins, threat_ratio
 
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
@@ -111,3 +117,74 @@ def next_share(
     speed = np.where(mobilising, eta_war, eta)
     moved = np.exp(np.log(s) + speed * (np.log(target) - np.log(s)))
     return ShareUpdate(np.clip(moved + noise, share_min, share_max), target, mobilising)
+
+
+# ----------------------------------------------------------------------------- the component
+
+
+@dataclass
+class ThreatResponseV2Config(BudgetRuleConfig):
+    """The revised threat-response rule (docs/MODEL.md, "Budgets"; pre-registration M4-M5).
+
+    ``k``, ``eta`` and ``p`` are free parameters: their defaults are the theory priors, and
+    ``configs/calibration/2014_2019.yaml`` holds the values fitted on 2014 -> 2019.
+    """
+
+    name: str = "threat_response_v2"
+    k: float = 5.0  #: response to the threat ratio R (per unit of R, in log share)
+    eta: float = 0.25  #: share of the log gap to the desired share closed in a year
+    p: float = 0.3  #: guideline pull, in log share per unit of log gap
+    beta: float = 0.3  #: spill-in elasticity (free riding; Plümper & Neumayer 2015)
+    rho: float = 1 / 3  #: war: the part of the attackers' spending a defender matches (3:1 rule)
+    s_floor: float = 0.015  #: the level b of every nation when anchor is false
+    #: each nation's level b_i makes its start-year share the rest point (start-year data only)
+    anchor: bool = True
+
+    def __post_init__(self) -> None:
+        nonneg(self, "budget_rule", "k", "p", "beta", "noise")
+        within("budget_rule.eta", self.eta, 0.0, 1.0, open_low=True)
+        within("budget_rule.rho", self.rho, 0.0, 1.0)
+        within("budget_rule.s_floor", self.s_floor, 0.0, 1.0, open_low=True)
+
+
+class ThreatResponseV2:
+    """The revised threat-response rule: its parameters, each nation's level and start values."""
+
+    Config = ThreatResponseV2Config
+
+    def __init__(self, params: ThreatResponseV2Config, state: NationState) -> None:
+        self.params = params
+        self.spending0 = state.share * state.gdp
+        self.spill0 = spill_ins(self.spending0, state.ties.commitment, state.credibility)
+        self.ratio0 = threat_ratio(state.threat, state.capability, state.support)
+        self.level = self._level(params, state.share)
+        self.mobilising = np.zeros(len(state.iso3), dtype=bool)
+
+    def _level(self, params: ThreatResponseV2Config, share0: np.ndarray) -> np.ndarray:
+        if params.anchor:
+            return anchored_level(share0, params.k, self.ratio0)
+        return np.full(len(share0), params.s_floor)
+
+    def shares(self, state: NationState) -> np.ndarray:
+        p = self.params
+        noise = draw_noise(state.rng, p.noise, len(self.level))
+        spending = state.share * state.gdp
+        ratio = threat_ratio(state.threat, state.capability, state.support)
+        spill = spill_ins(spending, state.ties.commitment, state.credibility)
+        change = spill_in_change(spill, self.spill0, self.spending0)
+        desired = desired_share(
+            self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
+        )
+        war = war_share(spending, state.gdp, state.at_war, p.rho, 1.0)
+        update = next_share(state.share, desired, war, p.eta, noise, 0.0, 1.0)
+        self.mobilising = update.mobilising
+        return update.share
+
+    def change(self, params: ThreatResponseV2Config) -> None:
+        """New values from the next year on; anchored levels stay (they describe the world)."""
+        self.params = params
+        if not params.anchor:
+            self.level = np.full(len(self.level), params.s_floor)
+
+    def reporters(self) -> Reporters:
+        return {}

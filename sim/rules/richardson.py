@@ -36,7 +36,11 @@ class RichardsonConfig(BudgetRuleConfig):
     """
 
     name: str = "richardson"
-    k: float = 0.3  #: reaction to hostile nations' shares (per year)
+    #: reaction to hostile nations' shares (per year). It multiplies a sum over every hostile
+    #: nation, so stability needs k < a / rho(H) (rho: spectral radius of the hostility matrix,
+    #: about 14 on the 146-150-nation shipped worlds): 0.02 keeps every shipped world stable,
+    #: where 0.3 ran every nation to model.share_max (issue 13)
+    k: float = 0.02
     a: float = 0.5  #: fatigue: cost of arms pulling the share to 0 (per year)
     g: float = 0.005  #: grievance: standing motive to arm (share of GDP per year)
     dt: float = 1.0  #: years per step of the Euler map (a step is a year)
