@@ -207,7 +207,7 @@ def test_world_yaml_values_equal_the_dataclass_defaults_where_not_the_worlds_own
     from sim.config import WorldConfig
 
     defaults = _defaults(WorldConfig)
-    own = {"name", "path", "treaties", "start_year", "rivalries"}  # what a world file sets
+    own = {"name", "path", "treaties", "borders", "start_year", "rivalries"}  # a world file sets
     for path in sorted((CONFIG_DIR / "world").glob("*.yaml")):
         for key, value in _yaml_values(path).items():
             assert key in defaults, f"{path.name}: {key}"

@@ -119,7 +119,7 @@ def test_treaty_bad_target(tmp_path):
     treaties = pd.DataFrame(
         {"treaty": ["P", "P"], "iso3": ["AAA", "BBB"], "target_share": ["0.02", "two"]}
     )
-    with pytest.raises(WorldError, match=r"row 3, column target_share: 'two' is not a number"):
+    with pytest.raises(WorldError, match=r"row 3, column target_share: 'two' is not a finite"):
         load_world(write(tmp_path, GOOD, treaties))
 
 
