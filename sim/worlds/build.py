@@ -44,10 +44,12 @@ import pandas as pd
 
 from sim.worlds import sources as src
 from sim.worlds.sources import RAW_DIR, SourceError
+from sim.worlds.tables import NATION_COLUMNS, OPTIONAL_NATION_COLUMNS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SNAPSHOTS = {"y2014": 2014, "y2019": 2019, "today": 2024}
 MAJOR_POWERS = ("USA", "CHN", "RUS")
+SOURCE_COLUMNS = ("gdp_source", "milex_source", "growth_source", "regime_source", "capital_source")
 GROWTH_YEARS = 5
 GROWTH_CLIP = (-0.03, 0.08)
 COW_LAST = "2016-12-01"
@@ -134,23 +136,7 @@ def nations(year: int, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     frame["milex_usd"] = frame["share_pct"] / 100.0 * frame["gdp_usd"]
     frame["major_power"] = frame["iso3"].isin(MAJOR_POWERS).astype(int)
     return frame[
-        [
-            "iso3",
-            "name",
-            "lat",
-            "lon",
-            "gdp_usd",
-            "milex_usd",
-            "gdp_growth",
-            "regime",
-            "major_power",
-            "share_pct",
-            "gdp_source",
-            "milex_source",
-            "growth_source",
-            "regime_source",
-            "capital_source",
-        ]
+        [*NATION_COLUMNS, *OPTIONAL_NATION_COLUMNS, "share_pct", *SOURCE_COLUMNS]
     ].reset_index(drop=True)
 
 
@@ -227,10 +213,10 @@ def borders(year: int, codes: list[str], raw_dir: Path = RAW_DIR) -> pd.DataFram
         ("iso3_a", "iso3_b", "conttype", "stdate", "enddate"),
         raw_dir,
     )
-    src.check_iso3(cow, "iso3_a"), src.check_iso3(cow, "iso3_b")
+    for column in ("iso3_a", "iso3_b"):
+        src.check_iso3(cow, column)
     cow = cow.assign(conttype=src.check_number(cow, "conttype", integer=True))
-    on = f"{min(year, 2016)}-12-01" if year > 2016 else f"{year}-12-31"
-    on = min(on, COW_LAST)
+    on = min(f"{year}-12-01", COW_LAST)  # the relations in force in December of the year
     cow = cow[(cow["stdate"] <= on) & (cow["enddate"] >= on) & (cow["conttype"] > 0)]
     contig: dict[tuple[str, str], int] = {}
     for a, b, t in zip(cow["iso3_a"], cow["iso3_b"], cow["conttype"], strict=True):
@@ -244,7 +230,8 @@ def borders(year: int, codes: list[str], raw_dir: Path = RAW_DIR) -> pd.DataFram
         raw_dir,
     )
     shape_year = max(y for y in CSHAPES_YEARS if y <= year)
-    src.check_iso3(shapes, "iso3_a"), src.check_iso3(shapes, "iso3_b")
+    for column in ("iso3_a", "iso3_b"):
+        src.check_iso3(shapes, column)
     shapes = shapes[src.check_number(shapes, "year", integer=True) == shape_year]
     dist = {
         (min(a, b), max(a, b)): d
@@ -255,8 +242,7 @@ def borders(year: int, codes: list[str], raw_dir: Path = RAW_DIR) -> pd.DataFram
             strict=True,
         )
     }
-    cow_year = min(year, 2016)
-    source = f"COW v3.2 {cow_year}; CShapes 2.0 {shape_year}"
+    source = f"COW v3.2 {on[:4]}; CShapes 2.0 {shape_year}"
     rows = []
     codes = sorted(codes)
     for i, a in enumerate(codes):
@@ -298,7 +284,8 @@ def rivalries(
     )
     end = src.check_number(td, "endyear", integer=True)
     ongoing = td[end == end.max()]
-    src.check_iso3(ongoing, "iso3_a"), src.check_iso3(ongoing, "iso3_b")
+    for column in ("iso3_a", "iso3_b"):
+        src.check_iso3(ongoing, column)
     rows = [
         (a, b, RIVALRY_BASE, f"{src.THOMPSON}: {name}")
         for a, b, name in zip(
