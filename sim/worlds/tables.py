@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.errors import WorldError
+
 MAX_PROBLEMS = 20
 NATION_COLUMNS = ("iso3", "name", "lat", "lon", "gdp_usd", "milex_usd")
 OPTIONAL_NATION_COLUMNS = {"gdp_growth": 0.02, "regime": 0.0, "major_power": 0}
@@ -29,10 +31,6 @@ TRUE_WORDS = {"1", "1.0", "true", "yes", "y", "t"}
 FALSE_WORDS = {"0", "0.0", "false", "no", "n", "f"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")
-
-
-class WorldError(ValueError):
-    """A world table is missing, malformed or inconsistent; the message names file, row, column."""
 
 
 class Problems:
