@@ -72,7 +72,7 @@ def score(
     return Score(
         n=len(idx),
         spearman_levels=spearman(p if r is None else r, o),
-        spearman_changes=spearman((p - s) if r is None else r, o - s),
+        spearman_changes=spearman((p - s).round(9) if r is None else r, (o - s).round(9)),
         mae=float(np.mean(np.abs(p - o))) if len(idx) else float("nan"),
     )
 

@@ -1,27 +1,22 @@
-"""The 2014 to 2024 hindcast: predicted against observed defence shares of the NATO allies.
+"""Hindcasts: a run's end-year shares against the observed ones, beside the baselines.
 
-``python -m sim experiment=hindcast_2014_2024`` starts from ``world=y2014``, drives the major
-powers along their recorded paths (scenario schedules and shocks), runs ten years and, because
-the experiment sets ``hindcast: true``, calls :func:`write_hindcast` after the run. It writes,
-in the run directory:
+``python -m sim experiment=hindcast_2014_2024`` (from ``world=y2014``) and ``python -m sim
+experiment=outofsample_2019_2024`` (from ``world=y2019``, parameters calibrated on 2014 -> 2019
+by ``python -m sim.calibrate``) drive the major powers along their recorded paths, let every other
+nation respond, and, because the experiment sets ``hindcast: true``, call :func:`write_hindcast`
+after the run. It writes, in the run directory:
 
-- ``hindcast.csv``: ``iso3, predicted_share_2024, observed_share_2024`` for every ally in NATO's
-  reference table (percent of GDP, as NATO publishes them; ``observed`` is NATO's 2024 column);
-- ``hindcast.json``: the scores of the model and of two naive baselines;
+- ``hindcast.csv``: ``iso3, predicted_share_2024, observed_share_2024`` (percent of GDP) for every
+  nation with a SIPRI share in the end year (SIPRI 2025 release, :mod:`sim.worlds.observed`);
+- ``hindcast.json``: for all nations and for NATO's allies (the 31 of NATO's June 2024 table),
+  the Spearman rank correlation of levels and of changes and the MAE (points) of the model and
+  of the baselines of :mod:`sim.baselines`, on the same nations; for 2014 -> 2024 also the
+  allies' scores against NATO's own 2024 figures;
 - ``figures/hindcast.png``: predicted against observed, labelled by ISO3.
 
-Scores are over the allies that are not drivers (a nation on a scenario schedule follows its
-recorded path, so predicting it is no test): the Spearman rank correlation and the mean
-absolute error (percentage points). Baselines, neither fitted to 2024:
-
-- *carried forward*: each ally's 2014 share (NATO's 2014 column) as its 2024 prediction;
-- *distance from Moscow*: closer allies are predicted to spend more. The Spearman score is that
-  of ``-distance``; for an error in percentage points the ranking is turned into shares without
-  fitting: the k-th closest ally gets the k-th largest 2014 share (a quantile mapping that uses
-  only 2014 data).
-
-The reference table ships with the package (``sim/worlds/data/nato_reference_2014_2024.csv``,
-source in ``SOURCES.md``), so the hindcast does not depend on files outside it.
+Drivers (nations on a scenario schedule) follow recorded paths and are left out of every score.
+Every baseline uses data up to the start year only (the regression also the drivers' recorded
+US change, which the model is given too): ``experiments/validation/PREREGISTRATION.md``.
 """
 
 from __future__ import annotations
@@ -33,171 +28,220 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.config import Config, ConfigError
+from sim import baselines as bl
+from sim.config import Config
+from sim.errors import ConfigError
 from sim.output import atomic_write, write_json
 from sim.rules.threat import great_circle_km
+from sim.worlds import SNAPSHOT_YEARS, observed
 
 if TYPE_CHECKING:
     from sim.model import AllianceModel
 
-REFERENCE = Path(__file__).resolve().parent / "worlds" / "data" / "nato_reference_2014_2024.csv"
-HINDCAST_YEAR = 2024
-COLUMNS = ["iso3", "predicted_share_2024", "observed_share_2024"]
+#: the years the observed series covers
+FIRST_OBSERVED, LAST_OBSERVED = 1990, 2024
+#: the preceding window of the mean-change and trend baselines (years), rescaled to the horizon
+TREND_WINDOW = 5
 
 
-def load_reference(path: Path = REFERENCE) -> pd.DataFrame:
-    """NATO's table: ``ally, iso3, share_2014, share_2024`` (percent of GDP, 2015 prices)."""
-    frame = pd.read_csv(path, dtype={"ally": str, "iso3": str})
-    return frame[["ally", "iso3", "share_2014", "share_2024"]]
+def columns(end: int) -> list[str]:
+    """The columns of ``hindcast.csv`` for a run ending in ``end``."""
+    return ["iso3", f"predicted_share_{end}", f"observed_share_{end}"]
 
 
 def check_hindcast(cfg: Config) -> None:
-    """The run must end in 2024 on a world that holds every ally of the reference table."""
-    snapshot = {"y2014": 2014, "today": 2024}.get(cfg.world.name, 2024)
+    """The run must end in a year the observed series covers, with enough years before it."""
+    snapshot = SNAPSHOT_YEARS.get(cfg.world.name, LAST_OBSERVED)
     start = cfg.world.start_year if cfg.world.start_year is not None else snapshot
-    if start + cfg.model.steps != HINDCAST_YEAR:
+    _check_years(start, cfg.model.steps)
+
+
+def _check_years(start: int, steps: int) -> None:
+    end = start + steps
+    if end > LAST_OBSERVED:
         raise ConfigError(
-            f"model.steps: the hindcast compares shares in {HINDCAST_YEAR}, so the run must end "
-            f"there (world {cfg.world.name} starts in {start}; use model.steps="
-            f"{HINDCAST_YEAR - start}), got {cfg.model.steps!r}"
+            f"model.steps: a hindcast compares observed shares, which end in {LAST_OBSERVED}; "
+            f"the run starts in {start}, so use model.steps <= {LAST_OBSERVED - start}, "
+            f"got {steps!r}"
+        )
+    if start - max(2 * steps, TREND_WINDOW) < FIRST_OBSERVED:
+        raise ConfigError(
+            f"model.steps: the baselines need the observed series {2 * steps} years before "
+            f"{start} (it starts in {FIRST_OBSERVED}), got {steps!r}"
         )
 
 
-def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rank correlation (ties take their average rank)."""
-    rx = pd.Series(np.asarray(x, dtype=float)).rank().to_numpy()
-    ry = pd.Series(np.asarray(y, dtype=float)).rank().to_numpy()
-    if len(rx) < 2 or np.ptp(rx) == 0 or np.ptp(ry) == 0:
-        return float("nan")  # undefined for a constant ranking
-    return float(np.corrcoef(rx, ry)[0, 1])
+def observed_wide(start: int, end: int) -> pd.DataFrame:
+    """SIPRI shares (percent), one row per ISO3, one column per year from ``start`` to ``end``."""
+    long = observed.shares(start, end)
+    return long.pivot_table(index="iso3", columns="year", values="share_pct", aggfunc="first")
 
 
-def distance_from(nations: pd.DataFrame, capital_of: str = "RUS") -> pd.Series:
-    """Great-circle distance (km) from the capital of ``capital_of`` to each nation's capital."""
-    d = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
-    row = list(nations["iso3"]).index(capital_of)
-    return pd.Series(d[row], index=nations["iso3"].to_numpy())
-
-
-def hindcast_table(nations: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
-    """Predicted (the run's 2024 row, percent) and observed (NATO 2024) share of every ally.
-
-    Raises
-    ------
-    ConfigError
-        when the run has no 2024 row or lacks an ally of the reference table.
-    """
-    final = nations[nations["year"] == HINDCAST_YEAR].set_index("iso3")
+def model_shares(nations: pd.DataFrame, year: int) -> pd.Series:
+    """The run's shares (percent) in ``year``, by ISO3."""
+    final = nations[nations["year"] == year]
     if final.empty:
-        raise ConfigError(f"model.steps: the run has no {HINDCAST_YEAR} row to compare, got none")
-    missing = sorted(set(reference["iso3"]) - set(final.index))
-    if missing:
-        raise ConfigError(f"world: the hindcast needs every ally; missing {', '.join(missing)}")
-    return pd.DataFrame(
-        {
-            "iso3": reference["iso3"].to_numpy(),
-            "predicted_share_2024": (100 * final.loc[reference["iso3"], "share"])
-            .round(4)
-            .to_numpy(),
-            "observed_share_2024": reference["share_2024"].to_numpy(),
-        }
-    )[COLUMNS]
+        raise ConfigError(f"model.steps: the run has no {year} row to compare, got none")
+    return (100 * final.set_index("iso3")["share"]).rename("predicted")
+
+
+def _geography(model: AllianceModel) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    nations = model.world.nations
+    codes = list(nations["iso3"])
+    d = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
+    capital_km = pd.DataFrame(d, index=codes, columns=codes)
+    contiguous = model.world.contiguity()
+    rus = codes.index("RUS") if "RUS" in codes else None
+    contig_rus = pd.Series(
+        contiguous[rus] if rus is not None else np.zeros(len(codes), bool), index=codes
+    )
+    moscow = capital_km.loc["RUS"] if rus is not None else pd.Series(np.nan, index=codes)
+    gdp = pd.Series(nations["gdp_usd"].to_numpy(float), index=codes)
+    return capital_km, contig_rus, moscow, gdp
+
+
+def baseline_predictions(
+    wide: pd.DataFrame,
+    start: int,
+    end: int,
+    capital_km: pd.DataFrame,
+    contig_rus: pd.Series,
+    moscow_km: pd.Series,
+    gdp: pd.Series,
+    nato: set[str],
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series], dict[str, Any]]:
+    """Each baseline's end-year prediction (and its ranking, for distance), and the fit's record.
+
+    Returns (predictions by name, rankings by name, the regression's coefficients and window).
+    """
+    horizon = end - start
+    s0 = wide[start].dropna()
+    prev = (wide[start] - wide[start - TREND_WINDOW]).dropna()
+    scale = horizon / TREND_WINDOW
+    # the regression: fitted on the horizon-long window before the start, applied at the start
+    fit_start = start - horizon
+    fit_change = (wide[start] - wide[fit_start]).dropna()
+    lag_fit = bl.spatial_lag((wide[fit_start] - wide[fit_start - horizon]).dropna(), capital_km)
+    lag_now = bl.spatial_lag(fit_change, capital_km)
+    us = lambda a, b: float(wide.at["USA", b] - wide.at["USA", a])  # noqa: E731
+    is_nato = pd.Series({c: c in nato for c in capital_km.index})
+    fit_design = bl.regression_design(
+        wide[fit_start].dropna(), us(fit_start, start), is_nato, contig_rus, moscow_km, gdp, lag_fit
+    )
+    coef = bl.fit_ols(fit_design, fit_change)
+    now_design = bl.regression_design(
+        s0, us(start, end), is_nato, contig_rus, moscow_km, gdp, lag_now
+    )
+    predictions = {
+        f"persistence_{start}": bl.persistence(s0),
+        "persistence_plus_mean_change": bl.persistence_mean_change(s0, prev, scale),
+        f"trend_{start - TREND_WINDOW}_{start}": bl.trend(s0, prev, scale),
+        "distance_from_moscow": bl.distance_mapping(s0, moscow_km.reindex(s0.index)),
+        "spatial_lag_regression": bl.predict_ols(coef, now_design, s0),
+    }
+    rankings = {"distance_from_moscow": -moscow_km}
+    fit = {
+        "window": f"{fit_start}-{start}",
+        "coefficients": {k: round(float(v), 6) for k, v in coef.items()},
+        "approximation": "NATO membership, GDP and contiguity of the start-year world",
+    }
+    return predictions, rankings, fit
+
+
+def score_all(
+    predicted: pd.Series,
+    start_share: pd.Series,
+    end_share: pd.Series,
+    baselines: dict[str, pd.Series],
+    rankings: dict[str, pd.Series],
+    nations: list[str],
+) -> dict[str, Any]:
+    """The model's and every baseline's scores on the same ``nations``."""
+    keep = [
+        c
+        for c in nations
+        if c in predicted.index and c in start_share.index and c in end_share.index
+    ]
+    for series in baselines.values():  # the same nations for every predictor
+        keep = [c for c in keep if c in series.index and np.isfinite(series[c])]
+    s0, obs = start_share.loc[keep], end_share.loc[keep]
+    out: dict[str, Any] = {
+        "n": len(keep),
+        "model": bl.score(s0, predicted.loc[keep], obs).as_dict(),
+    }
+    for name, series in baselines.items():
+        out[name] = bl.score(s0, series.loc[keep], obs, rankings.get(name)).as_dict()
+    model = out["model"]
+    out["model_beats_every_baseline_on_changes"] = bool(
+        all(
+            model["spearman_changes"] > out[name]["spearman_changes"]
+            for name in baselines
+            if np.isfinite(out[name]["spearman_changes"])
+        )
+    )
+    return out
 
 
 def hindcast_scores(
-    table: pd.DataFrame, reference: pd.DataFrame, distance_km: pd.Series, drivers: list[str]
-) -> dict[str, Any]:
-    """Spearman and mean absolute error (points) of the model and the two naive baselines."""
-    scored = table[~table["iso3"].isin(drivers)].reset_index(drop=True)
-    ref = reference.set_index("iso3").loc[scored["iso3"]]
-    observed = scored["observed_share_2024"].to_numpy(float)
-    carried = ref["share_2014"].to_numpy(float)
-    distance = distance_km.loc[scored["iso3"]].to_numpy(float)
-    # fit-free mapping of the distance ranking onto shares: k-th closest gets k-th largest 2014
-    by_distance = np.empty(len(scored))
-    by_distance[np.argsort(distance, kind="stable")] = np.sort(carried)[::-1]
-
-    def score(predicted: np.ndarray, ranking: np.ndarray | None = None) -> dict[str, float]:
-        return {
-            "spearman": round(spearman(predicted if ranking is None else ranking, observed), 4),
-            "mae": round(float(np.mean(np.abs(predicted - observed))), 4),
-        }
-
-    predicted = scored["predicted_share_2024"].to_numpy(float)
-    return {
-        "n_allies": len(scored),
-        "excluded_drivers": sorted(set(drivers) & set(table["iso3"])),
+    model: AllianceModel, nations: pd.DataFrame, calibration: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, dict]:
+    """The table for ``hindcast.csv`` and the scores for ``hindcast.json``."""
+    start, end = model.start_year, model.start_year + model.steps
+    _check_years(start, model.steps)
+    wide = observed_wide(max(start - 2 * (end - start) - TREND_WINDOW, FIRST_OBSERVED), end)
+    predicted = model_shares(nations, end)
+    table = pd.DataFrame(
+        {"iso3": [c for c in predicted.index if c in wide.index and np.isfinite(wide.at[c, end])]}
+    )
+    table[f"predicted_share_{end}"] = predicted.loc[table["iso3"]].round(4).to_numpy()
+    table[f"observed_share_{end}"] = wide.loc[table["iso3"], end].round(4).to_numpy()
+    drivers = drivers_of(model)
+    allies = set(observed.nato_shares()["iso3"])
+    capital_km, contig_rus, moscow, gdp = _geography(model)
+    preds, ranks, fit = baseline_predictions(
+        wide, start, end, capital_km, contig_rus, moscow, gdp, allies
+    )
+    scored = [c for c in table["iso3"] if c not in drivers]
+    s0 = wide[start].dropna()
+    scores: dict[str, Any] = {
+        "window": f"{start}-{end}",
         "units": "percent of GDP; mae in percentage points",
-        "model": score(predicted),
-        "carried_forward_2014": score(carried),
-        "distance_from_moscow": score(by_distance, ranking=-distance),
-        "mean_observed_change": round(float(np.mean(observed - carried)), 4),
-        "mean_predicted_change": round(float(np.mean(predicted - carried)), 4),
-        "fitted": False,
+        "observed": "SIPRI Military Expenditure Database, 2025 release (sim.worlds.observed)",
+        "excluded_drivers": sorted(drivers),
+        "parameters": parameter_record(model, calibration or {}),
+        "all_nations": score_all(predicted, s0, wide[end], preds, ranks, scored),
+        "nato_allies": score_all(
+            predicted, s0, wide[end], preds, ranks, [c for c in scored if c in allies]
+        ),
+        "regression_fit": fit,
     }
-
-
-def hindcast_figure(table: pd.DataFrame, reference: pd.DataFrame, scores: dict[str, Any]):
-    """Predicted against observed 2024 shares, one labelled point per ally; 2014 in grey."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    drivers = set(scores["excluded_drivers"])
-    ref = reference.set_index("iso3").loc[table["iso3"]]
-    fig, ax = plt.subplots(figsize=(7.5, 7))
-    top = float(max(table[["predicted_share_2024", "observed_share_2024"]].max()) * 1.1)
-    ax.plot([0, top], [0, top], color="0.6", lw=1, ls="--", label="predicted = observed")
-    ax.axhline(2.0, color="0.85", lw=1, zorder=0)
-    ax.axvline(2.0, color="0.85", lw=1, zorder=0)
-    ax.scatter(
-        table["observed_share_2024"],
-        ref["share_2014"],
-        s=14,
-        color="0.7",
-        label="2014 share carried forward (baseline)",
-    )
-    is_driver = table["iso3"].isin(drivers).to_numpy()
-    ax.scatter(
-        table["observed_share_2024"][~is_driver],
-        table["predicted_share_2024"][~is_driver],
-        s=28,
-        color="tab:blue",
-        label="model, 2024",
-    )
-    ax.scatter(
-        table["observed_share_2024"][is_driver],
-        table["predicted_share_2024"][is_driver],
-        s=28,
-        marker="s",
-        color="tab:orange",
-        label="driver on its recorded path (not scored)",
-    )
-    for row in table.itertuples(index=False):
-        ax.annotate(
-            row.iso3,
-            (row.observed_share_2024, row.predicted_share_2024),
-            fontsize=7,
-            xytext=(3, 2),
-            textcoords="offset points",
+    if start == 2014 and end == 2024:  # NATO's own figures for both years (the old contract)
+        ref = observed.nato_shares().set_index("iso3")
+        nato_preds = {k: v for k, v in preds.items()}
+        nato_preds[f"persistence_{start}"] = ref["share_2014"]
+        nato_preds["distance_from_moscow"] = bl.distance_mapping(
+            ref["share_2014"], moscow.reindex(ref.index)
         )
-    m, c, d = scores["model"], scores["carried_forward_2014"], scores["distance_from_moscow"]
-    ax.set_title(
-        f"Hindcast 2014 to 2024, {scores['n_allies']} NATO allies (not fitted)\n"
-        f"model: Spearman {m['spearman']:.2f}, MAE {m['mae']:.2f} pt;  2014 carried forward: "
-        f"{c['spearman']:.2f}, {c['mae']:.2f};  distance from Moscow: {d['spearman']:.2f}, "
-        f"{d['mae']:.2f}",
-        fontsize=9,
-    )
-    ax.set_xlabel("observed 2024 share of GDP, % (NATO, June 2024 estimates)")
-    ax.set_ylabel("predicted 2024 share of GDP, %")
-    ax.set_xlim(0, top)
-    ax.set_ylim(0, top)
-    ax.set_aspect("equal")
-    ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    return fig
+        scores["nato_allies_nato_figures"] = score_all(
+            predicted,
+            ref["share_2014"],
+            ref["share_2024"],
+            nato_preds,
+            ranks,
+            [c for c in scored if c in ref.index],
+        )
+    return table, scores
+
+
+def parameter_record(model: AllianceModel, calibration: dict[str, str]) -> dict[str, Any]:
+    """Where the run's free parameters come from (a calibration's window, or theory)."""
+    return {
+        "budget_rule": model.budget_rule.params.name,
+        "alliance_rule": model.alliance_rule.params.name,
+        "source": calibration.get("source", "theory defaults (not fitted)"),
+        "window": calibration.get("window"),
+        "fitted": bool(calibration),
+    }
 
 
 def drivers_of(model: AllianceModel) -> list[str]:
@@ -205,21 +249,68 @@ def drivers_of(model: AllianceModel) -> list[str]:
     return sorted({s.iso3 for s in model.scenario_config.schedules})
 
 
-def write_hindcast(
-    model: AllianceModel, nations: pd.DataFrame, run_dir: Path, figures: bool = True
-) -> dict[str, Any]:
-    """Write ``hindcast.csv``, ``hindcast.json`` and ``figures/hindcast.png``; return the scores."""
-    reference = load_reference()
-    table = hindcast_table(nations, reference)
-    scores = hindcast_scores(
-        table, reference, distance_from(model.world.nations, "RUS"), drivers_of(model)
+def hindcast_figure(table: pd.DataFrame, scores: dict[str, Any]):
+    """Predicted against observed end-year shares, one labelled point per nation."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, pred, obs = table.columns
+    drivers = set(scores["excluded_drivers"])
+    fig, ax = plt.subplots(figsize=(7.5, 7))
+    top = float(min(max(table[[pred, obs]].max()) * 1.05, 40))
+    ax.plot([0.01, top], [0.01, top], color="0.6", lw=1, ls="--", label="predicted = observed")
+    is_driver = table["iso3"].isin(drivers).to_numpy()
+    ax.scatter(
+        table[obs][~is_driver], table[pred][~is_driver], s=14, color="tab:blue", label="model"
     )
+    ax.scatter(
+        table[obs][is_driver],
+        table[pred][is_driver],
+        s=24,
+        marker="s",
+        color="tab:orange",
+        label="driver on its recorded path (not scored)",
+    )
+    for row in table.itertuples(index=False):
+        ax.annotate(row[0], (row[2], row[1]), fontsize=5, xytext=(2, 1), textcoords="offset points")
+    a, n = scores["all_nations"], scores["nato_allies"]
+    ax.set_title(
+        f"Hindcast {scores['window']} ({scores['parameters']['source']})\n"
+        f"all {a['n']}: Spearman levels {a['model']['spearman_levels']:.2f}, changes "
+        f"{a['model']['spearman_changes']:.2f}, MAE {a['model']['mae']:.2f};  NATO {n['n']}: "
+        f"{n['model']['spearman_levels']:.2f}, {n['model']['spearman_changes']:.2f}, "
+        f"{n['model']['mae']:.2f}",
+        fontsize=8,
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("observed share of GDP, % (SIPRI)")
+    ax.set_ylabel("predicted share of GDP, %")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def write_hindcast(
+    model: AllianceModel,
+    nations: pd.DataFrame,
+    run_dir: Path,
+    figures: bool = True,
+    calibration: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Write ``hindcast.csv``, ``hindcast.json`` and ``figures/hindcast.png``; return the scores.
+
+    ``calibration`` (the config's ``calibration``: source and window) labels fitted parameters.
+    """
+    table, scores = hindcast_scores(model, nations, calibration)
     atomic_write(run_dir / "hindcast.csv", lambda tmp: table.to_csv(tmp, index=False))
     write_json(scores, run_dir / "hindcast.json")
     if figures:
         import matplotlib.pyplot as plt
 
-        fig = hindcast_figure(table, reference, scores)
+        fig = hindcast_figure(table, scores)
         path = run_dir / "figures" / "hindcast.png"
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=150, format="png"))
         plt.close(fig)

@@ -125,7 +125,7 @@ class AllianceModel(mesa.Model):
         self.ties = Ties(nations, self.start_year)
         self.target = self.ties.seed_treaties(self.world.treaties, self.row)
         self.at_war = np.zeros((n, n), dtype=bool)  # interstate wars: the data's, then shocks'
-        for a, b in getattr(self.world, "at_war", list)():  # TEMP-DATA
+        for a, b in self.world.at_war():
             if a in self.row and b in self.row:
                 self._set_war([self.row[a]], [self.row[b]], True)
         for i, code in enumerate(self.iso3):
@@ -312,7 +312,7 @@ class AllianceModel(mesa.Model):
                 threat.decay(distance, own_range[None, :]),
                 threat.decay(distance, support_range[None, :]),
             )
-        if len(getattr(self.world, "borders", ())):  # TEMP-DATA
+        if len(self.world.borders):
             border = self.world.border_distance_km()
             connected = projection.land_connected(self.world.contiguity())
         else:

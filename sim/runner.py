@@ -105,7 +105,9 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
     if cfg.hindcast:
         from sim.hindcast import write_hindcast
 
-        hindcast = write_hindcast(model, tables["nations"], run_dir, figures=cfg.figures)
+        hindcast = write_hindcast(
+            model, tables["nations"], run_dir, figures=cfg.figures, calibration=cfg.calibration
+        )
     summary = {
         "seed": cfg.seed,
         "scenario": cfg.scenario.name,

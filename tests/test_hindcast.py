@@ -1,123 +1,145 @@
-"""The 2014 to 2024 hindcast: one command, its files, its scores and its reference data."""
+"""The hindcasts (2014 -> 2024, and 2019 -> 2024 out of sample) and the calibration: one command
+each, their files, their drivers' recorded paths, and baselines that see no outcome."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import ConfigError, compose
-from sim.hindcast import (
-    COLUMNS,
-    REFERENCE,
-    hindcast_figure,
-    hindcast_scores,
-    load_reference,
-    spearman,
-)
+from sim import hindcast as hc
+from sim.calibrate import FREE, base_config, calibrate, log_change_error, with_values
+from sim.config import compose
+from sim.errors import ConfigError
 from sim.runner import run
+from sim.worlds import observed
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DRIVERS = {"USA", "RUS", "CHN"}
+EXPERIMENTS = {"hindcast_2014_2024": (2014, 2024), "outofsample_2019_2024": (2019, 2024)}
 
 
-@pytest.mark.skipif(
-    not (SHARED / "nato_defence_share_2014_2024.csv").exists(), reason="../shared not present"
-)
-def test_shipped_reference_equals_the_shared_copy():
-    shipped = REFERENCE.read_bytes()
-    assert shipped == (SHARED / "nato_defence_share_2014_2024.csv").read_bytes()
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_experiments_drive_only_the_major_powers_on_their_recorded_paths(name):
+    start, end = EXPERIMENTS[name]
+    cfg = compose([f"experiment={name}"])
+    assert cfg.hindcast and cfg.model.steps == end - start
+    assert {s.iso3 for s in cfg.scenario.schedules} == DRIVERS
+    assert {s.iso3 for s in cfg.scenario.shocks} == {"RUS"}
+    for leg in cfg.scenario.schedules:  # one leg a year, to SIPRI's share of that year
+        year = start + leg.start + 1
+        assert leg.years == 1
+        assert leg.to_share == pytest.approx(observed.share(leg.iso3, year) / 100, abs=1e-5)
+    wars = {
+        (start + s.step, s.iso3, tuple(s.against)) for s in cfg.scenario.shocks if s.kind == "war"
+    }
+    ucdp = observed.conflicts(start + 1, end)
+    first = ucdp.groupby(["iso3_a", "iso3_b"])["year"].min()
+    assert wars == {(int(y), a, (b,)) for (a, b), y in first.items()}
 
 
-def test_reference_lists_the_allies():
-    ref = load_reference()
-    assert len(ref) == 31 and ref["iso3"].is_unique and "ISL" not in set(ref["iso3"])
-    assert ref.loc[ref.iso3 == "POL", "share_2024"].item() == 4.12
+def test_the_out_of_sample_test_uses_the_2014_2019_calibration_only():
+    cfg = compose(["experiment=outofsample_2019_2024"])
+    assert cfg.calibration["window"] == "2014-2019"
+    fitted = cfg.calibration["source"]
+    assert fitted.endswith("y2014_2019.yaml")
+    for key in FREE:
+        group, name = key.split(".")
+        lo, hi = FREE[key]
+        assert lo <= getattr(getattr(cfg, group), name) <= hi
 
 
-def test_experiment_drives_only_the_major_powers():
-    cfg = compose(["experiment=hindcast_2014_2024"])
-    assert cfg.hindcast and cfg.world.name == "y2014" and cfg.model.steps == 10
-    assert {s.iso3 for s in cfg.scenario.schedules} <= DRIVERS
-    assert {s.iso3 for s in cfg.scenario.shocks} <= DRIVERS
-    assert sorted({s.step for s in cfg.scenario.shocks}) == [1, 8]
-
-
-def test_one_command_writes_the_hindcast(tmp_path):
+def test_the_2014_hindcast_writes_its_files_and_scores(tmp_path):
     summary = run(compose(["experiment=hindcast_2014_2024", "figures=false"]), tmp_path)
     table = pd.read_csv(tmp_path / "hindcast.csv")
-    ref = load_reference()
-    assert list(table.columns) == COLUMNS
-    assert table["iso3"].tolist() == ref["iso3"].tolist()
-    assert table["observed_share_2024"].tolist() == ref["share_2024"].tolist()
-    assert table["predicted_share_2024"].between(0, 40).all()
-    usa = table.set_index("iso3").loc["USA", "predicted_share_2024"]
-    assert usa == pytest.approx(3.42)  # a driver ends on its recorded path
+    assert list(table.columns) == hc.columns(2024)
+    sipri = observed.shares(2024, 2024).set_index("iso3")["share_pct"]
+    model_nations = set(pd.read_parquet(tmp_path / "nations.parquet")["iso3"])
+    assert set(table["iso3"]) == model_nations & set(sipri.dropna().index)
+    assert table.set_index("iso3")["observed_share_2024"].to_numpy() == pytest.approx(
+        sipri.loc[table["iso3"]].round(4).to_numpy()
+    )
     scores = json.loads((tmp_path / "hindcast.json").read_text())
-    assert scores == summary["hindcast"] and scores["fitted"] is False
-    assert scores["n_allies"] == 30 and scores["excluded_drivers"] == ["USA"]
-    for key in ("model", "carried_forward_2014", "distance_from_moscow"):
-        assert -1 <= scores[key]["spearman"] <= 1 and scores[key]["mae"] >= 0
+    assert scores == summary["hindcast"]
+    assert scores["excluded_drivers"] == sorted(DRIVERS)
+    assert scores["parameters"]["fitted"] is False
+    for group in ("all_nations", "nato_allies", "nato_allies_nato_figures"):
+        block = scores[group]
+        assert block["n"] >= (100 if group == "all_nations" else 29)
+        for name in (
+            "model",
+            "persistence_2014",
+            "persistence_plus_mean_change",
+            "trend_2009_2014",
+            "distance_from_moscow",
+            "spatial_lag_regression",
+        ):
+            assert block[name]["n"] == block["n"]  # every predictor on the same nations
+            assert block[name]["mae"] >= 0
+    assert np.isnan(scores["all_nations"]["persistence_2014"]["spearman_changes"])
     again = tmp_path / "again"
     run(compose(["experiment=hindcast_2014_2024", "figures=false"]), again)
     assert (again / "hindcast.csv").read_bytes() == (tmp_path / "hindcast.csv").read_bytes()
 
 
-def test_a_run_not_ending_in_2024_is_refused_before_it_starts(tmp_path):
-    cfg = compose(["experiment=hindcast_2014_2024", "model.steps=5", "figures=false"])
-    with pytest.raises(ConfigError, match=r"^model.steps: .*use model.steps=10"):
+def test_the_out_of_sample_test_writes_every_nation_and_labels_the_fit(tmp_path):
+    run(compose(["experiment=outofsample_2019_2024", "figures=true"]), tmp_path)
+    table = pd.read_csv(tmp_path / "hindcast.csv")
+    assert list(table.columns) == hc.columns(2024) and len(table) >= 140
+    scores = json.loads((tmp_path / "hindcast.json").read_text())
+    assert scores["window"] == "2019-2024"
+    assert scores["parameters"] == {
+        "budget_rule": "threat_response_v2",
+        "alliance_rule": "utility_v2",
+        "source": "configs/calibration/y2014_2019.yaml",
+        "window": "2014-2019",
+        "fitted": True,
+    }
+    assert scores["regression_fit"]["window"] == "2014-2019"
+    assert (tmp_path / "figures" / "hindcast.png").stat().st_size > 10_000
+
+
+def test_a_run_past_the_observed_years_is_refused_before_it_starts(tmp_path):
+    cfg = compose(["experiment=hindcast_2014_2024", "model.steps=11", "figures=false"])
+    with pytest.raises(ConfigError, match=r"^model.steps: .*observed shares, which end in 2024"):
         run(cfg, tmp_path)
     assert not (tmp_path / "summary.json").exists() and not (tmp_path / "hindcast.csv").exists()
 
 
-def test_scores_by_hand():
-    ref = pd.DataFrame(
-        {
-            "ally": list("ABCD"),
-            "iso3": ["AAA", "BBB", "CCC", "DDD"],
-            "share_2014": [1.0, 2.0, 1.5, 3.0],
-            "share_2024": [2.0, 2.5, 1.5, 3.0],
-        }
-    )
-    table = pd.DataFrame(
-        {
-            "iso3": ref["iso3"],
-            "predicted_share_2024": [1.5, 2.0, 1.0, 3.0],
-            "observed_share_2024": ref["share_2024"],
-        }
-    )
-    distance = pd.Series([100.0, 300.0, 200.0, 50.0], index=ref["iso3"])
-    s = hindcast_scores(table, ref, distance, drivers=["DDD"])
-    assert s["n_allies"] == 3 and s["excluded_drivers"] == ["DDD"]
-    assert s["model"]["mae"] == pytest.approx((0.5 + 0.5 + 0.5) / 3)
-    assert s["model"]["spearman"] == pytest.approx(1.0)  # 1.5 < 2.0 vs 2.0 < 2.5, 1.0 lowest
-    assert s["carried_forward_2014"]["mae"] == pytest.approx((1.0 + 0.5 + 0.0) / 3)
-    # closest AAA gets the largest 2014 share (2.0), then CCC 1.5, then BBB 1.0
-    assert s["distance_from_moscow"]["mae"] == pytest.approx((0.0 + 1.5 + 0.0) / 3)
-    assert s["distance_from_moscow"]["spearman"] == pytest.approx(
-        spearman([-100, -300, -200], [2.0, 2.5, 1.5])
-    )
+def test_baselines_see_nothing_after_the_start_but_the_us_change():
+    cfg = compose(["experiment=outofsample_2019_2024"])
+    from sim.runner import build_model
+
+    model = build_model(cfg)
+    wide = hc.observed_wide(2004, 2024)
+    geo = hc._geography(model)
+    allies = set(observed.nato_shares()["iso3"])
+    before, _, _ = hc.baseline_predictions(wide, 2019, 2024, *geo, allies)
+    scrambled = wide.copy()
+    rng = np.random.default_rng(0)
+    for year in range(2020, 2025):  # every outcome after the start replaced by noise ...
+        scrambled[year] = rng.uniform(0, 10, len(wide))
+    scrambled.loc["USA", 2024] = wide.at["USA", 2024]  # ... but the driver's recorded change
+    after, _, _ = hc.baseline_predictions(scrambled, 2019, 2024, *geo, allies)
+    for name in before:
+        pd.testing.assert_series_equal(before[name], after[name], check_names=False)
 
 
-def test_spearman_with_ties():
-    assert spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
-    assert spearman([1, 1, 2], [1, 2, 3]) == pytest.approx(np.sqrt(3) / 2)
-    assert np.isnan(spearman([1, 1, 1], [1, 2, 3]))
-
-
-def test_figure_labels_every_ally():
-    ref = load_reference()
-    table = pd.DataFrame(
-        {
-            "iso3": ref["iso3"],
-            "predicted_share_2024": ref["share_2014"],
-            "observed_share_2024": ref["share_2024"],
-        }
+def test_calibration_records_every_trial_and_writes_a_config_group(tmp_path):
+    best = calibrate(maxiter=1, popsize=1, seed=0, out=tmp_path)
+    trials = pd.read_csv(tmp_path / "y2014_2019_trials.csv")
+    assert len(trials) >= 2 and set(FREE) <= set(trials.columns)
+    assert trials["objective"].min() == pytest.approx(
+        log_change_error(with_values(base_config(), best))[0]
     )
-    scores = hindcast_scores(table, ref, pd.Series(np.arange(31.0), index=ref["iso3"]), ["USA"])
-    fig = hindcast_figure(table, ref, scores)
-    labels = {t.get_text() for t in fig.axes[0].texts}
-    assert labels == set(ref["iso3"])
+    text = (tmp_path / "y2014_2019.yaml").read_text()
+    assert text.startswith("# @package _global_") and "window: 2014-2019" in text
+    for key, (lo, hi) in FREE.items():
+        assert lo <= best[key] <= hi
+        assert f"  {key.split('.')[1]}: " in text
+
+
+def test_with_values_checks_each_value():
+    with pytest.raises(ConfigError, match="budget_rule.eta"):
+        with_values(base_config(), {"budget_rule.eta": 2.0})

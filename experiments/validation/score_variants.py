@@ -1,0 +1,114 @@
+"""Score every pre-registered variant on both hindcasts.
+
+``python experiments/validation/score_variants.py``
+
+Variants (experiments/validation/PREREGISTRATION.md, section 5): V0 the version-1 model; V1 the
+revised rules with their theory priors; V2 the revised rules calibrated on 2014 -> 2019; V3 = V2
+without anchoring; V2 with the spill-in elasticity at 0.15 and 0.45. Each on
+``experiment=hindcast_2014_2024`` and ``experiment=outofsample_2019_2024``, seeds 0-4 (seed 0 is
+the headline). Writes ``variants.json`` (every score) and ``variants.md`` (the tables of
+README.md) beside this file. Offline and deterministic; a few minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from sim.config import CONFIG_DIR, compose
+from sim.runner import run
+
+HERE = Path(__file__).resolve().parent
+SEEDS = range(5)
+FITTED = yaml.safe_load((CONFIG_DIR / "calibration" / "y2014_2019.yaml").read_text())
+PRIORS = [
+    "budget_rule.k=1.0",
+    "budget_rule.eta=0.25",
+    "budget_rule.p=0.3",
+    "model.land_range_km=500",
+    "model.major_global_share=0.3",
+]
+V0 = [
+    "budget_rule=threat_response",
+    "alliance_rule=utility",
+    "model.geography=capital_gradient",
+    "model.blocs=louvain",
+]
+#: variant -> (overrides of hindcast_2014_2024, overrides of outofsample_2019_2024)
+VARIANTS = {
+    "V0 version 1 (not fitted)": (V0, V0),
+    "V1 revised, theory priors": ([], PRIORS),
+    "V2 revised, calibrated 2014-2019": (["+calibration=y2014_2019"], []),
+    "V3 = V2, anchor=false": (
+        ["+calibration=y2014_2019", "budget_rule.anchor=false"],
+        ["budget_rule.anchor=false"],
+    ),
+    "V2, beta=0.15": (
+        ["+calibration=y2014_2019", "budget_rule.beta=0.15"],
+        ["budget_rule.beta=0.15"],
+    ),
+    "V2, beta=0.45": (
+        ["+calibration=y2014_2019", "budget_rule.beta=0.45"],
+        ["budget_rule.beta=0.45"],
+    ),
+}
+EXPERIMENTS = ["hindcast_2014_2024", "outofsample_2019_2024"]
+GROUPS = ["all_nations", "nato_allies"]
+
+
+def score(experiment: str, overrides: list[str], seed: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = compose([f"experiment={experiment}", f"seed={seed}", "figures=false", *overrides])
+        return run(cfg, Path(tmp))["hindcast"]
+
+
+def table(results: dict) -> str:
+    lines = []
+    for experiment in EXPERIMENTS:
+        first = results[next(iter(VARIANTS))][experiment]["0"]
+        for group in GROUPS:
+            lines += [
+                f"\n**{experiment}, {group.replace('_', ' ')}** "
+                f"({first[group]['n']} nations, seed 0; range over seeds 0-4)\n",
+                "| predictor | Spearman levels | Spearman changes | MAE (points) |",
+                "| --- | --- | --- | --- |",
+            ]
+            for variant in VARIANTS:
+                runs = results[variant][experiment]
+                head = runs["0"][group]["model"]
+                cells = []
+                for key in ("spearman_levels", "spearman_changes", "mae"):
+                    values = [runs[str(s)][group]["model"][key] for s in SEEDS]
+                    cells.append(f"{head[key]:.3f} ({min(values):.2f} to {max(values):.2f})")
+                lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+            for name, value in first[group].items():
+                if isinstance(value, dict) and name != "model":
+                    lines.append(
+                        f"| baseline: {name} | {value['spearman_levels']:.3f} | "
+                        f"{value['spearman_changes']:.3f} | {value['mae']:.3f} |"
+                    )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    results: dict = {}
+    for variant, per_experiment in VARIANTS.items():
+        results[variant] = {}
+        for experiment, overrides in zip(EXPERIMENTS, per_experiment, strict=True):
+            results[variant][experiment] = {
+                str(seed): score(experiment, overrides, seed) for seed in SEEDS
+            }
+            print(variant, experiment, "done", file=sys.stderr)
+    results["calibration"] = FITTED
+    (HERE / "variants.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    (HERE / "variants.md").write_text(table(results))
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

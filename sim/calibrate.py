@@ -1,0 +1,191 @@
+"""Calibrate the free parameters on 2014 -> 2019 only: ``python -m sim.calibrate``.
+
+The run is ``experiment=hindcast_2014_2024`` stopped after five years (``world=y2014``, the
+drivers on their recorded 2014-2019 paths), with the five free parameters of
+``experiments/validation/PREREGISTRATION.md`` (section 2) set by the optimiser. The objective is
+the mean absolute error of the log change of every non-driver nation's share,
+``|ln(s_pred_2019 / s_2014) - ln(s_obs_2019 / s_2014)|`` (SIPRI, :mod:`sim.worlds.observed`).
+The optimiser is ``scipy.optimize.differential_evolution`` (seeded, bounded). It writes
+
+- ``configs/calibration/y2014_2019_trials.csv``: every trial's parameters and objective;
+- ``configs/calibration/y2014_2019.yaml``: the best values, their window and objective, as a
+  config group the out-of-sample experiment loads (``experiment=outofsample_2019_2024``).
+
+No year after 2019 enters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import differential_evolution
+
+from sim.config import CONFIG_DIR, Config, compose
+from sim.model import AllianceModel
+from sim.worlds import World, load_world, observed
+
+WINDOW = (2014, 2019)
+#: the free parameters (config key -> bounds), as pre-registered
+FREE = {
+    "budget_rule.k": (0.0, 30.0),
+    "budget_rule.eta": (0.05, 1.0),
+    "budget_rule.p": (0.0, 1.0),
+    "model.land_range_km": (200.0, 2000.0),
+    "model.major_global_share": (0.1, 0.6),
+}
+OUT = CONFIG_DIR / "calibration"
+
+
+def base_config(overrides: list[str] | None = None) -> Config:
+    """The calibration run: the 2014 hindcast's world and drivers, five years, no outputs."""
+    start, end = WINDOW
+    return compose(
+        [
+            "experiment=hindcast_2014_2024",
+            f"model.steps={end - start}",
+            "figures=false",
+            "hindcast=false",
+            *(overrides or []),
+        ]
+    )
+
+
+def with_values(cfg: Config, values: dict[str, float]) -> Config:
+    """``cfg`` with the free parameters set (each dataclass checks the new value itself)."""
+    groups: dict[str, dict[str, float]] = {}
+    for key, value in values.items():
+        group, name = key.split(".")
+        groups.setdefault(group, {})[name] = float(value)
+    return replace(cfg, **{g: replace(getattr(cfg, g), **v) for g, v in groups.items()})
+
+
+def log_change_error(cfg: Config, world: World | None = None) -> tuple[float, int]:
+    """The objective: mean |predicted - observed log change| over the non-driver nations.
+
+    ``world`` is the loaded world of ``cfg`` (loaded here if not given; the optimiser loads it
+    once for all its trials).
+    """
+    start, end = WINDOW
+    world = world if world is not None else load_world(cfg.world, cfg.seed)
+    model = AllianceModel(
+        world,
+        scenario=cfg.scenario,
+        params=cfg.model,
+        budget_rule=cfg.budget_rule,
+        alliance_rule=cfg.alliance_rule,
+        rng=cfg.seed,
+    )
+    for _ in range(cfg.model.steps):
+        model.step()
+    drivers = {s.iso3 for s in cfg.scenario.schedules}
+    s0 = {c: observed_share(c, start) for c in model.iso3}
+    errors = []
+    for i, code in enumerate(model.iso3):
+        obs_end, obs_start = observed_share(code, end), s0[code]
+        if code in drivers or not (obs_end > 0 and obs_start > 0):
+            continue
+        predicted = max(100 * float(model.share[i]), 1e-3)
+        errors.append(abs(math.log(predicted / obs_start) - math.log(obs_end / obs_start)))
+    return float(np.mean(errors)), len(errors)
+
+
+def observed_share(code: str, year: int) -> float:
+    """SIPRI's share (percent), NaN where SIPRI has none."""
+    try:
+        return observed.share(code, year)
+    except KeyError:
+        return float("nan")
+
+
+def calibrate(maxiter: int, popsize: int, seed: int, out: Path = OUT) -> dict[str, float]:
+    """Run the optimiser, record every trial, write the fitted config; return the best values."""
+    base = base_config()
+    world = load_world(base.world, base.seed)
+    keys = list(FREE)
+    trials: list[dict[str, float]] = []
+    started = time.perf_counter()
+
+    def objective(x: np.ndarray) -> float:
+        values = dict(zip(keys, x.tolist(), strict=True))
+        loss, n = log_change_error(with_values(base, values), world)
+        trials.append({"trial": len(trials), **values, "objective": loss, "nations": n})
+        return loss
+
+    result = differential_evolution(
+        objective,
+        [FREE[k] for k in keys],
+        seed=seed,
+        maxiter=maxiter,
+        popsize=popsize,
+        polish=False,
+        tol=1e-4,
+        updating="immediate",
+    )
+    best = dict(zip(keys, result.x.tolist(), strict=True))
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "y2014_2019_trials.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(trials[0]))
+        writer.writeheader()
+        writer.writerows(trials)
+    write_config(
+        best,
+        float(result.fun),
+        trials[0]["nations"],
+        len(trials),
+        time.perf_counter() - started,
+        out / "y2014_2019.yaml",
+    )
+    return best
+
+
+def write_config(
+    best: dict[str, float], loss: float, nations: int, n_trials: int, seconds: float, path: Path
+) -> None:
+    """The fitted values as a Hydra config group file (``# @package _global_``)."""
+    lines = [
+        "# @package _global_",
+        "# Free parameters FITTED on 2014 -> 2019 only by `python -m sim.calibrate`",
+        "# (world=y2014, drivers on their recorded 2014-2019 paths; objective: mean |log change",
+        f"# error| of the 2019 shares over {nations} non-driver nations, SIPRI 2025 release):",
+        f"# best objective {loss:.5f} after {n_trials} trials ({seconds:.0f} s),",
+        "# scipy.optimize.differential_evolution; every trial in y2014_2019_trials.csv.",
+        "# Used frozen by experiment=outofsample_2019_2024. No year after 2019 entered the fit.",
+        "calibration:",
+        "  source: configs/calibration/y2014_2019.yaml",
+        "  window: 2014-2019",
+        f"  objective: {loss:.6f}",
+    ]
+    groups: dict[str, list[str]] = {}
+    for key, value in best.items():
+        group, name = key.split(".")
+        groups.setdefault(group, []).append(f"  {name}: {value:.6g}")
+    for group, entries in groups.items():
+        lines += [f"{group}:", *entries]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.calibrate", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--maxiter", type=int, default=20, help="generations (default 20)")
+    parser.add_argument(
+        "--popsize", type=int, default=8, help="population per parameter (default 8)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="optimiser seed")
+    parser.add_argument("--out", type=Path, default=OUT, help="output directory")
+    args = parser.parse_args(argv)
+    best = calibrate(args.maxiter, args.popsize, args.seed, args.out)
+    for key, value in best.items():
+        print(f"{key} = {value:.6g}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

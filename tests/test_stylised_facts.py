@@ -1,0 +1,167 @@
+"""The stylised-facts battery (issue 13; experiments/validation/PREREGISTRATION.md, section 6).
+
+Seeds 0-4, ``world=today`` unless named, the revised rules of issue 13 (:data:`REVISED`) with
+their theory priors. Every run is built once per session (``_run``) and shared by the facts that
+read it. A scenario's response is measured against the baseline run of the same seed (the same
+noise draws), i.e. "what changes, against what would have happened otherwise".
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from sim.config import compose
+from sim.model import AllianceModel
+from sim.rules.threat import great_circle_km
+from sim.runner import simulate
+
+pytestmark = pytest.mark.slow
+
+SEEDS = range(5)
+SCENARIOS = [
+    "baseline",
+    "us_retrenchment",
+    "china_rise",
+    "russia_shock",
+    "nato_2pct_enforced",
+    "bipolar",
+    "multipolar",
+    "arms_race",
+]
+#: the revised model: rules, reach by force type, signed blocs (docs/MODEL.md, version 2)
+REVISED = [
+    "budget_rule=threat_response_v2",
+    "alliance_rule=utility_v2",
+    "model.geography=force_type",
+    "model.blocs=signed",
+]
+US_ASIA = ["US-JPN", "US-KOR", "ANZUS", "US-PHL", "US-THA"]
+PACIFIC = ["JPN", "KOR", "AUS"]
+
+
+@functools.cache
+def _run(scenario: str, seed: int, world: str = "today", steps: int = 30) -> AllianceModel:
+    revised = REVISED[1:] if scenario == "arms_race" else REVISED  # arms_race picks richardson
+    return simulate(
+        compose(
+            [
+                f"scenario={scenario}",
+                f"world={world}",
+                f"seed={seed}",
+                f"model.steps={steps}",
+                "figures=false",
+                *revised,
+            ]
+        )
+    )
+
+
+def _europe(model: AllianceModel) -> list[int]:
+    """NATO's European allies (every member but the US and Canada), as seeded."""
+    members = model.world.treaties.query("treaty == 'NATO'")["iso3"]
+    return [model.row[c] for c in members if c not in ("USA", "CAN")]
+
+
+def _at(model: AllianceModel, year_step: int, column: str) -> np.ndarray:
+    frame = model.nations_table()
+    return frame[frame["step"] == year_step][column].to_numpy(float)
+
+
+def _moscow_km(model: AllianceModel) -> np.ndarray:
+    nations = model.world.nations
+    d = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
+    return d[model.row["RUS"]]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_russia_shock_response_follows_proximity(seed):
+    m, base = _run("russia_shock", seed), _run("baseline", seed)
+    eu = _europe(m)
+    rise = (_at(m, 10, "share") - _at(base, 10, "share"))[eu]
+    rho = spearmanr(rise, -_moscow_km(m)[eu]).statistic
+    assert rho >= 0.5, f"Spearman(rise, -distance) = {rho:.2f}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 4.9-6.1% (seeds 0-4), not a tenth: European allies' own rises are spill-ins "
+    "to each other and damp the response (PREREGISTRATION.md, A4)",
+)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_us_retrenchment_europe_fills_part_of_the_gap(seed):
+    base, cut = _run("baseline", seed), _run("us_retrenchment", seed)
+    us, eu = base.row["USA"], _europe(base)
+    gap = _at(base, 10, "milex")[us] - _at(cut, 10, "milex")[us]
+    filled = (_at(cut, 10, "milex")[eu] - _at(base, 10, "milex")[eu]).sum()
+    # spill-in alone predicts ~10% (beta 0.3, a third less spill-in); at least a tenth
+    assert gap > 0 and filled >= 0.1 * gap, f"Europe filled {filled / gap:.1%} of the US cut"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_china_rise_neighbours_arm_and_us_asian_treaties_hold(seed):
+    base, rise = _run("baseline", seed), _run("china_rise", seed)
+    for code in ["JPN", "KOR", "AUS", "IND", "TWN"]:
+        i = rise.row[code]
+        assert _at(rise, 10, "share")[i] > _at(base, 10, "share")[i], code
+    treaties = rise.world.treaties
+    for name in US_ASIA:
+        for code in treaties.loc[treaties["treaty"] == name, "iso3"]:
+            if code != "USA":
+                assert rise.ties.allied[rise.row["USA"], rise.row[code]], f"{name}: {code}"
+
+
+@pytest.mark.parametrize("world", ["today", "y2019", "y2014"])
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_treaty_member_loses_all_its_treaty_ties(scenario, world):
+    seeds = SEEDS if world == "today" else [0]
+    for seed in seeds:
+        m = _run(scenario, seed, world)
+        members = sorted(set(m.world.treaties["iso3"]))
+        for code in members:
+            assert m.ties.treaty_tie[m.row[code]].any(), f"{code} lost every treaty tie"
+
+
+def test_formation_follows_threat_and_the_cap_rarely_binds():
+    formed = {
+        s: np.mean([_run(s, seed).world_table()["ties_formed"].iloc[1:].mean() for seed in SEEDS])
+        for s in ("baseline", "bipolar", "russia_shock")
+    }
+    assert formed["bipolar"] > formed["baseline"] and formed["russia_shock"] > formed["baseline"]
+    years = capped = 0
+    for scenario in SCENARIOS:
+        for seed in SEEDS:
+            rule = _run(scenario, seed).alliance_rule
+            years += 30
+            capped += getattr(rule, "capped_years", 0)
+    assert capped < 0.1 * years, f"the cap bound in {capped} of {years} years"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_blocs_hold_no_rival_pair_and_the_pacific_allies_sit_with_the_us(seed):
+    m = _run("baseline", seed)
+    hostile = np.maximum(m.hostile, m.hostile.T) >= 0.5
+    for b in np.unique(m.bloc[m.bloc >= 0]):
+        rows = np.flatnonzero(m.bloc == b)
+        assert not hostile[np.ix_(rows, rows)].any(), f"bloc {b} holds a rival pair"
+    us = m.bloc[m.row["USA"]]
+    assert us >= 0 and all(m.bloc[m.row[c]] == us for c in PACIFIC)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ukraine_mobilises_in_the_hindcast_without_anchoring(seed):
+    m = simulate(
+        compose(
+            [
+                "experiment=hindcast_2014_2024",
+                "budget_rule.anchor=false",  # revised
+                f"seed={seed}",
+                "figures=false",
+                "hindcast=false",
+            ]
+        )
+    )
+    assert m.share[m.row["UKR"]] >= 0.20
