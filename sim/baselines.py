@@ -47,8 +47,12 @@ class Score(NamedTuple):
     spearman_changes: float  #: rank correlation of predicted and observed changes
     mae: float  #: mean absolute error of end shares, percentage points
 
-    def as_dict(self) -> dict[str, float | int]:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self._asdict().items()}
+    def as_dict(self) -> dict[str, float | int | None]:
+        """Rounded to 4 decimals; an undefined score (NaN) is None, so the JSON is valid."""
+        return {
+            k: (None if v != v else round(v, 4)) if isinstance(v, float) else v
+            for k, v in self._asdict().items()
+        }
 
 
 def score(

@@ -176,7 +176,7 @@ def score_all(
         all(
             model["spearman_changes"] > out[name]["spearman_changes"]
             for name in baselines
-            if np.isfinite(out[name]["spearman_changes"])
+            if out[name]["spearman_changes"] is not None
         )
     )
     return out
