@@ -476,6 +476,9 @@ class Config:
     seed: int = 0
     #: write PNG figures into the run directory
     figures: bool = True
+    #: what a run writes: ``full`` (every table, the graph, figures) or ``metrics`` (summary.json
+    #: and the world table only: the lean level for large sweeps)
+    outputs: str = "full"
     #: after the run, score it against NATO's 2024 shares (sim/hindcast.py; runs ending in 2024)
     hindcast: bool = False
 
@@ -509,6 +512,8 @@ class Config:
         )
         _check(m.bloc_resolution > 0, "model.bloc_resolution", "must be > 0", m.bloc_resolution)
         _check(self.seed >= 0, "seed", "must be >= 0", self.seed)
+        _check(self.outputs in ("full", "metrics"), "outputs", "must be one of full, metrics",
+               self.outputs)  # fmt: skip
         _check_scenario(self.scenario)
         if isinstance(self.budget_rule, BudgetRuleConfig):
             scenario_budget_rule(self.scenario, self.budget_rule)
