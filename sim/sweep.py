@@ -393,7 +393,7 @@ def write_partition(
     for n, (key, value) in enumerate(front.items()):
         if key not in rows.columns:
             rows.insert(n, key, [value] * len(rows))
-    rows["seed"] = _int_column(rows["seed"])
+    rows["seed"] = _int_column(rows["seed"], unsigned=True)
     write_table(rows, path)
     for other in folder.glob("*.parquet"):
         if other != path:
@@ -650,18 +650,18 @@ def collect(sweep_dir: Path) -> pd.DataFrame:
                 values = values.astype("Int64")
             frame[column] = values
     frame["job"] = _int_column(frame["job"])
-    frame["seed"] = _int_column(frame["seed"])
+    frame["seed"] = _int_column(frame["seed"], unsigned=True)
     return frame
 
 
-def _int_column(values: pd.Series) -> pd.Series:
-    """Integers as ``Int64``, or ``UInt64`` beyond 2**63 - 1, or text beyond 2**64 - 1."""
+def _int_column(values: pd.Series, unsigned: bool = False) -> pd.Series:
+    """Integers as ``Int64`` (``UInt64`` with ``unsigned``: seeds, which reach 2**64 - 1), or
+    as text where they do not fit, so a huge value never overflows a column."""
     ints = [None if v is None or pd.isna(v) else int(v) for v in values]
     present = [v for v in ints if v is not None]
-    if not present or (min(present) >= -(2**63) and max(present) < 2**63):
-        return pd.Series(ints, index=values.index, dtype="Int64")
-    if min(present) >= 0 and max(present) < 2**64:
-        return pd.Series(ints, index=values.index, dtype="UInt64")
+    low, high = (0, 2**64) if unsigned else (-(2**63), 2**63)
+    if not present or (min(present) >= low and max(present) < high):
+        return pd.Series(ints, index=values.index, dtype="UInt64" if unsigned else "Int64")
     return pd.Series([None if v is None else str(v) for v in ints], index=values.index)
 
 
@@ -708,7 +708,7 @@ def merge(sweep_dirs: Sequence[Path]) -> pd.DataFrame:
     if not parts:
         raise SweepError("no job directories found in " + ", ".join(map(str, sweep_dirs)))
     merged = pd.concat(parts, ignore_index=True)
-    merged["seed"] = _int_column(merged["seed"])
+    merged["seed"] = _int_column(merged["seed"], unsigned=True)
     return merged[["sweep", *[c for c in merged.columns if c != "sweep"]]]
 
 
