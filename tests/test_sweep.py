@@ -427,9 +427,9 @@ def test_grid_sweeper_checks_each_group_value_and_each_type_once() -> None:
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         jobs = representative_jobs(batch)
     assert jobs == [
-        ["scenario=baseline", "seed=0", "model.steps=3"],
-        ["scenario=us_retrenchment", "seed=0", "model.steps=3"],
-        ["scenario=baseline", "seed=x", "model.steps=3"],
+        (["scenario=baseline", "seed=0", "model.steps=3"], None),
+        (["scenario=us_retrenchment", "seed=0", "model.steps=3"], "scenario=us_retrenchment"),
+        (["scenario=baseline", "seed=x", "model.steps=3"], "seed=x"),
     ]
 
 
