@@ -473,3 +473,23 @@ def test_composing_once_gives_hydras_config(tmp_path: Path) -> None:
         with pytest.raises(Exception, match="model.steps"):
             once.load_sweep_config(master, ["scenario=us_retrenchment", "seed=1",
                                             "budget_rule.k=0.1", "model.steps=x"])  # fmt: skip
+
+
+def test_bands_are_seed_quantiles_within_the_data_range(tmp_path: Path) -> None:
+    """A count that is 0 in most seeds and 5 in one: the band stays within [0, 5] (a mean -
+    1 s.d. band went below zero), one line per value of the other swept parameter."""
+    from sim.sweep_plots import plot_outcomes_vs_parameter, point_quantiles
+
+    rows = [
+        {"budget_rule.k": k, "scenario": s, "seed": n, "ties_dissolved": 5 if n == 0 else 0,
+         "status": "ok"}
+        for k in (0.02, 0.04) for s in ("baseline", "us_retrenchment") for n in range(5)
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    stats = point_quantiles(
+        frame[frame["scenario"] == "baseline"], "budget_rule.k", "ties_dissolved"
+    )
+    assert (stats["low"] >= 0).all() and (stats["high"] <= 5).all()
+    assert stats["count"].tolist() == [5, 5] and stats["median"].tolist() == [0, 0]
+    plot_outcomes_vs_parameter(frame, "budget_rule.k", tmp_path / "f.png", others=["scenario"])
+    assert (tmp_path / "f.png").stat().st_size > 5_000
