@@ -211,20 +211,21 @@ def figures(boxes: Boxes, scores: pd.DataFrame, x: pd.DataFrame, folder: Path, w
     save(fig, "prim_tradeoff.png")
 
     numeric = boxes.limits[(boxes.limits["categories"] == "") & boxes.limits["low"].notna()]
-    fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * max(1, len(numeric))))
+    fig, ax = plt.subplots(figsize=(7.5, 1.0 + 0.45 * max(1, len(numeric))))
     for n, row in enumerate(numeric.itertuples()):
         lo, hi = x[row.parameter].min(), x[row.parameter].max()
         span = hi - lo or 1.0
         ax.plot([0, 1], [n, n], color="lightgrey", lw=6)
         ax.plot([(row.low - lo) / span, (row.high - lo) / span], [n, n], lw=6,
-                label=f"box {row.box}" if n == 0 else None)  # fmt: skip
-        ax.text(1.02, n, f"{row.low:g} - {row.high:g} (of {lo:g} - {hi:g})", va="center",
+                color=f"C{row.box - 1}")  # fmt: skip
+        ax.text(1.03, n, f"{row.low:g} - {row.high:g} (of {lo:g} - {hi:g})", va="center",
                 fontsize=7)  # fmt: skip
-    ax.set_yticks(range(len(numeric)), [parameter_label(p) for p in numeric["parameter"]],
-                  fontsize=7)  # fmt: skip
+    ticks = [f"box {r.box}: {parameter_label(r.parameter)}" for r in numeric.itertuples()]
+    ax.set_yticks(range(len(numeric)), ticks, fontsize=7)
+    ax.invert_yaxis()
     ax.set_xlim(0, 1.6)
-    ax.set_xlabel("position in the swept range (0 = lowest value swept, 1 = highest)")
-    ax.set_title(f"PRIM boxes of {what}", fontsize=9)
+    ax.set_xlabel("position in the swept range (0: lowest value swept, 1: highest)", fontsize=8)
+    ax.set_title(f"PRIM boxes of {what} (coloured: the box's range)", fontsize=9)
     save(fig, "prim_boxes.png")
 
     fig, ax = plt.subplots(figsize=(5, 0.6 + 0.4 * len(scores)))
