@@ -44,7 +44,8 @@ def free_port() -> int:
 
 def start_head(port: int, temp_dir: Path) -> list[psutil.Process]:
     """Start a Ray head; return its GCS and raylet processes (found by our temp dir)."""
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    # workers at normal priority (Ray nices them by 15): on a shared machine they would starve
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_worker_niceness": "0"}
     cmd = [
         str(RAY), "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
         "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats",
@@ -58,7 +59,7 @@ def head_processes(temp_dir: Path) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = " ".join(proc.info["cmdline"] or [])
-        if str(temp_dir) in cmdline and "ray_scale.py" not in cmdline:
+        if str(temp_dir) in cmdline and proc.pid != os.getpid():
             found.append(proc)
     return found
 
@@ -118,7 +119,8 @@ def run(args: argparse.Namespace) -> dict:
     started = time.time()
     kill_at = args.kill_at
     try:
-        for attempt in (1, 2):
+        head_killed = False
+        for attempt in (1, 2, 3, 4):  # a head lost otherwise (another user's `ray stop`) too
             t0 = time.time()
             log = open(sweep_dir.parent / f"{sweep_dir.name}_attempt{attempt}.log", "w")  # noqa: SIM115
             proc = psutil.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -140,10 +142,10 @@ def run(args: argparse.Namespace) -> dict:
                     samples.append(sample)
                     print(json.dumps(sample), flush=True)
                     next_mark = (done // 1000 + 1) * 1000
-                if kill_at and attempt == 1 and done >= kill_at and not killed:
+                if kill_at and done >= kill_at and not head_killed:
                     print(f"killing the Ray head at {done} jobs done", flush=True)
                     kill(head)
-                    killed = True
+                    killed = head_killed = True
                 time.sleep(2)
             log.close()
             attempts.append(
