@@ -33,6 +33,12 @@ def sweep(sweep_dir: Path, *args: str, check: bool = True) -> subprocess.Complet
     return done
 
 
+def sweep_report(*args: str) -> subprocess.CompletedProcess:
+    """``python -m sim.sweep_report ARGS`` in a subprocess (output captured)."""
+    cmd = [sys.executable, "-m", "sim.sweep_report", *map(str, args)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
 def summaries(sweep_dir: Path) -> dict[str, dict]:
     return {
         p.parent.name: json.loads(p.read_text()) for p in sorted(sweep_dir.glob("*/summary.json"))
@@ -175,13 +181,7 @@ def test_grid_extended_shrunk_and_foreign_points(tmp_path: Path) -> None:
     frame = pd.read_parquet(tmp_path / "sweep.parquet")
     assert frame["seed"].tolist() == [10, 11]
     assert {k: v for k, v in mtimes(tmp_path).items() if k in now} == now  # 0..3 untouched
-    report = subprocess.run(
-        [sys.executable, "-m", "sim.sweep_report", str(tmp_path), "--no-figures"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    report = sweep_report(str(tmp_path), "--no-figures")
     assert report.returncode == 0 and "2 jobs: 2 ok" in report.stdout, report.stderr
 
 
@@ -271,13 +271,7 @@ def test_truncated_summary_gives_one_line(serial: Path, tmp_path: Path) -> None:
     first = pd.read_parquet(copy / "sweep.parquet").loc[0, "dir"]
     path = copy / first / "summary.json"
     path.write_text(path.read_text()[:100])
-    report = subprocess.run(
-        [sys.executable, "-m", "sim.sweep_report", str(copy), "--no-figures"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    report = sweep_report(str(copy), "--no-figures")
     assert report.returncode == 2
     assert report.stderr.count("\n") == 1 and "truncated or not JSON" in report.stderr
     assert str(path) in report.stderr and "Traceback" not in report.stderr
@@ -287,13 +281,7 @@ def test_report_merges_several_sweeps(serial: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     sweep(other, *TINY, "seed=0,1")
     out = tmp_path / "merged.parquet"
-    report = subprocess.run(
-        [sys.executable, "-m", "sim.sweep_report", str(serial), str(other), "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    report = sweep_report(str(serial), str(other), "--out", str(out))
     assert report.returncode == 0, report.stderr
     merged = pd.read_parquet(out)
     assert len(merged) == 8 and merged.columns[0] == "sweep"
@@ -350,13 +338,7 @@ def test_killed_sweep_finishes_by_rerunning_its_command(tmp_path: Path) -> None:
         proc.wait(timeout=60)
     assert not (tmp_path / "sweep.parquet").exists()
     # the report also rebuilds from an interrupted sweep: unfinished jobs are "missing"
-    report = subprocess.run(
-        [sys.executable, "-m", "sim.sweep_report", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    report = sweep_report(str(tmp_path))
     assert report.returncode == 1, report.stderr  # 1: some jobs are missing
     partial = pd.read_parquet(tmp_path / "sweep.parquet")
     assert len(partial) == 6 and (partial["status"] == "ok").sum() >= 2
