@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from sim.output import atomic_write
-from sim.sweep import SWEEP_TABLE, swept_parameters
+from sim.sweep import SWEEP_TABLE
+from sim.sweep_plots import swept_parameters
 
 FOLDER = "discovery"
 

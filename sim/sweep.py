@@ -671,12 +671,6 @@ def _int_column(values: pd.Series, unsigned: bool = False) -> pd.Series:
     return pd.Series([None if v is None else str(v) for v in ints], index=values.index)
 
 
-def swept_parameters(frame: pd.DataFrame) -> list[str]:
-    """The override columns taking more than one value (the seed excluded)."""
-    start, stop = frame.columns.get_loc("dir") + 1, frame.columns.get_loc("seed")
-    return [c for c in frame.columns[start:stop] if frame[c].nunique(dropna=True) > 1]
-
-
 def write_report(
     sweep_dir: Path, figures: bool = True, dataset: Sequence[str] = ()
 ) -> pd.DataFrame:

@@ -7,10 +7,10 @@ One grid, the same for the three: ``scenario=baseline,us_retrenchment`` x ``seed
   process); ``outputs=metrics``: each job writes ``summary.json`` and ``world.parquet`` (the
   lean sweep level), sweep figures and dataset off;
 - ``joblib``: the same command with ``hydra/launcher=parallel hydra.launcher.n_jobs=2``;
-- ``batch_run``: ``mesa.batch_run(BatchAllianceModel, {"scenario": [...]}, rng=seeds,
-  number_processes=2, max_steps=30)``; batch_run passes each rng value as ``seed``; the adapter
-  below builds the same model with the same parameters and steps, keeps the final model
-  reporters and writes nothing. Timed twice: inside this process (modules already imported,
+- ``batch_run``: ``mesa.batch_run(AllianceModel, {"scenario": [...]}, rng=seeds,
+  number_processes=2, max_steps=30)``: the model class itself, built from keyword arguments
+  (``scenario`` by name, ``rng`` the seed), keeping the final model reporters, writing nothing.
+  Timed twice: inside this process (modules already imported,
   the pool forked from it) and as a fresh command (``python benchmark.py --batch-run-only``:
   interpreter start and imports included, as for the Hydra commands).
 
@@ -32,8 +32,6 @@ figures: it prints the load average before and after.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import functools
 import json
 import os
 import resource
@@ -45,35 +43,12 @@ from pathlib import Path
 
 import mesa
 
-from sim.config import Config, compose
 from sim.model import AllianceModel
-from sim.worlds import load_world
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SCENARIOS = ("baseline", "us_retrenchment")
 STEPS = 30
-
-
-@functools.cache
-def scenario_config(scenario: str) -> Config:
-    """The composed config of a scenario (composed once per process, as Hydra's sweep does)."""
-    return compose([f"scenario={scenario}", f"model.steps={STEPS}", "figures=false"])
-
-
-class BatchAllianceModel(AllianceModel):
-    """Adapter for ``mesa.batch_run``: builds :class:`AllianceModel` from keyword arguments."""
-
-    def __init__(self, scenario: str = "baseline", seed: int = 0) -> None:
-        cfg = dataclasses.replace(scenario_config(scenario), seed=seed)
-        super().__init__(
-            load_world(cfg.world, cfg.seed),
-            params=cfg.model,
-            budget_rule=cfg.budget_rule,
-            alliance_rule=cfg.alliance_rule,
-            scenario=cfg.scenario,
-            seed=cfg.seed,
-        )
 
 
 def cpu_seconds() -> float:
@@ -126,7 +101,7 @@ def outcomes(sweep_dir: Path) -> dict[tuple[str, int], dict]:
 def batch(seeds: int, processes: int) -> tuple[float, float, dict[tuple[str, int], float]]:
     started, cpu = time.perf_counter(), cpu_seconds()
     results = mesa.batch_run(
-        BatchAllianceModel,
+        AllianceModel,  # keyword-built: no adapter
         parameters={"scenario": list(SCENARIOS)},
         number_processes=processes,
         rng=list(range(seeds)),  # passed as the model's `seed` argument
