@@ -4,7 +4,7 @@ The tie state is a set of (N, N) arrays (symmetric except the pledges, which are
 of each side); :meth:`Ties.form` and :meth:`Ties.dissolve` are the only writers, and they record
 the events. :attr:`Ties.graph` is the public view, a ``networkx.Graph`` keyed by ISO3 with the
 ties as edges (``since, treaty, weight, review_period, pledge``), derived from the arrays and
-cached until a tie changes; edges keep the order in which their ties formed.
+built once and then kept current by the two writers; edges keep the order their ties formed.
 """
 
 from __future__ import annotations
@@ -95,6 +95,9 @@ class Ties:
             self.review[a, b] = review
             self.treaty_tie[a, b] = bool(treaty)
         self._treaty[(min(i, j), max(i, j))] = treaty
+        if self._graph_at == self.changes:  # keep a current view current (no rebuild)
+            self._graph.add_edge(self.iso3[i], self.iso3[j], **self._edge(i, j, treaty))
+            self._graph_at += 1
         self.changes += 1
         if t > 0:
             self.formed_now += 1
@@ -109,6 +112,9 @@ class Ties:
         for a, b in ((i, j), (j, i)):
             self.allied[a, b] = self.treaty_tie[a, b] = False
             self.commitment[a, b] = self.pledge[a, b] = 0.0
+        if self._graph_at == self.changes:
+            self._graph.remove_edge(self.iso3[i], self.iso3[j])
+            self._graph_at += 1
         self.dissolved_now += 1
         self.changes += 1
         self.events.append(
@@ -153,24 +159,28 @@ class Ties:
         """The treaty of the tie i-j ("" for a tie formed in the run)."""
         return self._treaty[(min(i, j), max(i, j))]
 
+    def _edge(self, i: int, j: int, treaty: str) -> dict:
+        """The graph's attributes of the tie i-j, read from the arrays."""
+        return {
+            "since": int(self.since[i, j]),
+            "treaty": treaty,
+            "weight": float(self.commitment[i, j]),
+            "review_period": int(self.review[i, j]),
+            "pledge": float(max(self.pledge[i, j], self.pledge[j, i])),
+        }
+
     @property
     def graph(self) -> nx.Graph:
-        """The ties as a ``networkx.Graph`` (a view: rebuilt after a change, do not modify)."""
+        """The ties as a ``networkx.Graph`` (a read-only view: do not modify it).
+
+        Built from the arrays when first asked for; once built, :meth:`form` and
+        :meth:`dissolve` apply each change to it too, so it is never rebuilt.
+        """
         if self._graph_at != self.changes:
             graph = nx.Graph()
             graph.add_nodes_from(self._nodes)
             graph.add_edges_from(
-                (
-                    self.iso3[i],
-                    self.iso3[j],
-                    {
-                        "since": int(self.since[i, j]),
-                        "treaty": treaty,
-                        "weight": float(self.commitment[i, j]),
-                        "review_period": int(self.review[i, j]),
-                        "pledge": float(max(self.pledge[i, j], self.pledge[j, i])),
-                    },
-                )
+                (self.iso3[i], self.iso3[j], self._edge(i, j, treaty))
                 for (i, j), treaty in self._treaty.items()
             )
             self._graph, self._graph_at = graph, self.changes
