@@ -475,3 +475,15 @@ def test_bands_are_seed_quantiles_within_the_data_range(tmp_path: Path) -> None:
     assert stats["count"].tolist() == [5, 5] and stats["median"].tolist() == [0, 0]
     plot_outcomes_vs_parameter(frame, "budget_rule.k", tmp_path / "f.png", others=["scenario"])
     assert (tmp_path / "f.png").stat().st_size > 5_000
+
+
+def test_plugin_shim_imports_nothing_of_sim() -> None:
+    """Hydra's plugin scan imports hydra_plugins in every Hydra app: it must stay cheap."""
+    code = (
+        "import sys, hydra_plugins.sim_sweepers; "
+        "print(sorted(m for m in sys.modules if m == 'sim' or m.startswith('sim.') "
+        "or m in ('pandas', 'mesa')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -104,13 +104,13 @@ def batch(seeds: int, processes: int) -> tuple[float, float, dict[tuple[str, int
         AllianceModel,  # keyword-built: no adapter
         parameters={"scenario": list(SCENARIOS)},
         number_processes=processes,
-        rng=list(range(seeds)),  # passed as the model's `seed` argument
+        rng=list(range(seeds)),  # the model's `rng` argument
         max_steps=STEPS,
         data_collection_period=-1,
         display_progress=False,
     )
     elapsed = time.perf_counter() - started
-    shares = {(r["scenario"], r["seed"]): r["mean_share"] for r in results}
+    shares = {(r["scenario"], r["rng"]): r["mean_share"] for r in results}
     return elapsed, cpu_seconds() - cpu, shares
 
 
