@@ -55,8 +55,8 @@ $(ASSETS): $(STAMP)
 	  rm -rf $(dir $@)$$pkg; mkdir -p $(dir $@)$$pkg; tar xzf $$tmp/*.tgz -C $(dir $@)$$pkg --strip-components=1; rm -f $$tmp/*.tgz; \
 	done; rm -rf $$tmp; touch $@
 
-app: $(STAMP) $(ASSETS)  ## the teaching page (sim/app.py) at http://127.0.0.1:8765 (PORT=... to move it)
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(VENV)/bin/solara run sim/app.py --host 127.0.0.1 --port $(or $(PORT),8765) --production
+app: $(STAMP) $(ASSETS)  ## the teaching page (sim/app/) at http://127.0.0.1:8765 (PORT=... to move it)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(VENV)/bin/solara run sim.app.page --host 127.0.0.1 --port $(or $(PORT),8765) --production
 
 lint: $(STAMP)  ## ruff check and format check
 	$(VENV)/bin/ruff check sim tests experiments
