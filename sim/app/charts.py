@@ -49,7 +49,7 @@ def _layout(run: Run, title: str, height: int, **extra) -> dict:
         "xaxis": {
             "range": [lo - 0.5, hi + 0.5],
             "tickformat": "d",
-            "dtick": 5,
+            "dtick": 10,
             "title": {"text": "year"},
             "gridcolor": "#eee",
         },
@@ -403,6 +403,22 @@ def map_extent(run: Run) -> tuple[list[float], list[float]]:
 MAP_BLOCS = 8
 
 
+def map_background(run: Run) -> dict:
+    """The map's land as a Plotly layout image over the world's extent (sent once a session)."""
+    xr, yr = map_extent(run)
+    return {
+        "source": land_image(*xr, *yr),
+        "xref": "x",
+        "yref": "y",
+        "x": xr[0],
+        "y": yr[1],
+        "sizex": xr[1] - xr[0],
+        "sizey": yr[1] - yr[0],
+        "sizing": "stretch",
+        "layer": "below",
+    }
+
+
 def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) -> dict:
     """The alliance network in year ``step``: dot area = capability, colour = bloc.
 
@@ -478,17 +494,6 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
         }
     )
     xr, yr = map_extent(run)
-    land = {
-        "source": land_image(*xr, *yr),
-        "xref": "x",
-        "yref": "y",
-        "x": xr[0],
-        "y": yr[1],
-        "sizex": xr[1] - xr[0],
-        "sizey": yr[1] - yr[0],
-        "sizing": "stretch",
-        "layer": "below",
-    }
     title = f"Alliances in {run.start_year + step}: dot area = capability, colour = bloc"
     layout = {
         "title": {"text": title, "font": {"size": 14}, "x": 0.01, "xanchor": "left"},
@@ -500,7 +505,6 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
         "xaxis": {"range": xr, "visible": False},
         "yaxis": {"range": yr, "visible": False, "scaleanchor": "x"},
         "plot_bgcolor": "white",
-        "images": [land],
         "showlegend": True,
         "hovermode": "closest",
     }

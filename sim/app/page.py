@@ -15,19 +15,20 @@ together, one nation per student.
 from __future__ import annotations
 
 import html
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
 
-import plotly.graph_objects as go
 import solara
 import solara.server.settings
 
 from sim.app.charts import (
     blocs_chart,
     difference_chart,
+    map_background,
     map_chart,
     spending_chart,
     tables_csv,
@@ -51,9 +52,14 @@ from sim.app.controls import (
     validate,
 )
 from sim.app.runs import Run, RunError, get_ghost, get_run
+from sim.app.widget import PLOTLY_PATH, PlotlyView
 
-#: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h)
-solara.server.settings.kernel.cull_timeout = "60s"
+#: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h);
+#: SOLARA_KERNEL_CULL_TIMEOUT overrides it
+if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
+    solara.server.settings.kernel.cull_timeout = "60s"
+#: plotly.js, from Solara's asset cache under the server's root path
+PLOTLY_URL = (solara.server.settings.main.root_path or "") + PLOTLY_PATH
 #: seconds between years while playing
 PLAY_INTERVAL = 0.6
 #: nations drawn in the spending figure besides the major powers, until a student picks others
@@ -72,89 +78,23 @@ CSS = """
 # ----------------------------------------------------------------------------- a chart widget
 
 
-class Spec:
-    """A figure spec passed to :func:`Chart`, compared by identity (a new frame, a new spec), so
-    rendering never compares two figures' data point by point."""
-
-    __slots__ = ("figure",)
-
-    def __init__(self, figure: dict) -> None:
-        self.figure = figure
-
-
-def flatten(node: dict, prefix: str = "") -> dict[str, Any]:
-    """``{"marker": {"size": 3}}`` -> ``{"marker.size": 3}``: Plotly's attribute paths."""
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out.update(flatten(value, path + "."))
-        else:
-            out[path] = value
-    return out
-
-
-def frame_update(old: dict, new: dict) -> tuple[dict, dict, list[int]] | None:
-    """The one Plotly.update that turns figure ``old`` into ``new`` (same trace count).
-
-    Returns ``(restyle, relayout, trace indexes)`` with only the attributes that differ (a
-    trace whose data did not change is not sent), or None when the two are equal.
-    """
-    olds = [flatten(t) for t in old["data"]]
-    news = [flatten(t) for t in new["data"]]
-    indexes, keys = [], set()
-    for i, (before, after) in enumerate(zip(olds, news, strict=True)):
-        changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-        if changed:
-            indexes.append(i)
-            keys |= changed
-    restyle = {k: [news[i].get(k) for i in indexes] for k in sorted(keys)}
-    before, after = flatten(old["layout"]), flatten(new["layout"])
-    relayout = {
-        k: after.get(k) for k in before.keys() | after.keys() if before.get(k) != after.get(k)
-    }
-    if not indexes and not relayout:
-        return None
-    return restyle, relayout, indexes
-
-
 @solara.component
-def Chart(draw: Callable[[int], dict], name: str) -> None:
+def Chart(draw: Callable[[int], dict], name: str, background: dict | None = None) -> None:
     """The figure ``draw(step)`` of the year shown (this component alone re-renders on a Step).
 
-    After the first frame the browser receives one Plotly.update a frame holding only what
-    changed; the map's country outlines are an image sent once per session.
+    The browser redraws it with ``Plotly.react`` (only what differs); ``background`` (the
+    map's land image) is sent once.
     """
-    step = year.value
+    figure = draw(year.value)
+    config = {
+        "displaylogo": False,
+        "toImageButtonOptions": {"filename": name, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
     with solara.Div(classes=["chart", f"chart-{name}"]):
-        _Figure(Spec(draw(step)), name)
-
-
-@solara.component
-def _Figure(spec: Spec, name: str):
-    last = solara.use_ref(cast(dict | None, None))
-    element = go.FigureWidget.element()
-
-    def apply() -> None:
-        widget: go.FigureWidget = solara.get_widget(element)
-        old, new = last.current, spec.figure
-        if old is None or len(old["data"]) != len(new["data"]):
-            widget._config = {
-                "displaylogo": False,
-                "toImageButtonOptions": {"filename": name, "scale": 2},
-                "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-            }
-            widget.data = []
-            widget.add_traces(new["data"])
-            widget.layout = new["layout"]
-        else:
-            update = frame_update(old, new)
-            if update is not None:  # straight to the browser: no Python-side figure to validate
-                widget._send_update_msg(*update)
-        last.current = new
-
-    solara.use_effect(apply, [spec])
-    return element
+        PlotlyView.element(
+            figure=figure, background=background or {}, config=config, plotly_url=PLOTLY_URL
+        )
 
 
 # ----------------------------------------------------------------------------- the sidebar
@@ -421,7 +361,7 @@ def Frames() -> None:
     if other is None:
         label = "the no-change run"
         with solara.Columns([1, 1], gutters_dense=True):
-            Chart(lambda t: map_chart(run, t, chosen), "map")
+            Chart(lambda t: map_chart(run, t, chosen), "map", map_background(run))
             Chart(lambda t: spending_chart(run, ghost, t, chosen, u), "spending")
         with solara.Columns([1, 1], gutters_dense=True):
             Chart(lambda t: blocs_chart(run, ghost, t), "blocs")
@@ -432,11 +372,11 @@ def Frames() -> None:
             with solara.Column(gap="0px"):
                 solara.Text(f"A: {a}", style={"font-weight": "bold"})
                 Chart(lambda t: spending_chart(run, ghost, t, chosen, u), "spending")
-                Chart(lambda t: map_chart(run, t, chosen), "map")
+                Chart(lambda t: map_chart(run, t, chosen), "map", map_background(run))
             with solara.Column(gap="0px"):
                 solara.Text(f"B: {b}", style={"font-weight": "bold"})
                 Chart(lambda t: spending_chart(other, other_ghost, t, chosen, u), "spending-b")
-                Chart(lambda t: map_chart(other, t, chosen), "map-b")
+                Chart(lambda t: map_chart(other, t, chosen), "map-b", map_background(other))
         with solara.Columns([1, 1], gutters_dense=True):
             Chart(lambda t: difference_chart(run, other, t, f"B ({b})"), "difference")
             Chart(lambda t: blocs_chart(run, other, t, f"B ({b})"), "blocs")
