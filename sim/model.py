@@ -163,6 +163,8 @@ class AllianceModel(mesa.Model):
             NationAgent(self, i, code, str(nations["name"].iloc[i]), bool(self.major[i]))
 
         self.scheduled: dict[int, float] = {}
+        self.chosen_shares: dict[int, float] = {}  # players' budgets for the next year
+        self.chosen_ties: list[tuple[int, int, bool]] = []  # players' ties to form or leave
         self._schedule_start: dict[int, tuple[float, float]] = {}
         self._check_scenario()
 
@@ -226,7 +228,28 @@ class AllianceModel(mesa.Model):
         self.agents.do("set_budget")
         self.invest()
         self.revise_alliances()
+        self.apply_chosen_ties()
         self.record()
+
+    def choose_share(self, iso3: str, share: float) -> None:
+        """A player's budget (the page's class mode): ``iso3`` spends ``share`` of GDP in the
+        next year instead of what its budget rule would choose, as a schedule does."""
+        self.chosen_shares[self.row[iso3]] = float(share)
+
+    def choose_tie(self, a: str, b: str, ally: bool) -> None:
+        """A player's tie: ``a`` and ``b`` form (``ally``) or leave their tie in the next year."""
+        self.chosen_ties.append((self.row[a], self.row[b], bool(ally)))
+
+    def apply_chosen_ties(self) -> None:
+        """Step 5, continued: the players' ties, after the alliance rule's."""
+        p = self.alliance_params
+        for i, j, ally in self.chosen_ties:
+            if ally and not self.allied[i, j]:
+                weight, review = getattr(p, "new_tie_weight", 1.0), getattr(p, "review_period", 5)
+                self._form(i, j, treaty="", weight=weight, review=review)
+            elif not ally and self.allied[i, j]:
+                self._dissolve(i, j)
+        self.chosen_ties = []
 
     def apply_shocks(self) -> None:
         """Step 1: the scenario's GDP and hostility shocks, and this year's scheduled shares."""
@@ -258,6 +281,8 @@ class AllianceModel(mesa.Model):
             else:
                 end = s.to_share if s.to_share is not None else s.factor * share0
                 self.scheduled[i] = share0 + (end - share0) * done / s.years
+        self.scheduled.update(self.chosen_shares)  # a player's budget wins over a schedule
+        self.chosen_shares = {}
 
     def perceive_threats(self) -> None:
         """Step 2: hostility (with the security dilemma) and threat ``T_i``."""

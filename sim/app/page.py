@@ -52,14 +52,12 @@ from sim.app.controls import (
     validate,
 )
 from sim.app.runs import Run, RunError, get_ghost, get_run
-from sim.app.widget import PLOTLY_PATH, PlotlyView
+from sim.app.widget import PLOTLY_URL, PlotlyView
 
 #: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h);
 #: SOLARA_KERNEL_CULL_TIMEOUT overrides it
 if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
     solara.server.settings.kernel.cull_timeout = "60s"
-#: plotly.js, from Solara's asset cache under the server's root path
-PLOTLY_URL = (solara.server.settings.main.root_path or "") + PLOTLY_PATH
 #: seconds between years while playing
 PLAY_INTERVAL = 0.6
 #: nations drawn in the spending figure besides the major powers, until a student picks others
@@ -493,7 +491,7 @@ def Page() -> None:
 
 def classroom_page(router) -> None:
     """The class mode's page (``/class``): see :mod:`sim.app.classroom_page`."""
-    from sim.app.classroom_page import ClassPage
+    from sim.app.classroom_page import ClassPage  # imports this module: loaded when first used
 
     ClassPage()
 

@@ -29,6 +29,7 @@ from sim.app.controls import (
 )
 from sim.config import ScenarioConfig
 from sim.errors import USER_ERRORS
+from sim.model import AllianceModel
 from sim.runner import build_model
 
 #: runs kept in memory (a run of the 2024 world holds ~0.3 MB of tables)
@@ -206,13 +207,22 @@ def _compute(c: Controls) -> Run:
     try:
         cfg = configure(c)
         model = build_model(cfg)
-        treaty_edges = tuple(
-            (a, b, d.get("treaty", "")) for a, b, d in model.graph.edges(data=True)
-        )
+        treaty_edges = treaty_ties(model)
         for _ in range(cfg.model.steps):
             model.step()
     except (*USER_ERRORS, HydraException, OmegaConfBaseException) as exc:
         raise RunError(str(exc).strip().splitlines()[0]) from None
+    return snapshot(c, model, cfg.scenario, treaty_edges, cfg.model.steps)
+
+
+def snapshot(
+    c: Controls,
+    model: AllianceModel,
+    scenario: ScenarioConfig,
+    treaty_edges: tuple[tuple[str, str, str], ...],
+    years: int,
+) -> Run:
+    """The tables of ``model`` so far as a :class:`Run` (``years``: the span the charts show)."""
     nations = model.nations_table()
     names = dict(zip(model.iso3, model.world.nations["name"], strict=True))
     events = model.events_table()
@@ -220,7 +230,7 @@ def _compute(c: Controls) -> Run:
         controls=c,
         command=cli_command(c),
         start_year=model.start_year,
-        years=cfg.model.steps,
+        years=years,
         iso3=tuple(model.iso3),
         names=names,
         majors=tuple(model.iso3[i] for i in np.flatnonzero(model.major)),
@@ -233,8 +243,13 @@ def _compute(c: Controls) -> Run:
         world=model.world_table().set_index("step"),
         events=events,
         treaty_edges=treaty_edges,
-        timeline=timeline(cfg.scenario, events, names, model.start_year, cfg.model.steps, c),
+        timeline=timeline(scenario, events, names, model.start_year, years, c),
     )
+
+
+def treaty_ties(model: AllianceModel) -> tuple[tuple[str, str, str], ...]:
+    """The ties of a model before its first step (its treaties), for :meth:`Run.edges_at`."""
+    return tuple((a, b, d.get("treaty", "")) for a, b, d in model.graph.edges(data=True))
 
 
 _cache: OrderedDict[Controls, Run | RunError] = OrderedDict()

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import anywidget
 import plotly
+import solara.server.settings
 import traitlets
 
 #: where the page's browser finds plotly.js: Solara's asset cache (filled by the Makefile)
 PLOTLY_PACKAGE = f"plotly.js-dist-min@{plotly.offline.get_plotlyjs_version()}"
 PLOTLY_PATH = f"/_solara/cdn/{PLOTLY_PACKAGE}/plotly.min.js"
+#: the same under the server's root path
+PLOTLY_URL = (solara.server.settings.main.root_path or "") + PLOTLY_PATH
 
 _ESM = """
 function loadPlotly(url) {
