@@ -394,8 +394,8 @@ def map_extent(run: Run) -> tuple[list[float], list[float]]:
     dx = max(float(x.max() - x.min()), 0.4)
     dy = max(float(y.max() - y.min()), 0.3)
     return (
-        [float(x.min()) - 0.08 * dx - 0.1, float(x.max()) + 0.08 * dx + 0.1],
-        [float(y.min()) - 0.1 * dy - 0.08, float(y.max()) + 0.1 * dy + 0.08],
+        [max(float(x.min()) - 0.08 * dx - 0.1, -2.75), min(float(x.max()) + 0.08 * dx + 0.1, 2.75)],
+        [max(float(y.min()) - 0.1 * dy - 0.08, -1.42), min(float(y.max()) + 0.1 * dy + 0.08, 1.42)],
     )
 
 

@@ -107,12 +107,12 @@ def Teacher(session: ClassSession) -> None:
         else f"| {name} | {names[iso3]} | (the model decides) |"
         for name, iso3 in sorted(session.players.values())
     ]
-    solara.Markdown(
-        "| student | nation | budget next year |\n|---|---|---|\n" + "\n".join(rows)
-        if rows
-        else "*No student has joined yet.*",
-        classes=["class-roster"],
-    )
+    with solara.Div(classes=["class-roster"]):
+        solara.Markdown(
+            "| student | nation | budget next year |\n|---|---|---|\n" + "\n".join(rows)
+            if rows
+            else "*No student has joined yet.*"
+        )
     ClassCharts(session, [iso3 for _, iso3 in session.players.values()])
     with solara.Card("Debrief: the class's world against the model's own run", classes=["debrief"]):
         table = session.debrief()
@@ -131,10 +131,17 @@ def Teacher(session: ClassSession) -> None:
 def Student(session: ClassSession) -> None:
     Follow(session)
     seen.value  # noqa: B018
-    player = _player()
-    if player not in session.players:
+    if _player() not in session.players:
         Join(session)
-        return
+    else:
+        Player(session)
+
+
+@solara.component
+def Player(session: ClassSession) -> None:
+    """A student's nation: its budget for the coming year, its ties, the class's world."""
+    seen.value  # noqa: B018
+    player = _player()
     name, iso3 = session.players[player]
     names = session.nations()
     run = session.run()
@@ -217,6 +224,8 @@ def Join(session: ClassSession) -> None:
 @solara.component
 def ClassPage() -> None:
     """Choose a role: open a class (teacher) or join one with its code (student)."""
+    world, set_world = solara.use_state("y2014")
+    typed, set_typed = solara.use_state("")
     if problem.value:
         solara.Warning(problem.value, classes=["class-problem"], dense=True)
     if role.value and code.value:
@@ -227,8 +236,6 @@ def ClassPage() -> None:
             return
         (Teacher if role.value == "teacher" else Student)(session)
         return
-    world, set_world = solara.use_state("y2014")
-    typed, set_typed = solara.use_state("")
 
     def teach() -> None:
         session = open_session(world)
