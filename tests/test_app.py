@@ -1,8 +1,6 @@
-"""The teaching page's logic without a browser: checks, frames, the settings link, class sessions."""
+"""The teaching page's logic without a browser: checks, frames, the link, class sessions."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd

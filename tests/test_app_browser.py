@@ -277,7 +277,7 @@ def test_a_class_with_a_teacher_and_three_students(browser, app_url):
         assert teacher.locator(".class-roster", has_text="(the model decides)").count() == 0
         teacher.locator(".teacher-step").click()
         teacher.locator(".class-year", has_text="Year 2015").wait_for()
-        for _name, nation, student in students:
+        for _name, _nation, student in students:
             student.get_by_text("· year 2015").wait_for()
             student.locator(".my-choice", has_text="No budget chosen yet").wait_for()
         debrief = teacher.locator(".debrief")
