@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from sim.app import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -35,12 +32,6 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     from solara.server.settings import assets
@@ -55,49 +46,17 @@ def app_url(tmp_path_factory):
         or not (cache / PLOTLY_PACKAGE / "plotly.min.js").exists()
     ):
         pytest.fail(f"the page's browser bundles are not in {cache}: run `make test`")
-    port = _free_port()
     log = tmp_path_factory.mktemp("app") / "solara.log"
-    solara = Path(sys.executable).with_name("solara")
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                str(solara),
-                "run",
-                "sim.app.page",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--production",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
+    port = serve.free_port()
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"solara exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"solara did not answer:\n{log.read_text()[-3000:]}")
-                time.sleep(0.5)
-        yield url
+        proc = serve.start(port, log)
+    except serve.ServerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield f"http://127.0.0.1:{port}/"
         assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        serve.stop(proc)
 
 
 @pytest.fixture(scope="module")

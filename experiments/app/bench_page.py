@@ -5,8 +5,8 @@ end whatever happens), then:
 
 1. one student: ``--steps`` clicks on Step, each timed from the click until the spending chart
    and the map both show the new year;
-2. ``--students`` students at once (one browser context each, one server process): each loads
-   the page, clicks Step ``--class-steps`` times and changes one setting (the US spending slider,
+2. ``--students`` students at once (one browser context each, one server process): they open
+   the page one after another (untimed), then all at once each clicks Step ``--class-steps`` times and changes one setting (the US spending slider,
    one notch), each action timed until the charts show it; ``--think`` seconds between actions;
 3. the server's memory (RSS) before, with every student connected, and after they leave and the
    kernel cull timeout passes.
@@ -24,64 +24,19 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
+
+from sim.app import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 CULL = "20s"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    """The page's server, as ``make app`` starts it, with a short kernel cull timeout."""
-    env = {
-        **os.environ,
-        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
-        "SOLARA_KERNEL_CULL_TIMEOUT": CULL,
-    }
-    solara = Path(sys.executable).with_name("solara")
-    out = open(log, "w")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(
-        [
-            str(solara),
-            "run",
-            "sim.app.page",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--production",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"error: the server exited: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
-                return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("error: the server did not answer within 120 s")
 
 
 def rss_mb(proc: subprocess.Popen) -> float:
@@ -157,11 +112,12 @@ async def a_class(
     change_times: list[float] = []
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        opened = await asyncio.gather(
-            *(open_page(browser, url, timeout) for _ in range(students)), return_exceptions=True
-        )
-        pages = [o for o in opened if not isinstance(o, BaseException)]
-        errors += [f"load: {o!r}"[:200] for o in opened if isinstance(o, BaseException)]
+        pages = []
+        for i in range(students):  # students arrive one after another, as in a classroom
+            try:
+                pages.append(await open_page(browser, url, 2 * timeout))
+            except Exception as exc:
+                errors.append(f"load {i}: {exc!r}"[:200])
         memory["connected_mb"] = round(rss_mb(server), 1)
 
         async def student(i: int, page) -> None:
@@ -201,9 +157,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per action, max")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("bench_results.json"))
     args = parser.parse_args()
-    port = free_port()
+    port = serve.free_port()
     log = Path("/tmp") / f"bench_page_{port}.log"
-    server = start_server(port, log)
+    try:
+        server = serve.start(port, log, {"SOLARA_KERNEL_CULL_TIMEOUT": CULL})
+    except serve.ServerError as exc:
+        raise SystemExit(f"error: {exc}") from None
     url = f"http://127.0.0.1:{port}/"
     results: dict = {"load_before": os.getloadavg()}
     try:
@@ -226,11 +185,7 @@ def main() -> None:
         memory["released_mb"] = round(memory["peak_mb"] - memory["after_leaving_mb"], 1)
         results["memory"] = memory
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        serve.stop(server)
     results["students"] = args.students
     results["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     args.out.write_text(json.dumps(results, indent=2) + "\n")

@@ -495,19 +495,16 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
     )
     xr, yr = map_extent(run)
     title = f"Alliances in {run.start_year + step}: dot area = capability, colour = bloc"
-    layout = {
-        "title": {"text": title, "font": {"size": 14}, "x": 0.01, "xanchor": "left"},
-        "font": FONT,
-        "height": height,
-        "width": WIDTH,
-        "margin": {"l": 2, "r": 2, "t": 32, "b": 2},
-        "legend": {"font": LEGEND_FONT, "x": 0, "y": 0, "bgcolor": "rgba(255,255,255,0.8)"},
-        "xaxis": {"range": xr, "visible": False},
-        "yaxis": {"range": yr, "visible": False, "scaleanchor": "x"},
-        "plot_bgcolor": "white",
-        "showlegend": True,
-        "hovermode": "closest",
-    }
+    layout = _layout(
+        run,
+        title,
+        height,
+        margin={"l": 2, "r": 2, "t": 32, "b": 2},
+        legend={"font": LEGEND_FONT, "x": 0, "y": 0, "bgcolor": "rgba(255,255,255,0.8)"},
+        xaxis={"range": xr, "visible": False},
+        yaxis={"range": yr, "visible": False, "scaleanchor": "x"},
+        showlegend=True,
+    )
     return {"data": data, "layout": layout}
 
 
