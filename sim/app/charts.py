@@ -25,7 +25,7 @@ LEGEND_FONT = {"size": 12}
 OTHER_COLOURS = ["#e67e22", "#27ae60", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
 #: a chart's size in pixels: two side by side beside the sidebar fill a 1400 x 900 screen
 WIDTH, HEIGHT = 490, 300
-GHOST_NOTE = "dotted: same world and seed without the policy change"
+GHOST_NOTE = "dotted: no policy change"
 #: a run's scenario events (not tie events) get a vertical line on every chart
 MARKED_KINDS = ("shock", "schedule", "policy")
 
