@@ -178,13 +178,13 @@ def test_a_tie_between_students_needs_both():
     session.join("b", "Bob", "BRA")
     session.choose_tie("a", "BRA", True)
     session.advance()
-    assert not session.model.allied[session.model.row["JPN"], session.model.row["BRA"]]
+    assert not session.model.ties.allied[session.model.row["JPN"], session.model.row["BRA"]]
     session.choose_tie("b", "JPN", True)
     session.advance()
-    assert session.model.allied[session.model.row["JPN"], session.model.row["BRA"]]
+    assert session.model.ties.allied[session.model.row["JPN"], session.model.row["BRA"]]
     session.choose_tie("a", "BRA", False)
     session.advance()
-    assert not session.model.allied[session.model.row["JPN"], session.model.row["BRA"]]
+    assert not session.model.ties.allied[session.model.row["JPN"], session.model.row["BRA"]]
     events = session.model.events_table()
     assert list(
         events.loc[events["a"].isin(["JPN", "BRA"]) & events["b"].isin(["JPN", "BRA"]), "event"]

@@ -137,7 +137,7 @@ class ClassSession:
         """The class's world so far, as the page's charts draw it."""
         with self.lock:
             return snapshot(
-                self.controls, self.model, self.model.scenario, self.treaty_edges, APP_YEARS
+                self.controls, self.model, self.model.scenario_config, self.treaty_edges, APP_YEARS
             )
 
     def debrief(self) -> pd.DataFrame:
