@@ -6,8 +6,10 @@ end whatever happens), then:
 1. one student: ``--steps`` clicks on Step, each timed from the click until the spending chart
    and the map both show the new year;
 2. ``--students`` students at once (one browser context each, one server process): they open
-   the page one after another (untimed), then all at once each clicks Step ``--class-steps`` times and changes one setting (the US spending slider,
-   one notch), each action timed until the charts show it; ``--think`` seconds between actions;
+   the page one after another (untimed), then all at once each clicks Step ``--class-steps``
+   times and changes one setting (the US spending slider, one notch), each action timed until
+   the charts show it; ``--think`` seconds between actions; the CPU seconds of the server and of
+   the browsers over that phase;
 3. the server's memory (RSS) before, with every student connected, and after they leave and the
    kernel cull timeout passes.
 
@@ -42,6 +44,27 @@ CULL = "20s"
 def rss_mb(proc: subprocess.Popen) -> float:
     p = psutil.Process(proc.pid)
     return sum(c.memory_info().rss for c in [p, *p.children(recursive=True)]) / 2**20
+
+
+def cpu_s(processes: list[psutil.Process]) -> float:
+    """User + system CPU seconds of ``processes`` (those that have exited count 0)."""
+    total = 0.0
+    for proc in processes:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def browsers() -> list[psutil.Process]:
+    """This script's Playwright driver and Chromium processes."""
+    return [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if "solara" not in " ".join(p.cmdline()[:3])
+    ]
 
 
 def summary(times: list[float]) -> dict[str, float]:
@@ -119,6 +142,9 @@ async def a_class(
             except Exception as exc:
                 errors.append(f"load {i}: {exc!r}"[:200])
         memory["connected_mb"] = round(rss_mb(server), 1)
+        server_proc = psutil.Process(server.pid)
+        cpu0 = (cpu_s([server_proc]), cpu_s(browsers()))
+        wall0 = time.perf_counter()
 
         async def student(i: int, page) -> None:
             await page.wait_for_timeout(int(1000 * think * (i / max(students, 1))))
@@ -137,6 +163,14 @@ async def a_class(
 
         await asyncio.gather(*(student(i, page) for i, (_, page) in enumerate(pages)))
         memory["peak_mb"] = round(rss_mb(server), 1)
+        cpu = {
+            "wall_s": round(time.perf_counter() - wall0, 1),
+            "server_cpu_s": round(cpu_s([server_proc]) - cpu0[0], 1),
+            "browsers_cpu_s": round(cpu_s(browsers()) - cpu0[1], 1),
+        }
+        cpu["server_cpu_ms_per_action"] = round(
+            1000 * cpu["server_cpu_s"] / max(len(step_times) + len(change_times), 1), 1
+        )
         for context, _ in pages:
             await context.close()
         await browser.close()
@@ -145,6 +179,7 @@ async def a_class(
         "setting_change": summary(change_times) if change_times else {},
         "all_actions": summary(step_times + change_times) if step_times else {},
         "errors": errors,
+        "cpu": cpu,
     }
 
 
@@ -205,6 +240,7 @@ def main() -> None:
             )
     print(f"errors: {len(klass['errors'])} {klass['errors'][:3]}")
     print(f"memory: {results['memory']}")
+    print(f"cpu during the class: {klass['cpu']}")
 
 
 if __name__ == "__main__":
