@@ -68,13 +68,18 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 @dataclass
 class WorldConfig:
-    """Which nations: a shipped snapshot (``today``, ``y2014``), ``synthetic`` or ``custom``."""
+    """Which nations: a shipped snapshot (``today``, ``y2019``, ``y2014``), ``synthetic`` or
+    ``custom``."""
 
     name: str = MISSING
     #: nations CSV for ``custom`` (columns in the README); ignored otherwise
     path: str | None = None
     #: treaties CSV for ``custom`` (``treaty, iso3[, target_share, review_period]``)
     treaties: str | None = None
+    #: land borders CSV for ``custom`` (``iso3_a, iso3_b[, distance_km]``); snapshots ship theirs
+    borders: str | None = None
+    #: false: every regime score is 0, so the model runs without regime effects
+    regimes: bool = True
     #: number of nations for ``synthetic``
     n: int = 60
     #: first simulated year (defaults to the snapshot's year; 2024 for synthetic worlds)
@@ -83,7 +88,7 @@ class WorldConfig:
     rivalries: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        kinds = ("today", "y2014", "synthetic", "custom")
+        kinds = ("today", "y2019", "y2014", "synthetic", "custom")
         check(self.name in kinds, "world.name", f"must be one of {', '.join(kinds)}", self.name)
         within("world.n", self.n, 2, 26**3)
         if self.name == "custom":
