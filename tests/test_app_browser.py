@@ -242,7 +242,7 @@ def test_a_class_with_a_teacher_and_three_students(browser, app_url):
             student.locator(".my-choice", has_text="No budget chosen yet").wait_for()
         debrief = teacher.locator(".debrief")
         debrief.get_by_text(students[0][1]).first.wait_for()
-        assert "actual 2024" in debrief.inner_text()
+        assert "actual 2015" in debrief.inner_text()
         # a second class does not see the first
         context, other = _open(browser, app_url + "class")
         contexts.append(context)

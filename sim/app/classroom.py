@@ -6,7 +6,8 @@ may propose or leave a tie); the world advances only when the teacher steps it, 
 student's choice enters the model through its player API (``choose_share``, ``choose_tie``); the
 other nations follow the model's rules. Each session is its own object, found by its join code:
 two classes never share state. The debrief compares the class's world with the model's own run
-of the same world and, from the 2014 world, with what the NATO allies actually spent in 2024.
+of the same world and, from a past world (2014, 2019), with what each nation actually spent in
+the same year (SIPRI, :mod:`sim.worlds.observed`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ import pandas as pd
 from sim.app.controls import APP_YEARS, ControlError, Controls, check_choice, configure
 from sim.app.runs import Run, get_run, snapshot, treaty_ties
 from sim.runner import build_model
-from sim.worlds import DATA_DIR
+from sim.worlds import observed
 
 #: worlds a class can start from
-CLASS_WORLDS = ["today", "y2014"]
+CLASS_WORLDS = ["today", "y2019", "y2014"]
 #: a student's budget, in % of GDP: the allowed range and grid
 BUDGET_MIN, BUDGET_MAX, BUDGET_STEP = 0.0, 20.0, 0.1
 #: join codes: letters that cannot be misread (no I, O), six of them
@@ -31,8 +32,6 @@ CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 #: sessions kept at most (the oldest closes first)
 MAX_SESSIONS = 200
-#: the NATO allies' shares of GDP, 2014 and 2024 (NATO, Defence expenditure of NATO countries)
-OBSERVED = DATA_DIR / "nato_reference_2014_2024.csv"
 
 
 class ClassError(ValueError):
@@ -142,7 +141,7 @@ class ClassSession:
 
     def debrief(self) -> pd.DataFrame:
         """Each student's nation: its share in the class's world, in the model's own run of the
-        same world and year, and (from the 2014 world, in 2024) what it actually spent."""
+        same world and year, and (up to 2024) what it actually spent that year (SIPRI)."""
         own = get_run(self.controls)
         step = min(self.step, own.years)
         here = self.run()
@@ -160,10 +159,23 @@ class ClassSession:
                 }
             )
         table = pd.DataFrame(rows)
-        if self.controls.world == "y2014" and not table.empty:
-            observed = pd.read_csv(OBSERVED).set_index("iso3")["share_2024"]
-            table["actual 2024 (% GDP, NATO)"] = table["iso3"].map(observed)
+        if self.year <= OBSERVED_UNTIL and not table.empty:  # a past world: what really happened
+            table[f"actual {self.year} (% GDP, SIPRI)"] = [
+                _observed(iso3, self.year) for iso3 in table["iso3"]
+            ]
         return table
+
+
+#: the last year of the observed series (sim.worlds.observed: SIPRI, 2025 release)
+OBSERVED_UNTIL = 2024
+
+
+def _observed(iso3: str, year: int) -> float:
+    """SIPRI's share of GDP of ``iso3`` in ``year`` (percent), NaN where SIPRI has none."""
+    try:
+        return round(observed.share(iso3, year), 2)
+    except KeyError:
+        return float("nan")
 
 
 _sessions: dict[str, ClassSession] = {}

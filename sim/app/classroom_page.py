@@ -120,10 +120,10 @@ def Teacher(session: ClassSession) -> None:
             solara.Text("The debrief lists each student's nation once students have joined.")
         else:
             solara.DataFrame(table, items_per_page=40)
-        if session.controls.world == "y2014":
+        if session.controls.world != "today":
             solara.Text(
-                "From the 2014 world: step to 2024 (10 steps) and compare with what the "
-                "allies actually spent (NATO's figures)."
+                "A past world: each year up to 2024, the last column is what the nation "
+                "actually spent that year (SIPRI)."
             )
 
 
@@ -250,7 +250,7 @@ def ClassPage() -> None:
     with solara.Columns([1, 1]):
         with solara.Card("Teacher: open a class"):
             solara.Select("World", values=CLASS_WORLDS, value=world, on_value=set_world)
-            solara.Text("y2014 lets the debrief compare with what allies actually spent by 2024.")
+            solara.Text("y2014 or y2019: the debrief compares with what nations actually spent.")
             solara.Button(
                 "Open a class session",
                 color="primary",
