@@ -339,6 +339,9 @@ class Config:
     seed: int = 0
     #: write PNG figures into the run directory
     figures: bool = True
+    #: what a run writes: ``full`` (every table, the graph, figures) or ``metrics`` (summary.json
+    #: and the world table only: the lean level for large sweeps)
+    outputs: str = "full"
     #: after the run, score it against the observed shares (sim/hindcast.py)
     hindcast: bool = False
     #: where fitted parameters come from: ``source`` and ``window`` of a calibration file
@@ -348,6 +351,8 @@ class Config:
     def __post_init__(self) -> None:
         finite("seed", self.seed)
         check(self.seed >= 0, "seed", "must be >= 0", self.seed)
+        check(self.outputs in ("full", "metrics"), "outputs", "must be one of full, metrics",
+              self.outputs)  # fmt: skip
         if isinstance(self.scenario, ScenarioConfig) and isinstance(
             self.budget_rule, BudgetRuleConfig
         ):

@@ -15,6 +15,7 @@ from sim.metrics import burden_correlation
 from sim.model import AllianceModel
 from sim.output import (
     SUMMARY,
+    TABLES,
     check_writable,
     git_revision,
     table_hash,
@@ -76,7 +77,7 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
     ``resolved`` is the resolved config to record (Hydra's); by default the dataclasses.
     Returns the summary.
     """
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run_dir = Path(run_dir)
     (run_dir / SUMMARY).unlink(missing_ok=True)
     if cfg.hindcast:
@@ -89,15 +90,24 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
         stale.unlink(missing_ok=True)
     for _ in range(cfg.model.steps):
         model.step()
-    tables = {
-        "nations": model.nations_table(),
-        "world": model.world_table(),
-        "alliance_events": model.events_table(),
-    }
+    model_cpu = time.process_time() - cpu
+    full = cfg.outputs == "full"  # "metrics": summary.json and the world table only
+    tables = {"world": model.world_table()}
+    if full:
+        tables = {
+            "nations": model.nations_table(),
+            **tables,
+            "alliance_events": model.events_table(),
+        }
     for name, frame in tables.items():
         write_table(frame, run_dir / f"{name}.parquet")
-    write_graph(model.graph, run_dir / "alliances_final.graphml")
-    if cfg.figures:
+    for name in set(TABLES) - set(tables):  # a lean rerun leaves no table of an older run
+        (run_dir / f"{name}.parquet").unlink(missing_ok=True)
+    if not full:
+        (run_dir / "alliances_final.graphml").unlink(missing_ok=True)
+    if full:
+        write_graph(model.graph, run_dir / "alliances_final.graphml")
+    if cfg.figures and full:
         from sim.plots import run_figures
 
         run_figures(run_dir)
@@ -105,8 +115,9 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
     if cfg.hindcast:
         from sim.hindcast import write_hindcast
 
+        nations = tables["nations"] if full else model.nations_table()
         hindcast = write_hindcast(
-            model, tables["nations"], run_dir, figures=cfg.figures, calibration=cfg.calibration
+            model, nations, run_dir, figures=cfg.figures, calibration=cfg.calibration
         )
     summary = {
         "seed": cfg.seed,
@@ -124,8 +135,10 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
         "versions": dict(_provenance()[0]),
         "git_revision": _provenance()[1],
         "elapsed_s": round(time.perf_counter() - started, 3),
+        "cpu_s": {"model": round(model_cpu, 4)},
     }
     if hindcast is not None:
         summary["hindcast"] = hindcast
+    summary["cpu_s"]["write"] = round(time.process_time() - cpu - model_cpu, 4)
     write_json(summary, run_dir / SUMMARY)
     return summary

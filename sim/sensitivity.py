@@ -51,6 +51,12 @@ log = logging.getLogger(__name__)
 
 METHODS = ("morris", "sobol")
 TABLE = "sensitivity.parquet"
+#: the smallest designs that give stable indices: Morris trajectories r (Campolongo et al. 2007
+#: use r = 10-50; below 10 the ranking of mu* changes between seeds of the design), Sobol base
+#: sample N (Saltelli et al. 2010: N of 500-1000 for indices with confidence intervals narrower
+#: than the indices themselves; at N = 4 the estimates range from -3 to +4)
+MIN_MORRIS_TRAJECTORIES = 10
+MIN_SOBOL_SAMPLES = 512
 
 
 class SensitivityError(ValueError):
@@ -126,6 +132,23 @@ def analyse(
     return frame
 
 
+def design_warnings(methods: Sequence[str], settings: dict[str, Any]) -> list[str]:
+    """One message per design too small for stable indices, naming the minimum sample size."""
+    out = []
+    r, n = settings["morris_trajectories"], settings["sobol_samples"]
+    if "morris" in methods and r < MIN_MORRIS_TRAJECTORIES:
+        out.append(
+            f"hydra.sweeper.morris_trajectories={r} is too few for stable Morris indices: use at "
+            f"least {MIN_MORRIS_TRAJECTORIES} (10-50; Campolongo et al. 2007)"
+        )
+    if "sobol" in methods and n < MIN_SOBOL_SAMPLES:
+        out.append(
+            f"hydra.sweeper.sobol_samples={n} is too small for stable Sobol indices: use at "
+            f"least {MIN_SOBOL_SAMPLES} (a power of 2; Saltelli et al. 2010)"
+        )
+    return out
+
+
 def overrides_for(names: list[str], row: np.ndarray, integer: set[str]) -> list[str]:
     """``key=value`` overrides of one sample point (integer parameters rounded)."""
     out = []
@@ -170,6 +193,9 @@ class SensitivitySweeper(Sweeper):
     def setup(
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
     ) -> None:
+        from sim.sweep import compose_once
+
+        hydra_context = compose_once(hydra_context)
         self.config = config
         self.hydra_context = hydra_context
         self.launcher = Plugins.instance().instantiate_launcher(
@@ -177,7 +203,7 @@ class SensitivitySweeper(Sweeper):
         )
 
     def sweep(self, arguments: list[str]) -> list[JobReturn]:
-        from sim.sweep import start_progress
+        from sim.sweep import plan_or_exit, start_progress
 
         assert self.config is not None
         parsed = OverridesParser.create().parse_overrides(arguments)
@@ -196,6 +222,8 @@ class SensitivitySweeper(Sweeper):
         if missing:
             raise SensitivityError(f"hydra.sweeper.params.{missing[0]}: not a key of the config")
         sweep_dir = Path(self.config.hydra.sweep.dir)
+        for message in design_warnings(self.methods, self.settings):
+            log.warning("sensitivity: %s", message)
         folder = sweep_dir / "sensitivity"
         designs: dict[str, tuple[np.ndarray, list[int]]] = {}
         jobs: list[list[str]] = []
@@ -216,6 +244,7 @@ class SensitivitySweeper(Sweeper):
             sweep_dir,
         )
         start_progress(sweep_dir, len(jobs))
+        plan_or_exit(self.config, jobs, self.hydra_context.config_loader)
         size = self.max_batch_size or len(jobs)
         returns: list[JobReturn] = []
         for start in range(0, len(jobs), size):
@@ -232,9 +261,9 @@ class SensitivitySweeper(Sweeper):
         self, sweep_dir: Path, designs: dict[str, tuple[np.ndarray, list[int]]]
     ) -> pd.DataFrame:
         """Indices of every method and outcome from the jobs' ``summary.json`` files."""
-        from sim.sweep import _job_num, job_dirs
+        from sim.sweep import read_manifest
 
-        where = {_job_num(d): d for d in job_dirs(sweep_dir)}
+        where = {job["job"]: sweep_dir / job["dir"] for job in read_manifest(sweep_dir) or []}
         parts = []
         for method, (x, numbers) in designs.items():
             metrics = [_metrics(where.get(n)) for n in numbers]
@@ -285,8 +314,9 @@ def _metrics(job_dir: Path | None) -> dict[str, Any] | None:
 def plot_indices(frame: pd.DataFrame, method: str, path: Path) -> None:
     """Bars of the main index per parameter and outcome, with 95% confidence intervals.
 
-    Morris: ``mu_star`` (mean absolute elementary effect, in the outcome's units per unit range
-    of the parameter); Sobol: first-order ``S1`` and total ``ST`` indices (shares of variance).
+    Morris: ``mu_star`` (mean absolute elementary effect over a step of the parameter's
+    normalised range), drawn in the outcome's plotted units (percent for a share: the tables keep
+    SALib's raw fractions); Sobol: first-order ``S1`` and total ``ST`` indices (shares of variance).
     """
     import matplotlib
 
@@ -306,21 +336,22 @@ def plot_indices(frame: pd.DataFrame, method: str, path: Path) -> None:
         params = list(dict.fromkeys(sub["parameter"]))
         y = np.arange(len(params))
         height = 0.8 / len(indices)
+        label, factor = OUTCOMES.get(outcome, (outcome, 1.0))
+        scale = factor if method == "morris" else 1.0  # mu* in the outcome's plotted units
         for k, index in enumerate(indices):
             rows = sub[sub["index"] == index].set_index("parameter").loc[params]
             ax.barh(
                 y + (k - (len(indices) - 1) / 2) * height,
-                rows["value"],
+                rows["value"] * scale,
                 height=height,
-                xerr=rows["conf"].fillna(0.0),
+                xerr=rows["conf"].fillna(0.0) * scale,
                 capsize=2,
                 label=index,
             )
         ax.set_yticks(y, [parameter_label(p) for p in params], fontsize=7)
         ax.invert_yaxis()
-        label = OUTCOMES.get(outcome, (outcome, 1.0))[0]
         if method == "morris":
-            ax.set_xlabel(f"μ* (raw units of: {label})", fontsize=8)
+            ax.set_xlabel(f"μ*: mean |elementary effect| on {label}", fontsize=8)
         else:
             ax.set_xlabel("Sobol index (share of output variance)", fontsize=8)
             ax.axvline(0, color="grey", lw=0.5)

@@ -1,8 +1,10 @@
 """Figures of a sweep, drawn from ``sweep.parquet`` (one row per job), never from live models.
 
-- ``outcomes_vs_<param>.png``: each outcome against a swept numeric parameter, the mean across
-  seeds with a band of one standard deviation, one line per scenario (or other swept choice);
-  for a sampled design (not a full grid, e.g. a sensitivity sample) every job as a point;
+- ``outcomes_vs_<param>.png``: each outcome against a swept numeric parameter, the median across
+  the seeds of each point with a band between their 10th and 90th percentiles (quantiles of the
+  data: a band never leaves the data's range), one line per value of the other swept
+  parameters; for a sampled design (not a full grid, e.g. a sensitivity sample) every job as a
+  point;
 - ``heatmap_<p1>_x_<p2>.png``: when two (or three) numeric parameters are swept on a grid, the
   mean of each outcome over the grid of each pair;
 - ``outcomes_by_<param>.png``: each outcome per value of a swept choice (scenario, world, rule)
@@ -106,43 +108,63 @@ def _save(fig: plt.Figure, path: Path) -> None:
     plt.close(fig)
 
 
-def plot_outcomes_vs_parameter(
-    frame: pd.DataFrame, param: str, path: Path, by: str | None = None, sampled: bool = False
-) -> None:
-    """Each outcome against ``param``: the mean across jobs at each value and a ±1 s.d. band.
+#: the band drawn around the median across seeds: these quantiles of each point's jobs
+BAND = (0.1, 0.9)
 
-    With ``by`` (a swept choice such as ``scenario``), one line and band per choice. For a
-    ``sampled`` design (not a grid: a sensitivity sample), every job is a point instead.
-    """
+
+def point_quantiles(values: pd.DataFrame, param: str, outcome: str) -> pd.DataFrame:
+    """Median and the :data:`BAND` quantiles of ``outcome`` across the jobs (seeds) at each
+    value of ``param``: ``median, low, high, count`` indexed by the value. Quantiles of the
+    data, so a band never leaves the range of the values it summarises (a count band never
+    goes below zero)."""
+    grouped = values.assign(_y=_values(values, outcome)).groupby(param)["_y"]
+    stats = pd.DataFrame(
+        {
+            "median": grouped.median(),
+            "low": grouped.quantile(BAND[0]),
+            "high": grouped.quantile(BAND[1]),
+            "count": grouped.count(),
+        }
+    )
+    return stats.sort_index()
+
+
+def plot_outcomes_vs_parameter(
+    frame: pd.DataFrame,
+    param: str,
+    path: Path,
+    others: list[str] | None = None,
+    sampled: bool = False,
+) -> None:
+    """Each outcome against ``param``: one line per combination of the ``others`` (the other
+    swept parameters), the median across seeds at each point with a band between the 10th and
+    90th percentiles of those seeds. For a ``sampled`` design (not a grid: a sensitivity
+    sample), every job is a point instead."""
+    others = [o for o in (others or []) if o != param]
     outcomes = outcome_columns(frame)
     fig, axes = _grid(len(outcomes))
-    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
+    groups = list(frame.groupby(others, sort=True)) if others else [((), frame)]
     for ax, outcome in zip(axes, outcomes, strict=False):
         for name, sub in groups:
+            names = name if isinstance(name, tuple) else (name,)
+            label = ", ".join(f"{k}={v}" for k, v in zip(others, names, strict=True)) or "median"
             if sampled:  # not a grid: every job as a point
-                ax.scatter(
-                    sub[param],
-                    _values(sub, outcome),
-                    s=6,
-                    alpha=0.5,
-                    label=str(name) if by else "job",
-                )
+                ax.scatter(sub[param], _values(sub, outcome), s=6, alpha=0.5, label=label)
                 continue
-            stats = (
-                sub.assign(_y=_values(sub, outcome))
-                .groupby(param)["_y"]
-                .agg(["mean", "std", "count"])
-                .sort_index()
-            )
+            stats = point_quantiles(sub, param, outcome)
             x = stats.index.to_numpy(dtype=float)
-            mean, sd = stats["mean"].to_numpy(), stats["std"].fillna(0.0).to_numpy()
-            line = ax.plot(x, mean, marker="o", ms=3, label=str(name) if by else "mean")[0]
-            ax.fill_between(x, mean - sd, mean + sd, color=line.get_color(), alpha=0.2, lw=0)
+            line = ax.plot(x, stats["median"], marker="o", ms=3, label=label)[0]
+            ax.fill_between(x, stats["low"], stats["high"], color=line.get_color(), alpha=0.2, lw=0)
         ax.set_xlabel(parameter_label(param))
         ax.set_ylabel(OUTCOMES[outcome][0])
         ax.grid(alpha=0.3)
-    n = int(frame.groupby([param] + ([by] if by else [])).size().median())
-    axes[0].legend(fontsize=7, title=f"band: ±1 s.d. over {n} jobs", title_fontsize=7)
+    n = int(frame.groupby([param, *others]).size().median())
+    title = (
+        f"line: median, band: {BAND[0]:.0%}-{BAND[1]:.0%} of {n} seeds a point"
+        if not sampled
+        else "each point one job"
+    )
+    axes[0].legend(fontsize=7, title=title, title_fontsize=7)
     fig.suptitle(f"Final outcomes against {parameter_label(param)}", fontsize=10)
     _save(fig, path)
 
@@ -222,11 +244,11 @@ def sweep_figures(frame: pd.DataFrame, folder: Path) -> list[Path]:
     numeric = [p for p in swept if _is_numeric(ok[p])]
     choices = [p for p in swept if p not in numeric]
     written = []
-    by = choices[0] if choices else None
     grid = is_grid(ok, numeric)
     for param in numeric:
         path = folder / f"outcomes_vs_{_safe(param)}.png"
-        plot_outcomes_vs_parameter(ok, param, path, by=by, sampled=not grid)
+        others = swept if grid else choices  # a sample: colour by the choices only
+        plot_outcomes_vs_parameter(ok, param, path, others=others, sampled=not grid)
         written.append(path)
     for p1, p2 in itertools.combinations(numeric, 2) if grid and len(numeric) <= 3 else []:
         path = folder / f"heatmap_{_safe(p1)}_x_{_safe(p2)}.png"

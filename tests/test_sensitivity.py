@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.sensitivity import SensitivityError, analyse, draw, overrides_for, problem
+from sim.sensitivity import (
+    SensitivityError,
+    analyse,
+    design_warnings,
+    draw,
+    overrides_for,
+    problem,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = {"morris_trajectories": 20, "morris_levels": 4, "sobol_samples": 256, "seed": 1}
@@ -77,7 +84,12 @@ def sensitivity(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_morris_experiment_runs_and_writes_indices(tmp_path: Path) -> None:
-    sensitivity(tmp_path, "hydra.sweeper.methods=[morris]", "hydra.sweeper.morris_trajectories=2")
+    done = sensitivity(
+        tmp_path, "hydra.sweeper.methods=[morris]", "hydra.sweeper.morris_trajectories=2"
+    )
+    assert "morris_trajectories=2 is too few for stable Morris indices: use at least 10" in (
+        done.stdout + done.stderr
+    )
     table = pd.read_parquet(tmp_path / "sensitivity.parquet")
     assert set(table["outcome"]) == {"mean_share", "polarity", "n_blocs"}
     assert set(table["parameter"]) == {
@@ -110,7 +122,7 @@ def test_sensitivity_through_joblib_resumes(tmp_path: Path) -> None:
     jobs = 2 * (8 + 1) + 4 * (8 + 2)
     assert len(pd.read_parquet(tmp_path / "sweep.parquet")) == jobs
     log = sensitivity(tmp_path, *args)
-    assert (log.stdout + log.stderr).count("holds a complete summary.json") == jobs
+    assert (log.stdout + log.stderr).count("is finished for this identity") == jobs
     again = pd.read_parquet(tmp_path / "sensitivity.parquet")
     pd.testing.assert_frame_equal(table, again)
 
@@ -120,3 +132,40 @@ def test_sobol_confidence_intervals_repeat_with_seed_zero() -> None:
     x = draw("sobol", PROBLEM, settings)
     first = analyse("sobol", PROBLEM, x, linear(x), settings)
     pd.testing.assert_frame_equal(first, analyse("sobol", PROBLEM, x, linear(x), settings))
+
+
+def test_too_small_designs_name_the_minimum_sample_size() -> None:
+    small = {**SETTINGS, "morris_trajectories": 4, "sobol_samples": 4}
+    found = design_warnings(["morris", "sobol"], small)
+    assert len(found) == 2
+    assert "use at least 10" in found[0] and "use at least 512" in found[1]
+    assert design_warnings(["sobol"], {**SETTINGS, "sobol_samples": 512}) == []
+    assert design_warnings(["sobol"], small) == [found[1]]
+
+
+def test_morris_mu_star_of_a_share_is_drawn_in_percent(tmp_path: Path) -> None:
+    """mu* of mean_share is a fraction in the table; its bars are in % as the axis says."""
+    import matplotlib.pyplot as plt
+
+    from sim.sensitivity import plot_indices
+
+    table = pd.DataFrame(
+        {
+            "method": "morris",
+            "outcome": "mean_share",
+            "parameter": ["budget_rule.k", "budget_rule.k", "budget_rule.k"],
+            "index": ["mu_star", "sigma", "mu"],
+            "value": [0.004, 0.001, 0.004],
+            "conf": [0.001, np.nan, np.nan],
+        }
+    )
+    shown = []
+    real_close = plt.close
+    plt.close = lambda fig=None: shown.append(fig) or real_close(fig)
+    try:
+        plot_indices(table, "morris", tmp_path / "m.png")
+    finally:
+        plt.close = real_close
+    ax = shown[0].axes[0]
+    assert ax.patches[0].get_width() == pytest.approx(0.4)  # 0.004 of GDP = 0.4 %
+    assert "(%)" in ax.get_xlabel()

@@ -1,9 +1,11 @@
-"""Sweeps: the aggregate table and figures, resume, failures, progress, launchers (issue 4)."""
+"""Sweeps: jobs named by their point, no stale or foreign result, loud failures, the aggregate,
+the dataset, launchers (issues 4 and 15)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,11 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.sweep import FAILED, collect, complete_summary
+from sim.sweep import FAILED, POINT, collect, finished_summary, point_key
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = ["scenario=baseline,us_retrenchment", "seed=0,1,2"]
 FAST = ["model.steps=4", "figures=false"]
+TINY = ["world=synthetic", "world.n=6", "model.steps=2", "figures=false"]
+EXAMPLE = ROOT / "experiments" / "custom_world_example"
 
 
 def sweep(sweep_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -29,10 +33,24 @@ def sweep(sweep_dir: Path, *args: str, check: bool = True) -> subprocess.Complet
     return done
 
 
+def sweep_report(*args: str) -> subprocess.CompletedProcess:
+    """``python -m sim.sweep_report ARGS`` in a subprocess (output captured)."""
+    cmd = [sys.executable, "-m", "sim.sweep_report", *map(str, args)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
 def summaries(sweep_dir: Path) -> dict[str, dict]:
     return {
         p.parent.name: json.loads(p.read_text()) for p in sorted(sweep_dir.glob("*/summary.json"))
     }
+
+
+def job_dir(sweep_dir: Path, *overrides: str) -> Path:
+    return sweep_dir / point_key(overrides)
+
+
+def mtimes(sweep_dir: Path) -> dict[str, int]:
+    return {p.parent.name: p.stat().st_mtime_ns for p in sweep_dir.glob("*/summary.json")}
 
 
 @pytest.fixture(scope="module")
@@ -47,18 +65,29 @@ def serial(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sweep_table_has_one_typed_row_per_job(serial: Path) -> None:
     frame = pd.read_parquet(serial / "sweep.parquet")
     assert len(frame) == 6
-    assert list(frame.columns[:6]) == ["job", "dir", "scenario", "model.steps", "figures", "seed"]
+    assert list(frame.columns[:7]) == [
+        "job",
+        "point",
+        "dir",
+        "figures",
+        "model.steps",
+        "scenario",
+        "seed",
+    ]
     assert frame["job"].tolist() == list(range(6))
     assert sorted(zip(frame["scenario"], frame["seed"], strict=True)) == sorted(
         (s, n) for s in ("baseline", "us_retrenchment") for n in (0, 1, 2)
     )
     assert frame["model.steps"].dtype.kind == "i" and frame["figures"].dtype == bool
+    assert str(frame["n_ties"].dtype) == "Int64" and str(frame["ties_formed"].dtype) == "Int64"
     assert (frame["status"] == "ok").all() and frame["error"].isna().all()
     for job in frame.itertuples():
+        assert job.dir == f"figures=False,model.steps=4,scenario={job.scenario},seed={job.seed}"
         summary = json.loads((serial / job.dir / "summary.json").read_text())
         assert job.mean_share == summary["metrics"]["mean_share"]
-        assert job.polarity == summary["metrics"]["polarity"]
+        assert job.n_ties == summary["metrics"]["n_ties"]
         assert job.seed == summary["seed"]
+        assert (serial / job.dir / ".hydra" / "config.yaml").stat().st_size > 100
 
 
 def test_sweep_figures_per_scenario(serial: Path) -> None:
@@ -72,25 +101,48 @@ def test_progress_line_per_job(serial: Path) -> None:
     assert "ETA 0:00:00" in log
 
 
-def test_rerun_recomputes_nothing_then_only_what_is_missing(serial: Path, tmp_path: Path) -> None:
+def test_dataset_is_read_in_place_by_duckdb(serial: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    glob = str(serial / "dataset" / "world" / "*" / "*.parquet")
+    rows = duckdb.sql(
+        f"""SELECT scenario, seed, count(*) AS years, max(n_ties) AS ties, "model.steps"
+            FROM read_parquet('{glob}', hive_partitioning = true)
+            GROUP BY ALL ORDER BY scenario, seed"""
+    ).df()
+    assert len(rows) == 6 and (rows["years"] == 5).all()  # the start year and 4 steps
+    assert rows["ties"].dtype.kind == "i" and (rows["model.steps"] == 4).all()
+    points = duckdb.sql(
+        f"SELECT DISTINCT point FROM read_parquet('{glob}', hive_partitioning = true)"
+    ).df()
+    frame = pd.read_parquet(serial / "sweep.parquet")
+    assert set(points["point"]) == set(frame["point"])
+    world = pd.read_parquet(serial / frame.loc[0, "dir"] / "world.parquet")
+    got = duckdb.sql(
+        f"""SELECT n_ties, mean_share FROM read_parquet('{glob}', hive_partitioning = true)
+            WHERE point = '{frame.loc[0, "point"]}' ORDER BY step"""
+    ).df()
+    pd.testing.assert_frame_equal(got, world[["n_ties", "mean_share"]], check_dtype=False)
+
+
+def test_rerun_recomputes_nothing_then_only_what_is_missing(serial: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in serial.glob("*/*.parquet")}
     log = sweep(serial, *GRID, *FAST).stdout
-    assert log.count("holds a complete summary.json for this config") == 6
+    assert log.count("is finished for this identity") == 6
     assert {p: p.stat().st_mtime_ns for p in serial.glob("*/*.parquet")} == before
     # a job killed before its summary.json (tables may be there) is run again; only that one
-    (serial / "4" / "summary.json").unlink()
+    killed = job_dir(serial, "figures=False", "model.steps=4", "scenario=us_retrenchment", "seed=1")
+    (killed / "summary.json").unlink()
     log = sweep(serial, *GRID, *FAST).stdout
-    assert log.count("holds a complete summary.json") == 5
+    assert log.count("is finished for this identity") == 5
     assert "#4 ok" in log
-    assert (serial / "4" / "summary.json").exists()
+    assert (killed / "summary.json").exists()
 
 
-def test_changed_config_is_not_skipped(serial: Path, tmp_path: Path) -> None:
-    summary = json.loads((serial / "0" / "summary.json").read_text())
-    assert complete_summary(serial / "0", summary["config"]) is not None
-    other = json.loads(json.dumps(summary["config"]))
-    other["model"]["steps"] = 5
-    assert complete_summary(serial / "0", other) is None
+def test_changed_config_is_not_finished(serial: Path) -> None:
+    run_dir = next(serial.glob("*/summary.json")).parent
+    record = json.loads((run_dir / POINT).read_text())
+    assert finished_summary(run_dir, record["identity"]) is not None
+    assert finished_summary(run_dir, "0" * 64) is None
 
 
 def test_joblib_outcomes_equal_serial_job_for_job(serial: Path, tmp_path: Path) -> None:
@@ -106,6 +158,61 @@ def test_joblib_outcomes_equal_serial_job_for_job(serial: Path, tmp_path: Path) 
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_grid_extended_shrunk_and_foreign_points(tmp_path: Path) -> None:
+    """range(0,3) -> range(0,4) runs only seed 3; seed=0,1 reruns nothing and lists two
+    points; seed=10,11 into the same directory lists only its own two points."""
+    sweep(tmp_path, *TINY, "seed=range(0,3)")
+    first = mtimes(tmp_path)
+    log = sweep(tmp_path, *TINY, "seed=range(0,4)").stdout
+    assert log.count("is finished for this identity") == 3 and "#3 ok" in log
+    now = mtimes(tmp_path)
+    assert {k: now[k] for k in first} == first and len(now) == 4
+    frame = pd.read_parquet(tmp_path / "sweep.parquet")
+    assert frame["seed"].tolist() == [0, 1, 2, 3] and (frame["status"] == "ok").all()
+
+    log = sweep(tmp_path, *TINY, "seed=0,1").stdout
+    assert log.count("is finished for this identity") == 2
+    frame = pd.read_parquet(tmp_path / "sweep.parquet")
+    assert frame["seed"].tolist() == [0, 1] and mtimes(tmp_path) == now
+    assert len(list((tmp_path / "dataset" / "world").glob("point=*"))) == 2
+
+    done = sweep(tmp_path, *TINY, "seed=10,11")
+    assert "2 jobs: 2 ok" in done.stdout and "is finished" not in done.stdout
+    frame = pd.read_parquet(tmp_path / "sweep.parquet")
+    assert frame["seed"].tolist() == [10, 11]
+    assert {k: v for k, v in mtimes(tmp_path).items() if k in now} == now  # 0..3 untouched
+    report = sweep_report(str(tmp_path), "--no-figures")
+    assert report.returncode == 0 and "2 jobs: 2 ok" in report.stdout, report.stderr
+
+
+def test_edited_custom_world_reruns_with_the_new_numbers(tmp_path: Path) -> None:
+    nations = tmp_path / "nations.csv"
+    shutil.copy(EXAMPLE / "nations.csv", nations)
+    args = ["world=custom", f"world.path={nations}", "seed=0,1", "model.steps=2", "figures=false"]
+    sweep(tmp_path / "sweep", *args)
+    old = pd.read_parquet(tmp_path / "sweep" / "sweep.parquet")["world_milex"]
+    table = pd.read_csv(nations)
+    table.loc[table["iso3"] == "USA", "milex_usd"] /= 4  # the largest spender cuts by 3/4
+    table.to_csv(nations, index=False)
+    log = sweep(tmp_path / "sweep", *args).stdout
+    assert "is finished" not in log  # every job read the edited file: none is skipped
+    new = pd.read_parquet(tmp_path / "sweep" / "sweep.parquet")["world_milex"]
+    assert (new < 0.8 * old).all()
+    sweep(tmp_path / "fresh", *args)
+    fresh = pd.read_parquet(tmp_path / "fresh" / "sweep.parquet")["world_milex"]
+    assert new.tolist() == fresh.tolist()
+    record = json.loads(next((tmp_path / "sweep").glob(f"*/{POINT}")).read_text())
+    assert str(nations) in record["inputs"]
+
+
+def test_colliding_subdir_is_refused_before_any_job(tmp_path: Path) -> None:
+    done = sweep(tmp_path, *TINY, "seed=0,1", "hydra.sweep.subdir=${world.name}", check=False)
+    assert done.returncode == 2
+    assert "the same directory 'synthetic'" in done.stderr
+    assert "#0" in done.stderr and "#1" in done.stderr
+    assert not list(tmp_path.glob("*/summary.json")) and not (tmp_path / "synthetic").exists()
+
+
 def test_failing_job_is_recorded_and_the_rest_run(tmp_path: Path) -> None:
     done = sweep(
         tmp_path,
@@ -119,12 +226,14 @@ def test_failing_job_is_recorded_and_the_rest_run(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "job #0 failed (world=synthetic world.n=1 seed=0" in done.stdout
     assert "world.n: must be in" in done.stdout
-    assert "2 of 4 jobs failed" in done.stderr
+    assert "error: 2 of 4 jobs did not finish (2 failed)" in done.stderr
+    assert done.stderr.count("error:") == 1
     frame = pd.read_parquet(tmp_path / "sweep.parquet")
     assert frame["status"].tolist() == ["failed", "failed", "ok", "ok"]
     assert frame.loc[0, "error"].startswith("world.n: must be in [2,")
     assert frame["world.n"].tolist() == [1, 1, 8, 8]
-    failed = json.loads((tmp_path / "0" / FAILED).read_text())
+    first = tmp_path / frame.loc[0, "dir"]
+    failed = json.loads((first / FAILED).read_text())
     assert failed["overrides"] == [
         "world=synthetic",
         "world.n=1",
@@ -132,9 +241,52 @@ def test_failing_job_is_recorded_and_the_rest_run(tmp_path: Path) -> None:
         "model.steps=3",
         "figures=False",
     ]
-    assert not (tmp_path / "0" / "summary.json").exists()
-    assert not list((tmp_path / "0").glob("*.parquet"))
+    assert not (first / "summary.json").exists()
+    assert not list(first.glob("*.parquet"))
     assert frame.loc[2:, "mean_share"].notna().all() and frame.loc[:1, "mean_share"].isna().all()
+
+
+def test_failing_aggregation_exits_non_zero_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "sweep.parquet").mkdir()  # the report cannot be written where it belongs
+    done = sweep(tmp_path, *TINY, "seed=0,1", check=False)
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "writing the sweep report" in lines[0]
+    assert "sweep.parquet" in lines[0] and "report_error.txt" in lines[0]
+    assert "Traceback" in (tmp_path / ".sweep" / "report_error.txt").read_text()
+
+
+def test_seed_beyond_int64_keeps_its_value(tmp_path: Path) -> None:
+    seed = 2**63 + 5
+    sweep(tmp_path, *TINY, f"seed={seed},1", "outputs=metrics")
+    frame = pd.read_parquet(tmp_path / "sweep.parquet")
+    assert str(frame["seed"].dtype) == "UInt64" and frame["seed"].tolist() == [seed, 1]
+    names = {p.name for p in (tmp_path / frame.loc[0, "dir"]).iterdir()}
+    assert names == {".hydra", "__main__.log", POINT, "summary.json", "world.parquet"}
+
+
+def test_truncated_summary_gives_one_line(serial: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(serial, copy)
+    first = pd.read_parquet(copy / "sweep.parquet").loc[0, "dir"]
+    path = copy / first / "summary.json"
+    path.write_text(path.read_text()[:100])
+    report = sweep_report(str(copy), "--no-figures")
+    assert report.returncode == 2
+    assert report.stderr.count("\n") == 1 and "truncated or not JSON" in report.stderr
+    assert str(path) in report.stderr and "Traceback" not in report.stderr
+
+
+def test_report_merges_several_sweeps(serial: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    sweep(other, *TINY, "seed=0,1")
+    out = tmp_path / "merged.parquet"
+    report = sweep_report(str(serial), str(other), "--out", str(out))
+    assert report.returncode == 0, report.stderr
+    merged = pd.read_parquet(out)
+    assert len(merged) == 8 and merged.columns[0] == "sweep"
+    assert merged.groupby("sweep").size().to_dict() == {str(serial): 6, str(other): 2}
+    assert str(merged["n_ties"].dtype) == "Int64"
 
 
 def test_unknown_value_stops_before_any_job(tmp_path: Path) -> None:
@@ -163,7 +315,7 @@ def test_two_numeric_parameters_give_curves_and_heatmap(tmp_path: Path) -> None:
     assert names == {
         "outcomes_vs_budget_rule.k.png",
         "outcomes_vs_alliance_rule.cost.png",
-        "heatmap_budget_rule.k_x_alliance_rule.cost.png",
+        "heatmap_alliance_rule.cost_x_budget_rule.k.png",
     }
 
 
@@ -186,32 +338,26 @@ def test_killed_sweep_finishes_by_rerunning_its_command(tmp_path: Path) -> None:
         proc.wait(timeout=60)
     assert not (tmp_path / "sweep.parquet").exists()
     # the report also rebuilds from an interrupted sweep: unfinished jobs are "missing"
-    report = subprocess.run(
-        [sys.executable, "-m", "sim.sweep_report", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert report.returncode == 0, report.stderr
+    report = sweep_report(str(tmp_path))
+    assert report.returncode == 1, report.stderr  # 1: some jobs are missing
     partial = pd.read_parquet(tmp_path / "sweep.parquet")
-    assert (partial["status"] == "ok").sum() >= 2
+    assert len(partial) == 6 and (partial["status"] == "ok").sum() >= 2
     assert set(partial["status"]) <= {"ok", "missing"}
     started = time.time()
     log = sweep(tmp_path, *GRID, *FAST).stdout
-    assert log.count("holds a complete summary.json") >= 2
+    assert log.count("is finished for this identity") >= 2
     frame = pd.read_parquet(tmp_path / "sweep.parquet")
     assert len(frame) == 6 and (frame["status"] == "ok").all()
     assert (tmp_path / "sweep.parquet").stat().st_mtime >= started
 
 
-def test_collect_marks_a_job_without_outcome_missing(serial: Path, tmp_path: Path) -> None:
-    job = tmp_path / "0"
-    (job / ".hydra").mkdir(parents=True)
-    for name in ("overrides.yaml", "config.yaml", "hydra.yaml"):
-        (job / ".hydra" / name).write_text((serial / "0" / ".hydra" / name).read_text())
-    frame = collect(tmp_path)
-    assert frame["status"].tolist() == ["missing"] and frame["mean_share"].isna().all()
+def test_collect_marks_an_unfinished_job_missing(serial: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(serial, copy)
+    (copy / ".sweep" / "finished").write_text("")  # as if this command had finished nothing
+    frame = collect(copy)
+    assert len(frame) == 6 and (frame["status"] == "missing").all()
+    assert frame["mean_share"].isna().all()
 
 
 @pytest.mark.parametrize(
@@ -263,7 +409,81 @@ def test_grid_sweeper_checks_each_group_value_and_each_type_once() -> None:
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         jobs = representative_jobs(batch)
     assert jobs == [
-        ["scenario=baseline", "seed=0", "model.steps=3"],
-        ["scenario=us_retrenchment", "seed=0", "model.steps=3"],
-        ["scenario=baseline", "seed=x", "model.steps=3"],
+        (["scenario=baseline", "seed=0", "model.steps=3"], None),
+        (["scenario=us_retrenchment", "seed=0", "model.steps=3"], "scenario=us_retrenchment"),
+        (["scenario=baseline", "seed=x", "model.steps=3"], "seed=x"),
     ]
+
+
+def test_point_key_is_readable_when_short_and_hashed_when_long_or_unsafe() -> None:
+    assert point_key(["seed=1", "scenario=a", "hydra.launcher.n_jobs=2"]) == "scenario=a,seed=1"
+    assert point_key(["scenario=a", "seed=1"]) == point_key(["seed=1", "scenario=a"])
+    hashed = point_key(["world.path=/data/my world.csv", "seed=1"])
+    assert hashed.startswith("h-") and len(hashed) == 18
+    long = point_key([f"model.k{n}=0.{n}" for n in range(20)])
+    assert long.startswith("h-") and long != hashed
+
+
+def test_composing_once_gives_hydras_config(tmp_path: Path) -> None:
+    """A job composed from the cached template equals Hydra's own composition of it."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from sim.config import CONFIG_DIR
+    from sim.sweep import ComposeOnce
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        gh = GlobalHydra.instance().hydra
+        loader = gh.config_loader
+        master = loader.load_configuration(
+            "config",
+            [f"hydra.sweep.dir={tmp_path}"],
+            run_mode=__import__("hydra").types.RunMode.MULTIRUN,
+        )
+        once = ComposeOnce(loader)
+        jobs = [
+            ["scenario=us_retrenchment", f"seed={n}", f"budget_rule.k={k}", "model.steps=3"]
+            for n, k in ((0, 0.01), (5, 0.07), (9, 0.02))
+        ]
+        for job in jobs:
+            ours = once.load_sweep_config(master, job)
+            theirs = loader.load_sweep_config(master, job)
+            theirs.hydra.output_subdir = None
+            assert OmegaConf.to_container(ours) == OmegaConf.to_container(theirs)
+        with pytest.raises(Exception, match="model.steps"):
+            once.load_sweep_config(master, ["scenario=us_retrenchment", "seed=1",
+                                            "budget_rule.k=0.1", "model.steps=x"])  # fmt: skip
+
+
+def test_bands_are_seed_quantiles_within_the_data_range(tmp_path: Path) -> None:
+    """A count that is 0 in most seeds and 5 in one: the band stays within [0, 5] (a mean -
+    1 s.d. band went below zero), one line per value of the other swept parameter."""
+    from sim.sweep_plots import plot_outcomes_vs_parameter, point_quantiles
+
+    rows = [
+        {"budget_rule.k": k, "scenario": s, "seed": n, "ties_dissolved": 5 if n == 0 else 0,
+         "status": "ok"}
+        for k in (0.02, 0.04) for s in ("baseline", "us_retrenchment") for n in range(5)
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    stats = point_quantiles(
+        frame[frame["scenario"] == "baseline"], "budget_rule.k", "ties_dissolved"
+    )
+    assert (stats["low"] >= 0).all() and (stats["high"] <= 5).all()
+    assert stats["count"].tolist() == [5, 5] and stats["median"].tolist() == [0, 0]
+    plot_outcomes_vs_parameter(frame, "budget_rule.k", tmp_path / "f.png", others=["scenario"])
+    assert (tmp_path / "f.png").stat().st_size > 5_000
+
+
+def test_plugin_shim_imports_nothing_of_sim() -> None:
+    """Hydra's plugin scan imports hydra_plugins in every Hydra app: it must stay cheap."""
+    code = (
+        "import sys, hydra_plugins.sim_sweepers; "
+        "print(sorted(m for m in sys.modules if m == 'sim' or m.startswith('sim.') "
+        "or m in ('pandas', 'mesa')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -3,16 +3,24 @@
 One grid, the same for the three: ``scenario=baseline,us_retrenchment`` x ``seed=0..S-1`` x
 ``model.steps=30`` on the default world (``world=today``), per-run figures off.
 
-- ``serial``: ``python -m sim -m ...`` with Hydra's basic launcher (one process);
+- ``serial``: ``python -m sim -m ... outputs=metrics`` with Hydra's basic launcher (one
+  process); ``outputs=metrics``: each job writes ``summary.json`` and ``world.parquet`` (the
+  lean sweep level), sweep figures and dataset off;
 - ``joblib``: the same command with ``hydra/launcher=parallel hydra.launcher.n_jobs=2``;
-- ``batch_run``: ``mesa.batch_run(BatchAllianceModel, {"scenario": [...]}, rng=seeds,
-  number_processes=2, max_steps=30)``; batch_run passes each rng value as ``seed``; the adapter
-  below builds the same model with the same parameters and steps, keeps the final model
-  reporters and writes nothing.
+- ``batch_run``: ``mesa.batch_run(AllianceModel, {"scenario": [...]}, rng=seeds,
+  number_processes=2, max_steps=30)``: the model class itself, built from keyword arguments
+  (``scenario`` by name, ``rng`` the seed), keeping the final model reporters, writing nothing.
+  Timed twice: inside this process (modules already imported,
+  the pool forked from it) and as a fresh command (``python benchmark.py --batch-run-only``:
+  interpreter start and imports included, as for the Hydra commands).
 
-The Hydra timings are whole commands (start-up, every job's run directory: tables, graph,
-``summary.json``; the final ``sweep.parquet``; sweep figures off). Checks that the joblib
-outcomes equal the serial ones job for job, and that batch_run's final mean share matches.
+The Hydra timings are whole commands (start-up, every job's run directory, the final
+``sweep.parquet``). The CPU seconds per job are split from the jobs' own records
+(``SWEEP_DIR/.sweep/cpu.tsv``): ``compose`` (the job's config), ``model`` (world, model, steps),
+``write`` (tables and ``summary.json``), and ``other`` (the rest of the command's CPU per job:
+Hydra's job setup and ``.hydra/``, the job record, start-up, the launcher, the report). Checks
+that the joblib outcomes equal the serial ones job for job, and that batch_run's final mean
+share matches.
 
     python experiments/sweeps/benchmark.py            # 2 x 50 seeds (100 jobs each way)
     python experiments/sweeps/benchmark.py --seeds 10 # a quicker look
@@ -24,8 +32,6 @@ figures: it prints the load average before and after.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import functools
 import json
 import os
 import resource
@@ -37,35 +43,12 @@ from pathlib import Path
 
 import mesa
 
-from sim.config import Config, compose
 from sim.model import AllianceModel
-from sim.worlds import load_world
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SCENARIOS = ("baseline", "us_retrenchment")
 STEPS = 30
-
-
-@functools.cache
-def scenario_config(scenario: str) -> Config:
-    """The composed config of a scenario (composed once per process, as Hydra's sweep does)."""
-    return compose([f"scenario={scenario}", f"model.steps={STEPS}", "figures=false"])
-
-
-class BatchAllianceModel(AllianceModel):
-    """Adapter for ``mesa.batch_run``: builds :class:`AllianceModel` from keyword arguments."""
-
-    def __init__(self, scenario: str = "baseline", seed: int = 0) -> None:
-        cfg = dataclasses.replace(scenario_config(scenario), seed=seed)
-        super().__init__(
-            load_world(cfg.world, cfg.seed),
-            params=cfg.model,
-            budget_rule=cfg.budget_rule,
-            alliance_rule=cfg.alliance_rule,
-            scenario=cfg.scenario,
-            rng=cfg.seed,
-        )
 
 
 def cpu_seconds() -> float:
@@ -82,7 +65,8 @@ def hydra_sweep(sweep_dir: Path, seeds: int, *launcher: str) -> tuple[float, flo
     cmd = [
         sys.executable, "-m", "sim", "-m", f"hydra.sweep.dir={sweep_dir}",
         f"scenario={','.join(SCENARIOS)}", f"seed=range(0,{seeds})",
-        f"model.steps={STEPS}", "figures=false", "hydra.callbacks.sweep_report.figures=false",
+        f"model.steps={STEPS}", "figures=false", "outputs=metrics",
+        "hydra.callbacks.sweep_report.figures=false", "hydra.callbacks.sweep_report.dataset=[]",
         *launcher,
     ]  # fmt: skip
     started, cpu = time.perf_counter(), cpu_seconds()
@@ -91,6 +75,19 @@ def hydra_sweep(sweep_dir: Path, seeds: int, *launcher: str) -> tuple[float, flo
     if done.returncode != 0:
         raise SystemExit(f"sweep failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return elapsed, cpu_seconds() - cpu
+
+
+def cpu_split(sweep_dir: Path, cpu: float, jobs: int) -> dict[str, float]:
+    """Mean CPU seconds per job: compose, model, write (the jobs' records) and the rest."""
+    rows = [line.split("\t") for line in (sweep_dir / ".sweep" / "cpu.tsv").read_text().split("\n")]
+    rows = [[float(x) for x in r[1:]] for r in rows if len(r) == 5]
+    compose, model, write, job = (sum(col) / len(rows) for col in zip(*rows, strict=True))
+    return {
+        "compose": compose,
+        "model": model,
+        "write": write,
+        "other": cpu / jobs - compose - model - write,
+    }
 
 
 def outcomes(sweep_dir: Path) -> dict[tuple[str, int], dict]:
@@ -104,17 +101,25 @@ def outcomes(sweep_dir: Path) -> dict[tuple[str, int], dict]:
 def batch(seeds: int, processes: int) -> tuple[float, float, dict[tuple[str, int], float]]:
     started, cpu = time.perf_counter(), cpu_seconds()
     results = mesa.batch_run(
-        BatchAllianceModel,
+        AllianceModel,  # keyword-built: no adapter
         parameters={"scenario": list(SCENARIOS)},
         number_processes=processes,
-        rng=list(range(seeds)),  # passed as the model's `seed` argument
+        rng=list(range(seeds)),  # the model's `rng` argument
         max_steps=STEPS,
         data_collection_period=-1,
         display_progress=False,
     )
     elapsed = time.perf_counter() - started
-    shares = {(r["scenario"], r["seed"]): r["mean_share"] for r in results}
+    shares = {(r["scenario"], r["rng"]): r["mean_share"] for r in results}
     return elapsed, cpu_seconds() - cpu, shares
+
+
+def batch_command(seeds: int) -> tuple[float, float]:
+    """Wall and CPU seconds of batch_run as a fresh command (imports included)."""
+    started, cpu = time.perf_counter(), cpu_seconds()
+    cmd = [sys.executable, __file__, "--batch-run-only", "--seeds", str(seeds)]
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def load() -> str:
@@ -124,11 +129,16 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--batch-run-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.batch_run_only:
+        batch(args.seeds, 2)
+        return
     jobs = len(SCENARIOS) * args.seeds
     print(f"grid: {len(SCENARIOS)} scenarios x {args.seeds} seeds x {STEPS} steps = {jobs} jobs")
     before = load()
     print(f"load average before: {before}  (cpus: {os.cpu_count()})")
+    splits = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t_serial, c_serial = hydra_sweep(tmp / "serial", args.seeds)
@@ -136,7 +146,10 @@ def main() -> None:
             tmp / "joblib", args.seeds, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2"
         )
         serial, joblib = outcomes(tmp / "serial"), outcomes(tmp / "joblib")
+        splits["serial (basic launcher)"] = cpu_split(tmp / "serial", c_serial, jobs)
+        splits["joblib, 2 workers"] = cpu_split(tmp / "joblib", c_joblib, jobs)
     t_batch, c_batch, shares = batch(args.seeds, 2)
+    t_cmd, c_cmd = batch_command(args.seeds)
     same = serial == joblib and len(serial) == jobs
     batch_same = all(shares[k] == v["metrics"]["mean_share"] for k, v in serial.items())
     after = load()
@@ -144,25 +157,28 @@ def main() -> None:
         "serial (basic launcher)": (t_serial, c_serial),
         "joblib, 2 workers": (t_joblib, c_joblib),
         "mesa.batch_run, 2 processes": (t_batch, c_batch),
+        "mesa.batch_run, as a command": (t_cmd, c_cmd),
     }
-    head = ("way", "wall s", "jobs/s", "vs serial", "CPU s", "CPU s/job")
-    print("{:30s} {:>7s} {:>7s} {:>9s} {:>7s} {:>9s}".format(*head))
+    head = ("way", "wall s", "jobs/s", "CPU s/job", "compose", "model", "write", "other")
+    print("{:30s} {:>7s} {:>7s} {:>9s} {:>8s} {:>8s} {:>8s} {:>8s}".format(*head))
     for name, (seconds, cpu) in rows.items():
-        print(
-            f"{name:30s} {seconds:7.1f} {jobs / seconds:7.2f} {t_serial / seconds:8.2f}x "
-            f"{cpu:7.1f} {cpu / jobs:9.3f}"
-        )
+        split = splits.get(name, {})
+        parts = "".join(f" {split[k]:8.3f}" for k in split)
+        print(f"{name:30s} {seconds:7.1f} {jobs / seconds:7.2f} {cpu / jobs:9.3f}{parts}")
     print(f"joblib outcomes equal serial, job for job: {same}")
     print(f"batch_run final mean_share equals the Hydra jobs': {batch_same}")
-    print(f"joblib / batch_run throughput: {t_batch / t_joblib:.2f}")
+    print(f"joblib / batch_run throughput: {t_batch / t_joblib:.2f} (in-process), "
+          f"{t_cmd / t_joblib:.2f} (as a command)")  # fmt: skip
     print(f"load average after: {after}")
     result = {
         "jobs": jobs,
         "wall_s": {k: v[0] for k, v in rows.items()},
         "cpu_s": {k: v[1] for k, v in rows.items()},
         "jobs_per_s": {k: jobs / v[0] for k, v in rows.items()},
+        "cpu_s_per_job_split": splits,
         "joblib_speedup": t_serial / t_joblib,
         "joblib_vs_batch_run": t_batch / t_joblib,
+        "joblib_vs_batch_run_command": t_cmd / t_joblib,
         "joblib_equals_serial": same,
         "batch_run_equals_serial": batch_same,
         "load_before_after": [before, after],
