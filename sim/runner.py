@@ -17,6 +17,7 @@ from sim.output import (
     SUMMARY,
     check_writable,
     git_revision,
+    input_hashes,
     table_hash,
     versions,
     write_graph,
@@ -84,6 +85,8 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
 
         check_hindcast(cfg)
     model = build_model(cfg)
+    config = resolved if resolved is not None else asdict(cfg)
+    inputs = input_hashes(config)  # the files as the model read them
     check_writable(run_dir)
     for stale in run_dir.glob("**/.*.tmp"):  # left by a run killed while writing
         stale.unlink(missing_ok=True)
@@ -118,7 +121,8 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
         "steps": cfg.model.steps,
         "metrics": final_metrics(model),
         "tables": {f"{k}.parquet": table_hash(v) for k, v in tables.items()},
-        "config": resolved if resolved is not None else asdict(cfg),
+        "inputs": inputs,
+        "config": config,
         "versions": dict(_provenance()[0]),
         "git_revision": _provenance()[1],
         "elapsed_s": round(time.perf_counter() - started, 3),

@@ -270,3 +270,55 @@ def test_a_rerun_clears_temporary_files_left_by_a_killed_run(tmp_path):
     run(compose(["model.steps=2", "figures=false"]), run_dir)
     assert not any(p.exists() for p in left)
     assert (run_dir / "summary.json").is_file()
+
+
+# ----------------------------------------------------------------------------- file modes
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_atomic_write_gives_the_mode_open_would(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "a.txt", lambda tmp: tmp.write_text("x"))
+        with open(tmp_path / "b.txt", "w") as f:  # what an ordinary write gives
+            f.write("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "a.txt").stat().st_mode == (tmp_path / "b.txt").stat().st_mode
+
+
+def test_every_output_file_is_readable_by_the_group(tmp_path):
+    """Through the real CLI with figures, under a group-writable umask (a shared cluster disk)."""
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "model.steps=2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=lambda: os.umask(0o002),
+    )
+    assert proc.returncode == 0, proc.stderr
+    files = [p for p in run_dir.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {*REAL_NAMES, "summary.json", "alliances_final.graphml"}
+    assert any(p.suffix == ".png" for p in files)
+    modes = {str(p.relative_to(run_dir)): oct(p.stat().st_mode & 0o777) for p in files}
+    assert set(modes.values()) == {oct(0o664)}, modes
+
+
+def test_graphml_stays_valid_xml_whatever_the_names_hold(tmp_path):
+    """Defence in depth behind the world reader: control characters (XML 1.0 forbids them)
+    in ids and attributes are written as escapes, and the file reads back."""
+    from sim.output import write_graph
+
+    graph = nx.Graph()
+    graph.add_node("AAA", name="Al\x01pha\x1b[31m", major_power=True)
+    graph.add_node("B\x00B", name="Beta\ttab")
+    graph.add_edge("AAA", "B\x00B", treaty="PA\x0bCT", since=3)
+    write_graph(graph, tmp_path / "g.graphml")
+    back = nx.read_graphml(tmp_path / "g.graphml")
+    assert back.nodes["AAA"]["name"] == "Al\\x01pha\\x1b[31m"
+    assert back.nodes["B\\x00B"]["name"] == "Beta\ttab"  # tab is valid XML: kept
+    assert back.edges["AAA", "B\\x00B"] == {"treaty": "PA\\x0bCT", "since": 3}
+    assert graph.nodes["AAA"]["name"] == "Al\x01pha\x1b[31m"  # the model's graph is untouched
