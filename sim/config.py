@@ -575,21 +575,21 @@ def _rule_schema(rules: dict[str, type], node: Any, group: str) -> type:
 class ValidateConfig(Callback):
     """Hydra callback: check ranges and load the world before Hydra creates the run directory.
 
-    Registered first under ``hydra.callbacks`` in ``configs/config.yaml``. A bad value or a
-    missing or malformed world file then stops ``python -m sim`` with one line and exit 2 while
+    Registered first under ``hydra.callbacks`` in ``configs/config.yaml``. A bad value, a
+    missing or malformed input file, a scenario or rule the world refuses
+    (:func:`sim.runner.check_run`) then stops ``python -m sim`` with one line and exit 2 while
     nothing is written: no run directory, no ``.hydra/``, no log. (Sweeps check each job's
     config in the job itself; see :mod:`sim.sweep`.)
     """
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         from sim.errors import report_user_errors
-        from sim.worlds import load_world
+        from sim.runner import check_run
 
         job = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
 
         def check() -> None:
-            cfg = to_config(job)
-            load_world(cfg.world, cfg.seed)
+            check_run(to_config(job))
 
         report_user_errors(check)
 

@@ -48,6 +48,21 @@ def build_model(cfg: Config) -> AllianceModel:
     )
 
 
+def check_run(cfg: Config) -> AllianceModel:
+    """Every check a run makes before its first step, writing nothing: the world files, the
+    scenario against the world, the rules' own checks (Richardson stability, a propensity
+    matrix) and the hindcast's span. Returns the model, built and ready for its first step.
+
+    :class:`sim.config.ValidateConfig` calls it before Hydra creates the run directory, so a
+    refused run leaves no ``.hydra/`` and no log.
+    """
+    if cfg.hindcast:
+        from sim.hindcast import check_hindcast
+
+        check_hindcast(cfg)
+    return build_model(cfg)
+
+
 def simulate(cfg: Config) -> AllianceModel:
     """Build the model and run it for ``cfg.model.steps`` years."""
     model = build_model(cfg)
@@ -80,11 +95,7 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
     started = time.perf_counter()
     run_dir = Path(run_dir)
     (run_dir / SUMMARY).unlink(missing_ok=True)
-    if cfg.hindcast:
-        from sim.hindcast import check_hindcast
-
-        check_hindcast(cfg)
-    model = build_model(cfg)
+    model = check_run(cfg)
     config = resolved if resolved is not None else asdict(cfg)
     inputs = input_hashes(config)  # the files as the model read them
     check_writable(run_dir)
