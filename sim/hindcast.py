@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 
 from sim.config import Config, ConfigError
 from sim.output import atomic_write, write_json
@@ -64,12 +65,11 @@ def check_hindcast(cfg: Config) -> None:
 
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rank correlation (ties take their average rank)."""
-    rx = pd.Series(np.asarray(x, dtype=float)).rank().to_numpy()
-    ry = pd.Series(np.asarray(y, dtype=float)).rank().to_numpy()
-    if len(rx) < 2 or np.ptp(rx) == 0 or np.ptp(ry) == 0:
+    """Spearman's rank correlation (``scipy.stats.spearmanr``; ties take their average rank)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")  # undefined for a constant ranking
-    return float(np.corrcoef(rx, ry)[0, 1])
+    return float(spearmanr(x, y).statistic)
 
 
 def distance_from(nations: pd.DataFrame, capital_of: str = "RUS") -> pd.Series:
