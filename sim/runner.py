@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.bounds import check_size
 from sim.config import Config
 from sim.metrics import burden_correlation
 from sim.model import AllianceModel
@@ -36,8 +37,16 @@ def _provenance() -> tuple[dict[str, str], str | None]:
 
 
 def build_model(cfg: Config) -> AllianceModel:
-    """The model a config describes, before its first step (world loaded and validated)."""
+    """The model a config describes, before its first step (world loaded and validated, its
+    size within the memory and time bounds of :func:`sim.bounds.check_size`)."""
+    m = cfg.model
+    if cfg.world.name == "synthetic":  # before drawing the nations
+        check_size(cfg.world.n, m.steps, m.record_every, "world.n")
     world = load_world(cfg.world, cfg.seed)
+    where = "world.n" if cfg.world.name == "synthetic" else f"world={cfg.world.name}"
+    if cfg.world.name == "custom":
+        where = f"world.path: {cfg.world.path} lists"
+    check_size(len(world.nations), m.steps, m.record_every, where)
     return AllianceModel(
         world,
         params=cfg.model,

@@ -69,7 +69,14 @@ def test_sigkill_during_the_simulation_leaves_no_summary(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "summary.json").write_text('{"stale": "from an earlier run"}')
-    proc = start(run_dir, "world=synthetic", "world.n=120", "model.steps=100000", "figures=false")
+    proc = start(
+        run_dir,
+        "world=synthetic",
+        "world.n=120",
+        "model.steps=100000",
+        "model.record_every=1000",
+        "figures=false",
+    )
     wait_for(lambda: not (run_dir / "summary.json").exists(), proc)  # the run removed it
     time.sleep(1.0)  # well inside the 100,000 years
     kill(proc)
