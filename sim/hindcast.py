@@ -56,6 +56,13 @@ def check_hindcast(cfg: Config) -> None:
     """The run must end in 2024 on a world that holds every ally of the reference table."""
     snapshot = {"y2014": 2014, "today": 2024}.get(cfg.world.name, 2024)
     start = cfg.world.start_year if cfg.world.start_year is not None else snapshot
+    if start >= HINDCAST_YEAR:  # no number of steps ends the run in 2024
+        raise ConfigError(
+            f"hindcast: the hindcast compares shares in {HINDCAST_YEAR}, and world "
+            f"{cfg.world.name} starts in {start}, so no run from it can end there; use "
+            f"experiment=hindcast_2014_2024 (world=y2014 model.steps={HINDCAST_YEAR - 2014}), "
+            f"got hindcast=true"
+        )
     if start + cfg.model.steps != HINDCAST_YEAR:
         raise ConfigError(
             f"model.steps: the hindcast compares shares in {HINDCAST_YEAR}, so the run must end "

@@ -377,3 +377,8 @@ def test_a_refused_run_leaves_no_run_directory(tmp_path):
     for name, proc in results.items():
         assert_one_line_error(proc, needles[name])
         assert not proc.run_dir.exists(), (name, sorted(proc.run_dir.rglob("*")))
+
+
+def test_hindcast_on_a_world_that_starts_in_2024_gives_a_hint_that_works(sim):
+    line = assert_one_line_error(sim("hindcast=true"), "hindcast:", "experiment=hindcast_2014_2024")
+    assert "model.steps=0" not in line  # refused by model.steps >= 1: no advice to follow
