@@ -119,6 +119,18 @@ def test_atomic_write_failing_midway_leaves_nothing(tmp_path):
 # ----------------------------------------------------------------------------- unwritable output
 
 
+def sim_cli(*args: str, cwd: Path = ROOT, timeout: float = 300, **kwargs):
+    """``python -m sim ARGS`` as a subprocess, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
+
+
 def assert_output_error(proc: subprocess.CompletedProcess, path: Path, reason: str) -> None:
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output
@@ -140,26 +152,14 @@ def test_run_dir_under_a_regular_file(tmp_path):
     blocker = tmp_path / "outputs"
     blocker.write_text("not a directory")
     run_dir = blocker / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "model.steps=2"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = sim_cli(f"hydra.run.dir={run_dir}", "model.steps=2", cwd=tmp_path)
     assert_output_error(proc, run_dir, f"{blocker} is a file")
 
 
 def test_sweep_dir_that_is_a_regular_file(tmp_path):
     blocker = tmp_path / "sweep"
     blocker.write_text("not a directory")
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "-m", f"hydra.sweep.dir={blocker}", "seed=0,1"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = sim_cli("-m", f"hydra.sweep.dir={blocker}", "seed=0,1", cwd=tmp_path)
     assert_output_error(proc, blocker, "is a file")
 
 
@@ -190,26 +190,14 @@ def tmpfs(tmp_path):
 def test_read_only_output_directory(tmpfs):
     where = tmpfs("ro")
     run_dir = where / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "model.steps=2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = sim_cli(f"hydra.run.dir={run_dir}", "model.steps=2")
     assert_output_error(proc, run_dir, "Read-only file system")
 
 
 def test_full_output_directory(tmpfs):
     where = tmpfs()
     run_dir = where / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "figures=false"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = sim_cli(f"hydra.run.dir={run_dir}", "figures=false")
     # Hydra's .hydra/ files and the 4 KiB probe fit; the first table does not
     assert_output_error(proc, run_dir, "No space left on device")
     assert not (run_dir / "summary.json").exists()
@@ -224,13 +212,7 @@ SWEEP = ["seed=0,1,2", "world=synthetic", "world.n=40", "model.steps=60", "figur
 
 
 def sweep(sweep_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", "-m", f"hydra.sweep.dir={sweep_dir}", *SWEEP],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return sim_cli("-m", f"hydra.sweep.dir={sweep_dir}", *SWEEP, timeout=600)
 
 
 @pytest.mark.slow
@@ -298,14 +280,7 @@ def test_atomic_write_gives_the_mode_open_would(tmp_path, umask):
 def test_every_output_file_is_readable_by_the_group(tmp_path):
     """Through the real CLI with figures, under a group-writable umask (a shared cluster disk)."""
     run_dir = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "model.steps=2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        preexec_fn=lambda: os.umask(0o002),
-    )
+    proc = sim_cli(f"hydra.run.dir={run_dir}", "model.steps=2", preexec_fn=lambda: os.umask(0o002))
     assert proc.returncode == 0, proc.stderr
     files = [p for p in run_dir.rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {*REAL_NAMES, "summary.json", "alliances_final.graphml"}
