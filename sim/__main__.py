@@ -1,4 +1,4 @@
-"""``python -m sim [overrides]``: compose the config, run the model, write the run directory."""
+"""``python -m sim [overrides]`` (or ``alliance-sim``): compose, convert, run, write one run."""
 
 from __future__ import annotations
 

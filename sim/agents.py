@@ -1,7 +1,7 @@
-"""NationAgent: one nation, its state and its budget decision.
+"""NationAgent: one nation, a view on its row of the model's arrays.
 
-The state lives in the model's arrays (one row per nation, so the pairwise work stays in numpy);
-an agent reads and writes its own row.
+The state lives in the model's arrays (one row per nation, so the pairwise work and the budget
+rule run on all nations at once in numpy); an agent reads its own row.
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 if TYPE_CHECKING:
     from sim.model import AllianceModel
 
 
 class NationAgent(mesa.Agent):
-    """A nation: GDP, defence share, capability, and its ties in the alliance graph."""
+    """A nation: GDP, defence share, capability, threat, support and its allies."""
 
     model: AllianceModel
 
@@ -52,15 +53,17 @@ class NationAgent(mesa.Agent):
 
     @property
     def allies(self) -> list[str]:
-        return sorted(self.model.graph.neighbors(self.iso3))
+        """ISO3 codes of its allies, sorted."""
+        rows = np.flatnonzero(self.model.ties.allied[self.row])
+        return sorted(self.model.iso3[j] for j in rows)
 
-    def set_budget(self) -> None:
-        """Choose next year's share: follow a schedule if on one, else apply the budget rule."""
-        m = self.model
-        share = m.scheduled.get(self.row)
-        if share is None:
-            share = m.budget_rule(m.budget_inputs[self.row], m.budget_params)
-        m.share[self.row] = min(max(share, m.params.share_min), m.params.share_max)
+    def is_allied_with(self, other: NationAgent) -> bool:
+        """Whether it has a tie with ``other``."""
+        return bool(self.model.ties.allied[self.row, other.row])
+
+    def follows_schedule(self) -> bool:
+        """Whether its share follows a scenario's schedule this year (not the budget rule)."""
+        return self.row in self.model.scheduled
 
     def __repr__(self) -> str:
         return f"NationAgent({self.iso3}, share={self.share:.4f})"

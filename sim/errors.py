@@ -1,20 +1,37 @@
-"""The errors a user can cause, each reported as one line naming the key, file, row or column."""
+"""Every error a user can cause, and how it is reported: one line naming the key, file, row or
+column, and exit status 2.
+
+A leaf module: it imports nothing from :mod:`sim`, so every layer (configs, worlds, rules, the
+model, outputs, entry points) can raise these without an import cycle.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
 
-from sim.config import ConfigError
-from sim.model import OverflowStop, ScenarioError
-from sim.output import OutputError, check_writable
-from sim.worlds import WorldError
+class ConfigError(ValueError):
+    """A config value is out of range or inconsistent; the message names the key."""
+
+
+class WorldError(ValueError):
+    """A world table is missing, malformed or inconsistent; the message names file, row, column."""
+
+
+class ScenarioError(ValueError):
+    """A scenario names a nation or treaty the world does not have."""
+
+
+class OutputError(OSError):
+    """The run directory cannot be written (read-only, full, not a directory)."""
+
+
+class OverflowStop(ArithmeticError):
+    """The state left the range of a float (e.g. 50% growth for thousands of years)."""
+
 
 USER_ERRORS = (ConfigError, WorldError, ScenarioError, OutputError, OverflowStop)
 T = TypeVar("T")
@@ -32,16 +49,3 @@ def report_user_errors[T](task: Callable[[], T]) -> T:
             raise
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-
-
-class CheckOutputDir(Callback):
-    """Hydra callback: stop with one line, before Hydra writes ``.hydra/``, when the run (or
-    sweep) directory cannot be written: its path is a file, a parent is a file, or the file
-    system is read-only or full. Registered under ``hydra.callbacks`` in ``configs/config.yaml``.
-    """
-
-    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        report_user_errors(lambda: check_writable(Path(str(config.hydra.run.dir))))
-
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        report_user_errors(lambda: check_writable(Path(str(config.hydra.sweep.dir))))

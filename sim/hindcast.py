@@ -209,7 +209,7 @@ def hindcast_figure(table: pd.DataFrame, reference: pd.DataFrame, scores: dict[s
 
 def drivers_of(model: AllianceModel) -> list[str]:
     """Nations on a scenario schedule: they follow a recorded path and are not scored."""
-    return sorted({s.iso3 for s in model.scenario.schedules})
+    return sorted({s.iso3 for s in model.scenario_config.schedules})
 
 
 def write_hindcast(

@@ -23,6 +23,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from sim.errors import OutputError  # noqa: F401 (re-exported)
+
 TABLES = ("nations", "world", "alliance_events")
 SUMMARY = "summary.json"
 PACKAGES = (
@@ -36,10 +38,6 @@ PACKAGES = (
     "omegaconf",
     "matplotlib",
 )
-
-
-class OutputError(OSError):
-    """The run directory cannot be written (read-only, full, not a directory)."""
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

@@ -53,7 +53,7 @@ def build_model(cfg: Config) -> AllianceModel:
         budget_rule=cfg.budget_rule,
         alliance_rule=cfg.alliance_rule,
         scenario=cfg.scenario,
-        seed=cfg.seed,
+        rng=cfg.seed,
     )
 
 

@@ -291,12 +291,6 @@ def collect(sweep_dir: Path) -> pd.DataFrame:
     return frame
 
 
-def swept_parameters(frame: pd.DataFrame) -> list[str]:
-    """The override columns taking more than one value (the seed excluded)."""
-    start, stop = frame.columns.get_loc("dir") + 1, frame.columns.get_loc("seed")
-    return [c for c in frame.columns[start:stop] if frame[c].nunique(dropna=True) > 1]
-
-
 def write_report(sweep_dir: Path, figures: bool = True) -> pd.DataFrame:
     """Write ``sweep.parquet`` and ``figures/`` of a sweep directory from its job directories."""
     sweep_dir = Path(sweep_dir)

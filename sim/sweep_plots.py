@@ -205,10 +205,14 @@ def plot_outcomes_by_group(frame: pd.DataFrame, by: str | None, path: Path) -> N
     _save(fig, path)
 
 
+def swept_parameters(frame: pd.DataFrame) -> list[str]:
+    """The override columns taking more than one value (the seed excluded)."""
+    start, stop = frame.columns.get_loc("dir") + 1, frame.columns.get_loc("seed")
+    return [c for c in frame.columns[start:stop] if frame[c].nunique(dropna=True) > 1]
+
+
 def sweep_figures(frame: pd.DataFrame, folder: Path) -> list[Path]:
     """Draw every sweep figure of ``frame`` (rows with status ok) into ``folder``."""
-    from sim.sweep import swept_parameters
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     ok = frame[frame["status"] == "ok"]

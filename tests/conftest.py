@@ -79,16 +79,16 @@ def assert_model_invariants(model, seeded: set[frozenset[str]]) -> None:
     assert (model.share * model.gdp <= model.gdp).all()  # spending never above GDP
     assert ((model.hostile >= 0) & (model.hostile <= 1)).all()
 
-    graph, allied = model.graph, model.allied
+    graph, allied = model.graph, model.ties.allied
     assert nx.number_of_selfloops(graph) == 0 and not allied.diagonal().any()
     assert (allied == allied.T).all()
     adjacency = nx.to_numpy_array(graph, nodelist=model.iso3, weight=None) > 0
     assert (adjacency == allied).all()
-    assert ((model.commitment > 0) == allied).all()
+    assert ((model.ties.commitment > 0) == allied).all()
 
     edges = set(seeded)
     last = 0
-    for step, year, a, b, event, _treaty in model.events:
+    for step, year, a, b, event, _treaty in model.ties.events:
         assert 1 <= step <= model.steps and step >= last and year == model.start_year + step
         last = step
         pair = frozenset((a, b))
@@ -108,7 +108,7 @@ def assert_model_invariants(model, seeded: set[frozenset[str]]) -> None:
     if "balanced_triads" in world and np.isnan(world["balanced_triads"].iloc[-1]):
         from sim.rules.balance import triad_counts
 
-        assert sum(triad_counts(model.sign)) == 0
+        assert sum(triad_counts(model.alliance_rule.sign)) == 0
     at_target = world["share_at_target"].to_numpy(float)
     if (model.target > 0).any():
         assert np.isfinite(at_target[-1])

@@ -96,18 +96,18 @@ def triangle_world(tmp_path: Path):
 
 def test_rule_repairs_the_triad_and_keeps_graph_and_arrays_in_sync(tmp_path):
     model = AllianceModel(
-        triangle_world(tmp_path), params=ModelConfig(steps=3), alliance_rule=BalanceConfig(), seed=0
+        triangle_world(tmp_path), params=ModelConfig(steps=3), alliance_rule=BalanceConfig(), rng=0
     )
     assert model.world_table()["balanced_triads"].iloc[0] == 0.0
     for _ in range(3):
         model.step()
     table = model.world_table()
     assert table["balanced_triads"].iloc[-1] == 1.0
-    assert model.allied.sum() == 2 * model.graph.number_of_edges()
+    assert model.ties.allied.sum() == 2 * model.graph.number_of_edges()
     for a, b in model.graph.edges:
-        assert model.sign[model.row[a], model.row[b]] == 1
+        assert model.alliance_rule.sign[model.row[a], model.row[b]] == 1
     events = model.events_table()
     assert len(events) >= 1 and set(events["event"]) <= {"formed", "dissolved"}
     for _, e in events[events.event == "dissolved"].iterrows():  # a broken tie is a rivalry
         i, j = model.row[e.a], model.row[e.b]
-        assert model.baseline_hostility[i, j] >= 0.5 and model.sign[i, j] == -1
+        assert model.baseline_hostility[i, j] >= 0.5 and model.alliance_rule.sign[i, j] == -1

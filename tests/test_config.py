@@ -1,5 +1,5 @@
 """The typed config: bad overrides stop before the run with the key named, nothing is written,
-unknown group options are listed, and the YAML files cannot drift from the dataclass defaults."""
+unknown group options are listed, and each default is declared once (in the dataclasses)."""
 
 from __future__ import annotations
 
@@ -176,43 +176,38 @@ def _defaults(cls: type) -> dict:
 @pytest.mark.parametrize(
     ("group", "rules"), [("budget_rule", BUDGET_RULES), ("alliance_rule", ALLIANCE_RULES)]
 )
-def test_rule_yaml_values_equal_the_dataclass_defaults(group, rules):
-    """The YAML files document the defaults; they must not drift from sim/config.py."""
+def test_rule_yaml_selects_its_schema_and_repeats_no_default(group, rules):
+    """Each value is declared once: a rule's YAML picks the schema; the defaults are Python's."""
     files = sorted((CONFIG_DIR / group).glob("*.yaml"))
-    assert files
+    assert {p.stem for p in files} == set(rules)
     for path in files:
         values = _yaml_values(path)
-        cls = rules[values["name"]]
-        defaults = _defaults(cls)
-        assert f"schema_{values['name']}" in OmegaConf.load(path).defaults, path.name
+        assert values["name"] == path.stem
+        assert f"schema_{path.stem}" in OmegaConf.load(path).defaults, path.name
+        defaults = _defaults(rules[path.stem].Config)
         for key, value in values.items():
-            assert key in defaults, f"{path.name}: {key} is not in {cls.__name__}"
-            assert value == defaults[key], f"{path.name}: {key}={value} but default {defaults[key]}"
+            assert key in defaults, f"{path.name}: {key} is not a parameter of the rule"
+            if key != "name":
+                assert value != defaults[key], f"{path.name}: {key}={value} repeats the default"
 
 
-def test_root_config_values_equal_the_dataclass_defaults():
+def test_root_config_repeats_no_default():
     values = _yaml_values(CONFIG_DIR / "config.yaml")
-    model_defaults = _defaults(ModelConfig)
-    assert set(values["model"]) == set(model_defaults)
-    for key, value in values["model"].items():
-        assert value == model_defaults[key], (
-            f"model.{key}={value} but default {model_defaults[key]}"
-        )
+    assert "model" not in values  # ModelConfig declares them
     root = _defaults(Config)
-    for key in ("seed", "figures"):
-        assert values[key] == root[key]
+    assert all(values[k] != root[k] for k in values if k in root and k != "hydra")
+    assert compose().model == ModelConfig()
 
 
-def test_world_yaml_values_equal_the_dataclass_defaults_where_not_the_worlds_own():
+def test_world_yaml_values_repeat_no_default():
     from sim.config import WorldConfig
 
     defaults = _defaults(WorldConfig)
-    own = {"name", "path", "treaties", "start_year", "rivalries"}  # what a world file sets
     for path in sorted((CONFIG_DIR / "world").glob("*.yaml")):
         for key, value in _yaml_values(path).items():
             assert key in defaults, f"{path.name}: {key}"
-            if key not in own:
-                assert value == defaults[key], f"{path.name}: {key}={value}"
+            if key != "name":
+                assert value != defaults[key], f"{path.name}: {key}={value} repeats the default"
 
 
 # ----------------------------------------------------------------------------- budget_changes
@@ -221,10 +216,10 @@ def test_world_yaml_values_equal_the_dataclass_defaults_where_not_the_worlds_own
 def test_budget_changes_apply_after_the_calibration():
     base = build_model(compose(["model.steps=3"]))
     enforced = build_model(compose(["scenario=nato_2pct_enforced", "model.steps=3"]))
-    assert base.budget_params.p == pytest.approx(0.3)
-    assert enforced.budget_params.p == pytest.approx(3.0)
+    assert base.budget_rule.params.p == pytest.approx(0.3)
+    assert enforced.budget_rule.params.p == pytest.approx(3.0)
     # the anchored floors were fitted with the configured p, so the two worlds start alike
-    assert enforced.floor == pytest.approx(base.floor)
+    assert enforced.budget_rule.floor == pytest.approx(base.budget_rule.floor)
     assert enforced.share == pytest.approx(base.share)
 
 
@@ -246,3 +241,31 @@ def test_budget_changes_refuse_non_numeric_parameters():
         ScenarioConfig(name="x", budget_changes={"k": 0.1}), RichardsonConfig()
     )
     assert rule.k == 0.1
+
+
+# ----------------------------------------------------------------------------- self-checks
+
+
+@pytest.mark.parametrize(
+    ("build", "key"),
+    [
+        (lambda: ModelConfig(depreciation=0), "model.depreciation"),
+        (lambda: ModelConfig(dilemma=float("inf")), "model.dilemma"),
+        (lambda: ModelConfig(threat_range_km=float("nan")), "model.threat_range_km"),
+        (lambda: ThreatResponseConfig(k=float("inf")), "budget_rule.k"),
+        (lambda: ThreatResponseConfig(noise=float("nan")), "budget_rule.noise"),
+        (lambda: RichardsonConfig(grievance={"USA": float("inf")}), "budget_rule.grievance.USA"),
+        (
+            lambda: ScenarioConfig(name="x", budget_changes={"p": float("nan")}),
+            "scenario.budget_changes.p",
+        ),
+    ],
+)
+def test_each_dataclass_checks_itself_and_refuses_non_finite_values(build, key):
+    with pytest.raises(ConfigError, match=rf"^{key}"):
+        build()
+
+
+def test_non_finite_override_is_refused_at_compose():
+    with pytest.raises(ConfigError, match="^alliance_rule.b_sec: must be a finite number"):
+        compose(["alliance_rule.b_sec=inf"])

@@ -95,7 +95,14 @@ DEGENERATE = {
 def test_degenerate_world_runs_without_nan(kind, rule):
     world = today_with(**DEGENERATE[kind])
     cfg = compose([f"alliance_rule={rule}", "model.steps=150", "figures=false"])
-    model = AllianceModel(world, cfg.model, cfg.budget_rule, cfg.alliance_rule, cfg.scenario, 0)
+    model = AllianceModel(
+        world,
+        params=cfg.model,
+        budget_rule=cfg.budget_rule,
+        alliance_rule=cfg.alliance_rule,
+        scenario=cfg.scenario,
+        rng=0,
+    )
     run_checked(model, 150)
 
 

@@ -193,8 +193,8 @@ def four_nation_world(tmp_path: Path):
 def test_rule_turns_the_coalitions_into_ties(tmp_path):
     world = four_nation_world(tmp_path)
     rule = LandscapeConfig(treaty_weight=0.0, treaty_patience=2, form_propensity=0.3)
-    model = AllianceModel(world, params=ModelConfig(steps=4), alliance_rule=rule, seed=0)
-    assert model.coalition.tolist() == [0, 0, 1, 1]  # democracies vs autocracies
+    model = AllianceModel(world, params=ModelConfig(steps=4), alliance_rule=rule, rng=0)
+    assert model.alliance_rule.coalition.tolist() == [0, 0, 1, 1]  # democracies vs autocracies
     for _ in range(4):
         model.step()
     ties = {tuple(sorted(e)) for e in model.graph.edges}
@@ -204,7 +204,7 @@ def test_rule_turns_the_coalitions_into_ties(tmp_path):
         ["AAA", "CCC", 2]
     ]
     # graph, arrays and events agree
-    assert model.allied.sum() == 2 * model.graph.number_of_edges()
+    assert model.ties.allied.sum() == 2 * model.graph.number_of_edges()
     world_table = model.world_table()
     assert "landscape_energy" in world_table and world_table["landscape_energy"].notna().all()
 
@@ -215,12 +215,12 @@ def test_rule_reads_a_user_matrix_and_refuses_a_bad_one(tmp_path):
         tmp_path,
         ",AAA,BBB,CCC,DDD\nAAA,0,-1,1,-1\nBBB,-1,0,-1,1\nCCC,1,-1,0,-1\nDDD,-1,1,-1,0\n",
     )
-    model = AllianceModel(world, alliance_rule=LandscapeConfig(propensity=good), seed=0)
-    assert model.coalition.tolist() == [0, 1, 0, 1]
+    model = AllianceModel(world, alliance_rule=LandscapeConfig(propensity=good), rng=0)
+    assert model.alliance_rule.coalition.tolist() == [0, 1, 0, 1]
     bad = tmp_path / "bad.csv"
     bad.write_text(",AAA,BBB\nAAA,0,1\nBBB,1,0\n")
     with pytest.raises(ConfigError, match="missing nations CCC, DDD"):
-        AllianceModel(world, alliance_rule=LandscapeConfig(propensity=str(bad)), seed=0)
+        AllianceModel(world, alliance_rule=LandscapeConfig(propensity=str(bad)), rng=0)
 
 
 def test_landscape_on_the_shipped_world_is_deterministic():
@@ -231,9 +231,11 @@ def test_landscape_on_the_shipped_world_is_deterministic():
     assert a.world_table().equals(b.world_table())
     assert a.events_table().equals(b.events_table())
     nato = [a.row[c] for c in ("ISL", "NOR", "USA")]
-    assert len(set(a.coalition[nato])) == 1  # Iceland (no armed forces) stays with its allies
+    assert (
+        len(set(a.alliance_rule.coalition[nato])) == 1
+    )  # Iceland (no armed forces) stays with its allies
 
 
 def test_alliance_rule_none_is_unaffected(tmp_path):
-    model = AllianceModel(four_nation_world(tmp_path), alliance_rule=NoAllianceConfig(), seed=0)
+    model = AllianceModel(four_nation_world(tmp_path), alliance_rule=NoAllianceConfig(), rng=0)
     assert "landscape_energy" not in model.world_table()

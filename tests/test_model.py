@@ -41,10 +41,12 @@ def check_invariants(m: AllianceModel) -> None:
     for name in ("gdp", "share", "capability", "threat", "support"):
         assert np.all(np.isfinite(getattr(m, name))), name
     assert np.all(m.share * m.gdp <= m.gdp)
-    assert np.array_equal(m.allied, m.allied.T) and not m.allied.diagonal().any()
+    assert np.array_equal(m.ties.allied, m.ties.allied.T) and not m.ties.allied.diagonal().any()
     assert m.graph.number_of_selfloops() == 0 if hasattr(m.graph, "number_of_selfloops") else True
     edges = {frozenset(e) for e in m.graph.edges}
-    rows = {frozenset((m.iso3[i], m.iso3[j])) for i, j in zip(*np.nonzero(m.allied), strict=True)}
+    rows = {
+        frozenset((m.iso3[i], m.iso3[j])) for i, j in zip(*np.nonzero(m.ties.allied), strict=True)
+    }
     assert edges == rows
     for a, b, d in m.graph.edges(data=True):
         assert a != b
@@ -140,18 +142,18 @@ def test_treaties_are_seeded_as_cliques_with_their_names():
     assert m.graph.edges["USA", "JPN"]["treaty"] == "US-JPN"
     assert m.target[m.row["DEU"]] == pytest.approx(0.02)
     assert m.target[m.row["ISL"]] == 0  # Iceland: no armed forces, no pledge
-    assert m.events == []  # seeded treaties are not events
+    assert m.ties.events == []  # seeded treaties are not events
 
 
 def test_model_runs_without_hydra_and_agents_read_their_rows():
     world = load_world(WorldConfig(name="synthetic", n=12), seed=1)
     m = AllianceModel(
         world,
-        ModelConfig(steps=3),
-        ThreatResponseConfig(),
-        UtilityConfig(),
-        ScenarioConfig(name="plain"),
-        seed=1,
+        params=ModelConfig(steps=3),
+        budget_rule=ThreatResponseConfig(),
+        alliance_rule=UtilityConfig(),
+        scenario=ScenarioConfig(name="plain"),
+        rng=1,
     )
     for _ in range(3):
         m.step()

@@ -10,6 +10,7 @@ the nation table without changing the run.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -19,7 +20,9 @@ import pytest
 from sim.config import ModelConfig, UtilityConfig, WorldConfig
 from sim.metrics import bloc_labels, bloc_members, louvain_communities, rank_blocs
 from sim.model import AllianceModel
-from sim.rules import alliance, threat
+from sim.rules import ALLIANCE_RULES, threat
+from sim.rules import utility as alliance
+from sim.rules.utility import Utility
 from sim.worlds import World, load_world
 
 
@@ -207,76 +210,92 @@ def test_choose_new_ties_ranks_equal_values_by_index():
 # ----------------------------------------------------------------------------- the model
 
 
-class PlainReviewModel(AllianceModel):
+@dataclass
+class PlainUtilityConfig(UtilityConfig):
+    name: str = "plain_utility"
+
+
+class PlainUtility(Utility):
     """The utility rule's tie review with (N, N) bookkeeping, as first written."""
 
-    def _utility_alliances(self) -> None:
-        p = self.alliance_params
-        t = self.steps
+    Config = PlainUtilityConfig
+
+    def revise(self, m) -> None:
+        p, ties, t = self.params, m.ties, m.steps
         values = alliance.tie_values(
-            self.capability,
-            self.threat,
-            self.support,
-            self.support_reach,
-            self.credibility,
-            self.hostile,
-            self.regime,
+            m.capability,
+            m.threat,
+            m.support,
+            m.support_reach,
+            m.credibility,
+            m.hostile,
+            m.regime,
             p,
         )
         under_strain = plain_strained(
-            values.utility, self.share, self.pledge, self.allied, self.treaty_tie, p
+            values.utility, m.share, ties.pledge, ties.allied, ties.treaty_tie, p
         )
         self.strain = np.where(under_strain, self.strain + 1, 0)
-        due = self.allied & (t > self.since) & ((t - self.since) % self.review == 0)
-        patience = np.where(self.treaty_tie, p.treaty_patience, p.patience)
+        due = ties.allied & (t > ties.since) & ((t - ties.since) % ties.review == 0)
+        patience = np.where(ties.treaty_tie, p.treaty_patience, p.patience)
         ending = np.triu(due & (self.strain >= patience), k=1)
         for i, j in zip(*np.nonzero(ending), strict=True):
-            self._dissolve(int(i), int(j))
+            self._end(ties, int(i), int(j))
         blocked = ending | ending.T
-        for i, j in plain_choose(values.utility, self.allied | blocked, self.hostile, p):
-            self._form(i, j, treaty="", weight=p.new_tie_weight, review=p.review_period)
-        n_allies = self.allied.sum(axis=1)
-        draws = self.rng.random(len(self.iso3))
-        main = alliance.main_threat(self.capability, self.hostile, self.reach)
-        for i in np.flatnonzero(
-            alliance.bandwagoners(self.capability, self.threat, n_allies, draws, p)
-        ):
+        for i, j in plain_choose(values.utility, ties.allied | blocked, m.hostile, p):
+            self._start(ties, i, j)
+        n_allies = ties.allied.sum(axis=1)
+        draws = m.rng.random(len(m.iso3))
+        main = alliance.main_threat(m.capability, m.hostile, m.reach)
+        for i in np.flatnonzero(alliance.bandwagoners(m.capability, m.threat, n_allies, draws, p)):
             j = int(main[i])
-            if j >= 0 and not self.allied[i, j] and values.utility[j, i] > p.break_threshold:
-                self._form(int(i), j, treaty="", weight=p.new_tie_weight, review=p.review_period)
+            if j >= 0 and not ties.allied[i, j] and values.utility[j, i] > p.break_threshold:
+                self._start(ties, int(i), j)
 
 
-def run(cls, world, steps, rule, seed=3, record_every=1):
-    model = cls(world, ModelConfig(steps=steps, record_every=record_every), alliance_rule=rule,
-                seed=seed)  # fmt: skip
+@pytest.fixture
+def plain_utility():
+    ALLIANCE_RULES.register(PlainUtility)
+    yield
+    ALLIANCE_RULES.unregister("plain_utility")
+
+
+def run(world, steps, rule, seed=3, record_every=1):
+    model = AllianceModel(
+        world,
+        params=ModelConfig(steps=steps, record_every=record_every),
+        alliance_rule=rule,
+        rng=seed,
+    )
     for _ in range(steps):
         model.step()
     return model
 
 
-def test_tie_review_on_index_arrays_equals_plain_bookkeeping():
+def test_tie_review_on_index_arrays_equals_plain_bookkeeping(plain_utility):
     # churn: short patience, frequent reviews, eager bandwagoning, many new ties a year
-    rule = UtilityConfig(
-        patience=1, treaty_patience=2, review_period=1, bandwagon=0.6, max_new_ties=4
-    )
+    terms = dict(patience=1, treaty_patience=2, review_period=1, bandwagon=0.6, max_new_ties=4)
     world = synthetic(120, seed=4)
-    fast, plain = run(AllianceModel, world, 25, rule), run(PlainReviewModel, world, 25, rule)
+    fast = run(world, 25, UtilityConfig(**terms))
+    plain = run(world, 25, PlainUtilityConfig(**terms))
     events = fast.events_table()
     assert (events["event"] == "dissolved").any() and (events["event"] == "formed").any()
     pd.testing.assert_frame_equal(events, plain.events_table())
     pd.testing.assert_frame_equal(fast.nations_table(), plain.nations_table())
     pd.testing.assert_frame_equal(fast.world_table(), plain.world_table())
-    assert np.array_equal(fast.strain, plain.strain)
+    assert np.array_equal(fast.alliance_rule.strain, plain.alliance_rule.strain)
 
 
 @pytest.mark.parametrize("rule", [UtilityConfig(), UtilityConfig(max_new_ties=0, bandwagon=0.0)])
 def test_cached_blocs_equal_blocs_found_afresh(rule):
-    model = AllianceModel(synthetic(90, seed=2), ModelConfig(steps=30), alliance_rule=rule, seed=5)
+    model = AllianceModel(
+        synthetic(90, seed=2), params=ModelConfig(steps=30), alliance_rule=rule, rng=5
+    )
     changed = 0
     for _ in range(30):
-        before = model.tie_changes
+        before = model.ties.changes
         model.step()
-        changed += model.tie_changes != before
+        changed += model.ties.changes != before
         fresh = bloc_labels(
             model.graph,
             model.iso3,
@@ -293,20 +312,20 @@ def test_cached_blocs_equal_blocs_found_afresh(rule):
 
 
 def test_tie_changes_counts_every_change_of_the_graph():
-    model = AllianceModel(synthetic(60, seed=1), ModelConfig(steps=20), seed=2)
-    start = model.tie_changes
+    model = AllianceModel(synthetic(60, seed=1), params=ModelConfig(steps=20), rng=2)
+    start = model.ties.changes
     assert start == model.graph.number_of_edges()  # the seeded treaty ties
     for _ in range(20):
         model.step()
     events = model.events_table()
-    assert model.tie_changes - start == len(events)
+    assert model.ties.changes - start == len(events)
 
 
 def test_record_every_thins_the_nation_table_only():
     world = synthetic(60, seed=3)
     rule = UtilityConfig()
-    every = run(AllianceModel, world, 11, rule, record_every=1)
-    thin = run(AllianceModel, world, 11, rule, record_every=4)
+    every = run(world, 11, rule, record_every=1)
+    thin = run(world, 11, rule, record_every=4)
     nations = thin.nations_table()
     assert sorted(set(nations["step"])) == [0, 4, 8, 11]  # the last step is always kept
     full = every.nations_table()

@@ -196,7 +196,7 @@ def alliance_rules(draw):
         return BalanceConfig(
             hostile_threshold=draw(floats(0.01, 1.0)), max_updates=draw(st.integers(0, 50))
         )
-    return ALLIANCE_RULES[kind]()
+    return ALLIANCE_RULES[kind].Config()
 
 
 @st.composite
@@ -270,7 +270,14 @@ def runs(draw):
 def test_invariants_hold_after_every_step(run):
     world, params, budget, alliance, scenario, seed = run
     try:
-        model = AllianceModel(world, params, budget, alliance, scenario, seed=seed)
+        model = AllianceModel(
+            world,
+            params=params,
+            budget_rule=budget,
+            alliance_rule=alliance,
+            scenario=scenario,
+            rng=seed,
+        )
     except ConfigError as exc:
         if "richardson" in str(exc) or "budget_rule" in str(exc):
             reject()  # an unstable Richardson system is refused at build time, by design
@@ -291,7 +298,7 @@ def test_invariants_hold_after_every_step(run):
 @given(worlds, st.integers(0, 2**31 - 1))
 def test_same_seed_same_run(world, seed):
     def final(s):
-        model = AllianceModel(world, ModelConfig(steps=4), seed=s)
+        model = AllianceModel(world, params=ModelConfig(steps=4), rng=s)
         for _ in range(4):
             model.step()
         return model.nations_table(), model.events_table()
@@ -322,7 +329,7 @@ def two_nations(**columns) -> World:
 def test_heavy_guns_versus_butter_drag_never_makes_gdp_negative():
     """1 + g - drag = 1 - 0.5 - 2 * (0.4 - 0.03) < 0 made GDP negative, then capability."""
     params = ModelConfig(steps=3, share_max=0.4, growth_drag=2.0)
-    model = AllianceModel(two_nations(), params, FixedBudgetConfig(), seed=0)
+    model = AllianceModel(two_nations(), params=params, budget_rule=FixedBudgetConfig(), rng=0)
     gdp0 = model.gdp[0]
     seeded = edge_set(model.graph)
     for _ in range(3):
@@ -333,7 +340,9 @@ def test_heavy_guns_versus_butter_drag_never_makes_gdp_negative():
 
 def test_gdp_overflow_stops_with_the_nation_named():
     world = two_nations(gdp_usd=[1e307, 1e12], milex_usd=[1e305, 1e10], gdp_growth=[0.5, 0.0])
-    model = AllianceModel(world, ModelConfig(steps=10), FixedBudgetConfig(), seed=0)
+    model = AllianceModel(
+        world, params=ModelConfig(steps=10), budget_rule=FixedBudgetConfig(), rng=0
+    )
     with pytest.raises(OverflowStop, match=r"year \d+ the (GDP|capability) of AAA left the range"):
         for _ in range(10):
             model.step()
@@ -351,12 +360,14 @@ def test_landscape_without_restarts_or_capability_runs():
     world = load_world(WorldConfig(name="synthetic", n=8), 3)
     rule = LandscapeConfig(exact_max=4, restarts=0)
     params = ModelConfig(steps=5, share_min=0.0, share_max=0.0)
-    model = AllianceModel(world, params, FixedBudgetConfig(), rule, seed=0)
+    model = AllianceModel(
+        world, params=params, budget_rule=FixedBudgetConfig(), alliance_rule=rule, rng=0
+    )
     seeded = edge_set(model.graph)
     for _ in range(5):
         model.step()
         assert_model_invariants(model, seeded)
-    assert model.capability.sum() == 0 and np.isfinite(model.landscape_energy)
+    assert model.capability.sum() == 0 and np.isfinite(model.alliance_rule.energy)
 
 
 def test_arming_from_a_denormal_stock_stays_finite():
@@ -365,7 +376,9 @@ def test_arming_from_a_denormal_stock_stays_finite():
     world = two_nations(gdp_usd=[1e12, 1e6], milex_usd=[0.0, 4.94e-318], gdp_growth=[0.0, 0.0])
     params = ModelConfig(steps=2, share_max=1.0, depreciation=1.0, dilemma=0.0)
     arm = ScenarioConfig(name="arm", schedules=[ScheduleConfig(iso3="BBB", years=1, to_share=0.5)])
-    model = AllianceModel(world, params, FixedBudgetConfig(), scenario=arm, seed=0)
+    model = AllianceModel(
+        world, params=params, budget_rule=FixedBudgetConfig(), scenario=arm, rng=0
+    )
     assert 0 < model.capability[1] < 1e-300
     seeded = edge_set(model.graph)
     for _ in range(2):

@@ -10,7 +10,7 @@ import pytest
 
 from sim.config import ConfigError, ModelConfig, NoAllianceConfig, RichardsonConfig, WorldConfig
 from sim.model import AllianceModel
-from sim.rules.budget import (
+from sim.rules.richardson import (
     richardson_coefficients,
     richardson_stability,
     richardson_two_nation_equilibrium,
@@ -35,7 +35,7 @@ def run(world, rule: RichardsonConfig, steps: int, share_max: float = 0.4) -> Al
         params=ModelConfig(steps=steps, share_max=share_max),
         budget_rule=rule,
         alliance_rule=NoAllianceConfig(),
-        seed=0,
+        rng=0,
     )
     for _ in range(steps):
         model.step()
@@ -107,4 +107,4 @@ def test_richardson_runs_on_the_shipped_world():
 
     model = simulate(compose(["budget_rule=richardson", "model.steps=5", "figures=false"]))
     assert np.all(np.isfinite(model.share))
-    assert model.coefficients is not None
+    assert model.budget_rule.coefficients is not None

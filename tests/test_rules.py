@@ -10,8 +10,11 @@ import pytest
 
 from sim.config import ThreatResponseConfig, UtilityConfig
 from sim.metrics import bloc_labels, burden_correlation, polarity, share_at_target
-from sim.rules import alliance, threat
-from sim.rules.budget import BudgetInputs, anchored_floor, fixed, threat_response
+from sim.rules import threat
+from sim.rules import utility as alliance
+from sim.rules.budget import BudgetInputs
+from sim.rules.fixed import fixed
+from sim.rules.threat_response import anchored_floor, threat_response
 
 # Three capitals on the equator: A at 0E, B at 10E (~1112 km), C at 90E (~10008 km).
 LAT = np.array([0.0, 0.0, 0.0])
@@ -64,44 +67,61 @@ def test_credibility_and_allied_support():
     assert a == pytest.approx([50.0, 100 * 0.5 + 0.5 * 400, 0.5 * 50])
 
 
+def inputs(**values) -> BudgetInputs:
+    """One nation's inputs as (1,) arrays (share, capability, threat, support, target, noise)."""
+    base = {
+        "share": 0.015,
+        "capability": 100.0,
+        "threat": 300.0,
+        "support": 100.0,
+        "target": 0.02,
+        "noise": 0.0,
+    } | values
+    return BudgetInputs(**{k: np.array([float(v)]) for k, v in base.items()})
+
+
 def test_threat_response_rule_by_hand():
     p = ThreatResponseConfig(eta=0.5, k=0.04, f=0.02, a=1.0, p=0.3, s_floor=0.01, anchor=False)
-    x = BudgetInputs(
-        share=0.015,
-        capability=100.0,
-        threat=300.0,
-        support=100.0,
-        target=0.02,
-        hostile_shares=0.0,
-        floor=0.01,
-        noise=0.0,
-    )
+    floor = np.array([0.01])
     # T/(T+K) = 0.75, A/(A+T+K) = 0.2, fatigue 0.005, pressure 0.005
     change = 0.04 * 0.75 - 0.02 * 0.2 - 1.0 * 0.005 + 0.3 * 0.005
-    assert threat_response(x, p) == pytest.approx(0.015 + 0.5 * change)
+    assert threat_response(inputs(), floor, p) == pytest.approx([0.015 + 0.5 * change])
     # no target -> no pressure; above target -> no pressure either
-    assert threat_response(x._replace(target=0.0), p) == pytest.approx(
-        0.015 + 0.5 * (0.03 - 0.004 - 0.005)
+    assert threat_response(inputs(target=0.0), floor, p) == pytest.approx(
+        [0.015 + 0.5 * (0.03 - 0.004 - 0.005)]
     )
-    assert threat_response(x._replace(share=0.03, target=0.02), p) == pytest.approx(
-        0.03 + 0.5 * (0.03 - 0.004 - 0.02)
+    assert threat_response(inputs(share=0.03, target=0.02), floor, p) == pytest.approx(
+        [0.03 + 0.5 * (0.03 - 0.004 - 0.02)]
     )
+
+
+def test_threat_response_for_all_nations_at_once_equals_one_at_a_time():
+    p = ThreatResponseConfig(anchor=False)
+    rng = np.random.default_rng(3)
+    x = BudgetInputs(*(rng.uniform(0, 1, (6, 40)) * [[0.05], [1e3], [1e3], [1e3], [0.03], [1e-3]]))
+    x = x._replace(threat=np.where(np.arange(40) < 5, 0.0, x.threat))  # some nations unthreatened
+    floor = rng.uniform(0, 0.02, 40)
+    together = threat_response(x, floor, p)
+    for i in range(40):
+        one = BudgetInputs(*(v[i : i + 1] for v in x))
+        assert threat_response(one, floor[i : i + 1], p)[0] == together[i]  # bit for bit
 
 
 def test_threat_response_signs():
     p = ThreatResponseConfig(anchor=False)
-    x = BudgetInputs(0.02, 100.0, 100.0, 0.0, 0.0, 0.0, 0.01, 0.0)
-    assert threat_response(x._replace(threat=400.0), p) > threat_response(x, p)  # threat
-    assert threat_response(x._replace(support=500.0), p) < threat_response(x, p)  # free riding
-    assert threat_response(x._replace(target=0.04), p) > threat_response(x, p)  # pressure
+    floor = np.array([0.01])
+    x = dict(share=0.02, capability=100.0, threat=100.0, support=0.0, target=0.0)
+    base = threat_response(inputs(**x), floor, p)
+    assert threat_response(inputs(**x | {"threat": 400.0}), floor, p) > base  # threat
+    assert threat_response(inputs(**x | {"support": 500.0}), floor, p) < base  # free riding
+    assert threat_response(inputs(**x | {"target": 0.04}), floor, p) > base  # pressure
 
 
 def test_anchored_floor_makes_start_a_rest_point():
     p = ThreatResponseConfig()
-    x = BudgetInputs(0.034, 2000.0, 700.0, 900.0, 0.02, 0.0, 0.0, 0.0)
-    x = x._replace(floor=anchored_floor(x, p))
-    assert threat_response(x, p) == pytest.approx(x.share)
-    assert fixed(x, p) == x.share
+    x = inputs(share=0.034, capability=2000.0, threat=700.0, support=900.0, target=0.02)
+    assert threat_response(x, anchored_floor(x, p), p) == pytest.approx(x.share)
+    assert fixed(x.share, x.noise) == x.share
 
 
 def _three_nation_values(p: UtilityConfig):

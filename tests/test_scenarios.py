@@ -114,7 +114,7 @@ def test_multipolar_narrows_the_gap_between_the_powers():
 def test_arms_race_is_between_the_two_rivals_only():
     base = _run("scenario=baseline", "budget_rule=richardson", *_arms_race_coefficients())
     race = _run("scenario=arms_race")
-    assert race.budget_params.name == "richardson"
+    assert race.budget_rule.params.name == "richardson"
     r = race.row
     for code in ("USA", "CHN"):
         assert (

@@ -57,24 +57,20 @@ class FloorState:
             "arming",
             "regime",
             "target",
-            "floor",
             "reach",
             "support_reach",
-            "allied",
-            "commitment",
-            "pledge",
-            "treaty_tie",
-            "since",
-            "review",
-            "strain",
         ]
+        tie_names = ["allied", "commitment", "pledge", "treaty_tie", "since", "review"]
         arrays = {k: np.array(getattr(model, k), copy=True) for k in names}
+        arrays |= {k: np.array(getattr(model.ties, k), copy=True) for k in tie_names}
         return cls(
             baseline=model.baseline_hostility.copy(),
             similarity=1.0 - np.abs(model.regime[:, None] - model.regime[None, :]) / 2.0,
+            floor=model.budget_rule.floor.copy(),
+            strain=model.alliance_rule.strain.copy(),
             params=model.params,
-            budget=model.budget_params,
-            rule=model.alliance_params,
+            budget=model.budget_rule.params,
+            rule=model.alliance_rule.params,
             **arrays,
         )
 
@@ -92,7 +88,7 @@ class FloorResult:
 
 
 def floor_step(s: FloorState, t: int, rng: np.random.Generator) -> FloorResult:
-    """One step of matrix work on ``s`` (steps 2-5 of DESIGN.md) in plain numpy.
+    """One step of matrix work on ``s`` (steps 2-5 of docs/MODEL.md) in plain numpy.
 
     Written as a numpy programmer would write it for speed: whole-array expressions, in-place
     operations where a temporary can be reused, the ties handled as index arrays.
@@ -208,20 +204,23 @@ def floor_step(s: FloorState, t: int, rng: np.random.Generator) -> FloorResult:
 
 def check_against_model(model) -> None:
     """Assert that the floor reproduces the model's threat, support and tie values."""
-    from sim.rules import alliance, threat
+    from sim.rules import threat
+    from sim.rules import utility as alliance
 
     s = FloorState.from_model(model)
     r = floor_step(s, model.steps + 1, np.random.default_rng(0))
     p = model.params
     hostile = threat.hostility(
-        model.baseline_hostility, model.arming, model.allied, p.dilemma, p.normal_arming
+        model.baseline_hostility, model.arming, model.ties.allied, p.dilemma, p.normal_arming
     )
     assert np.allclose(r.hostile, hostile)
     tau = threat.threat(model.capability, model.reach, hostile)
     assert np.allclose(r.threat, tau, rtol=1e-9)
     partner_target = np.where(model.target > 0, model.target, p.default_target)
     cred = threat.credibility(model.share, partner_target)
-    support = threat.allied_support(model.capability, model.support_reach, model.commitment, cred)
+    support = threat.allied_support(
+        model.capability, model.support_reach, model.ties.commitment, cred
+    )
     assert np.allclose(r.support, support, rtol=1e-9)
     capability = (1 - p.depreciation) * model.capability + r.share * model.gdp
     values = alliance.tie_values(
@@ -232,7 +231,7 @@ def check_against_model(model) -> None:
         cred,
         hostile,
         model.regime,
-        model.alliance_params,
+        model.alliance_rule.params,
     )
     finite = np.isfinite(values.utility)
     assert np.array_equal(finite, np.isfinite(r.utility))

@@ -64,7 +64,7 @@ class BatchAllianceModel(AllianceModel):
             budget_rule=cfg.budget_rule,
             alliance_rule=cfg.alliance_rule,
             scenario=cfg.scenario,
-            seed=cfg.seed,
+            rng=cfg.seed,
         )
 
 

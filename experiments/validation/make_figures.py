@@ -30,8 +30,8 @@ from sim.config import (  # noqa: E402
 )
 from sim.model import AllianceModel  # noqa: E402
 from sim.rules.balance import camps, constrained_triad_dynamics, triad_counts  # noqa: E402
-from sim.rules.budget import richardson_two_nation_equilibrium  # noqa: E402
 from sim.rules.landscape import landscape_energy, landscape_minimum  # noqa: E402
+from sim.rules.richardson import richardson_two_nation_equilibrium  # noqa: E402
 from sim.runner import run  # noqa: E402
 from sim.worlds import load_world  # noqa: E402
 
@@ -67,7 +67,7 @@ def richardson_check(folder: Path) -> dict:
             params=ModelConfig(steps=40, share_max=cap),
             budget_rule=rule,
             alliance_rule=NoAllianceConfig(),
-            seed=0,
+            rng=0,
         )
         for _ in range(40):
             model.step()

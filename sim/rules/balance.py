@@ -11,15 +11,20 @@ unchanged, and stays if it would rise.
 
 Signs live in an (n, n) symmetric int matrix: +1 (friend: an alliance tie), -1 (enemy: a
 rivalry or high hostility), 0 (no relation). Triads are the triangles of non-zero links. Pure
-functions: arrays in, named results out, no Mesa.
+functions (arrays in, named results out, no Mesa), and the component :class:`Balance` that turns
+the repairs into ties (docs/MODEL.md, "Submodels: alliances").
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
+
+from sim.checks import at_least, within
+from sim.rules.base import AllianceRuleConfig, NationState, Reporters
 
 
 class BalanceResult(NamedTuple):
@@ -114,3 +119,73 @@ def constrained_triad_dynamics(
     balanced, imbalanced = triad_counts(s)
     total = balanced + imbalanced
     return BalanceResult(s, updates, flips, imbalanced, balanced / total if total else float("nan"))
+
+
+# ----------------------------------------------------------------------------- the rule
+
+
+@dataclass
+class BalanceConfig(AllianceRuleConfig):
+    """Structural balance: a signed graph (ties +, rivalries -) repaired by triad dynamics.
+
+    Each year up to ``max_updates`` imbalanced triads are repaired by constrained triad
+    dynamics (Antal, Krapivsky & Redner 2005); a link turning + forms a tie, a tie turning -
+    dissolves and the pair's baseline hostility rises to ``hostile_threshold``.
+    """
+
+    name: str = "balance"
+    #: a non-allied pair whose baseline hostility (either way) is at least this is negative
+    hostile_threshold: float = 0.5
+    #: imbalanced triads examined per year (the step cap)
+    max_updates: int = 200
+    new_tie_weight: float = 0.5  #: commitment of a tie formed by balance (treaties: 1)
+    review_period: int = 2  #: review period recorded on a tie formed in the run
+
+    def __post_init__(self) -> None:
+        within("alliance_rule.hostile_threshold", self.hostile_threshold, 0.0, 1.0, open_low=True)
+        at_least(self, "alliance_rule", 0, "max_updates")
+        at_least(self, "alliance_rule", 1, "review_period")
+        within("alliance_rule.new_tie_weight", self.new_tie_weight, 0.0, 1.0, open_low=True)
+
+
+class Balance:
+    """The balance rule: its parameters, the signed graph and this year's balanced fraction.
+
+    New rivalries (scenario shocks) join the graph as negative links first. A link that turns +
+    forms a tie; a tie that turns - dissolves and the pair's baseline hostility rises to
+    ``hostile_threshold`` (a broken alliance between camps is a rivalry).
+    """
+
+    Config = BalanceConfig
+
+    def __init__(self, params: BalanceConfig, state: NationState) -> None:
+        self.params = params
+        self.sign = np.where(state.ties.allied, 1, 0).astype(np.int64)
+        self.mark_enemies(state)
+        self.balanced_now = balanced_fraction(self.sign)
+
+    def mark_enemies(self, state: NationState) -> None:
+        """Non-allied pairs whose baseline hostility (either way) reaches the threshold are -."""
+        hostile = np.maximum(state.baseline_hostility, state.baseline_hostility.T)
+        enemies = (hostile >= self.params.hostile_threshold) & ~state.ties.allied
+        enemies &= self.sign == 0
+        np.fill_diagonal(enemies, False)
+        self.sign[enemies] = -1
+
+    def revise(self, state: NationState) -> None:
+        p, ties = self.params, state.ties
+        self.mark_enemies(state)
+        result = constrained_triad_dynamics(self.sign, state.rng, p.max_updates)
+        changed = np.triu(result.sign != self.sign, k=1)
+        self.sign = result.sign
+        for i, j in zip(*np.nonzero(changed), strict=True):
+            i, j = int(i), int(j)
+            if self.sign[i, j] > 0:
+                ties.form(i, j, weight=p.new_tie_weight, review=p.review_period)
+            else:
+                ties.dissolve(i, j)
+                state.raise_hostility([i], [j], p.hostile_threshold)
+        self.balanced_now = result.balanced_fraction
+
+    def reporters(self) -> Reporters:
+        return {"balanced_triads": lambda: self.balanced_now}

@@ -11,18 +11,23 @@ the size-weighted propensity of the pairs the configuration separates. The predi
 is the configuration of least energy. In the Ising form, with spins ``sigma_i = +1/-1``,
 ``E = sum_{i<j} s_i s_j p_ij (1 - sigma_i sigma_j) / 2``.
 
-Pure functions: arrays in, named results out, no Mesa.
+Pure functions (arrays in, named results out, no Mesa), and the component :class:`Landscape`
+that turns the coalitions into ties (docs/MODEL.md, "Submodels: alliances").
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from sim.config import ConfigError
+from sim.checks import finite, nonneg, within
+from sim.errors import ConfigError
+from sim.rules.base import AllianceRuleConfig, NationState, Reporters
+from sim.rules.utility import check_tie_terms
 
 #: exact enumeration up to this many actors (2^(n-1) configurations), local search beyond
 EXACT_MAX = 20
@@ -303,3 +308,131 @@ def read_propensity(path: str | Path, iso3: list[str], key: str = "alliance_rule
         )
     np.fill_diagonal(matrix, 0.0)
     return matrix
+
+
+# ----------------------------------------------------------------------------- the rule
+
+
+@dataclass
+class LandscapeConfig(AllianceRuleConfig):
+    """Axelrod & Bennett (1993): two coalitions of least frustration energy, turned into ties.
+
+    Each year the least-energy two-coalition configuration is found (exact up to ``exact_max``
+    nations, single-actor-switch local search beyond). Ties between nations in opposite
+    coalitions dissolve after ``patience`` (treaty ties ``treaty_patience``) consecutive years
+    apart; pairs in the same coalition with propensity >= ``form_propensity`` form ties, the
+    largest stake ``s_i s_j p_ij`` first, at most ``max_new_ties`` a year.
+    """
+
+    name: str = "landscape"
+    #: a propensity matrix CSV (ISO3 header and index); empty: the formula below
+    propensity: str | None = None
+    #: p_ij = regime_weight (1 - |r_i - r_j|) - hostility_weight h_ij + treaty_weight T_ij
+    regime_weight: float = 0.5
+    hostility_weight: float = 1.0
+    treaty_weight: float = 0.5
+    exact_max: int = EXACT_MAX  #: exact enumeration up to this many nations (2^(n-1) configs)
+    restarts: int = 8  #: random starts of the local search (plus last year's alignment)
+    form_propensity: float = 0.3  #: minimum p_ij for a tie inside a coalition
+    max_new_ties: int = 2  #: per year, largest stake s_i s_j p_ij first
+    patience: int = 1  #: years apart before a tie formed in the run dissolves
+    treaty_patience: int = 3  #: the same for treaty ties
+    new_tie_weight: float = 0.5  #: commitment of a tie formed in the run (treaties: 1)
+    review_period: int = 2  #: review period recorded on a tie formed in the run
+
+    def __post_init__(self) -> None:
+        nonneg(
+            self,
+            "alliance_rule",
+            "regime_weight",
+            "hostility_weight",
+            "treaty_weight",
+            "restarts",
+            "max_new_ties",
+        )
+        finite("alliance_rule.form_propensity", self.form_propensity)
+        within("alliance_rule.exact_max", self.exact_max, 1, 26)
+        check_tie_terms(self)
+
+
+class Landscape:
+    """The landscape rule: its parameters, the propensities, this year's coalitions and energy,
+    and the years each tie has spent across the coalitions (``strain``).
+
+    Ties across the coalitions dissolve after ``patience`` (treaty ties: ``treaty_patience``)
+    consecutive years apart. Inside a coalition, pairs with propensity >= ``form_propensity``
+    form ties, largest stake ``s_i s_j p_ij`` first.
+    """
+
+    Config = LandscapeConfig
+
+    def __init__(self, params: LandscapeConfig, state: NationState) -> None:
+        self.params = p = params
+        n = len(state.iso3)
+        self.strain = np.zeros((n, n), dtype=np.int64)
+        self.treaty_history = state.ties.treaty_tie.copy()  # T_ij: a treaty together at start
+        self.fixed_propensity = read_propensity(p.propensity, state.iso3) if p.propensity else None
+        self.coalition: np.ndarray | None = None
+        self.energy = float("nan")
+        self.find_coalitions(state)
+
+    def propensity(self, state: NationState) -> np.ndarray:
+        """Propensities ``p_ij``: the user's matrix, or the documented formula."""
+        if self.fixed_propensity is not None:
+            return self.fixed_propensity
+        p = self.params
+        return propensity_matrix(
+            state.regime,
+            state.baseline_hostility,
+            self.treaty_history,
+            p.regime_weight,
+            p.hostility_weight,
+            p.treaty_weight,
+        )
+
+    def find_coalitions(self, state: NationState) -> None:
+        """This year's least-energy two-coalition configuration (sizes: capability shares)."""
+        p = self.params
+        start = self.coalition
+        if start is None and p.restarts == 0:  # local search needs a start: one coalition
+            start = np.zeros(len(state.iso3), dtype=np.int64)
+        found = landscape_minimum(
+            capability_shares(state.capability),
+            self.propensity(state),
+            state.rng,
+            exact_max=p.exact_max,
+            restarts=p.restarts,
+            start=start,
+        )
+        self.coalition, self.energy = found.partition, found.energy
+
+    def revise(self, state: NationState) -> None:
+        p, ties = self.params, state.ties
+        self.find_coalitions(state)
+        prop = self.propensity(state)
+        apart = self.coalition[:, None] != self.coalition[None, :]
+        self.strain = np.where(ties.allied & apart, self.strain + 1, 0)
+        patience = np.where(ties.treaty_tie, p.treaty_patience, p.patience)
+        ending = np.triu(ties.allied & (self.strain >= patience), k=1)
+        for i, j in zip(*np.nonzero(ending), strict=True):
+            ties.dissolve(int(i), int(j))
+            self.strain[i, j] = self.strain[j, i] = 0
+        sizes = capability_shares(state.capability)
+        stake = sizes[:, None] * sizes[None, :] * prop
+        open_pairs = np.triu(~apart & ~ties.allied & (prop >= p.form_propensity), k=1)
+        rows, cols = np.nonzero(open_pairs)
+        order = np.lexsort((cols, rows, -stake[rows, cols]))[: p.max_new_ties]
+        for i, j in zip(rows[order], cols[order], strict=True):
+            ties.form(int(i), int(j), weight=p.new_tie_weight, review=p.review_period)
+            self.strain[i, j] = self.strain[j, i] = 0
+
+    def reporters(self) -> Reporters:
+        return {"landscape_energy": lambda: self.energy}
+
+
+def capability_shares(capability: np.ndarray) -> np.ndarray:
+    """Each nation's share of world capability (equal shares when nobody has any)."""
+    total = capability.sum()
+    if not total > 0:
+        return np.full(len(capability), 1.0 / len(capability))
+    return capability / total

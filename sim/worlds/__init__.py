@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import WorldConfig
+from sim.errors import WorldError  # noqa: F401 (re-exported)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SNAPSHOT_YEARS = {"today": 2024, "y2014": 2014}
@@ -23,10 +24,6 @@ NATION_COLUMNS = ("iso3", "name", "lat", "lon", "gdp_usd", "milex_usd")
 OPTIONAL_NATION_COLUMNS = {"gdp_growth": 0.02, "regime": 0.0, "major_power": 0}
 TREATY_COLUMNS = ("treaty", "iso3")
 OPTIONAL_TREATY_COLUMNS = {"target_share": np.nan, "review_period": 1}
-
-
-class WorldError(ValueError):
-    """A world table is missing, malformed or inconsistent; the message names file, row, column."""
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,72 @@
 """The utility alliance rule: pairwise values of ties, mutual consent, hysteresis.
 
-Pure functions on (N, N) arrays. ``U[i, j]`` is what ``i`` gains from a tie with ``j``.
+Pure functions on (N, N) arrays (``U[i, j]`` is what ``i`` gains from a tie with ``j``), and the
+component :class:`Utility` that owns the parameters and each tie's strain (docs/MODEL.md,
+"Submodels: alliances").
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from sim.config import UtilityConfig
+from sim.checks import at_least, check, finite, nonneg, within
+from sim.rules.base import AllianceRuleConfig, NationState, Reporters
+
+
+def check_tie_terms(rule: AllianceRuleConfig) -> None:
+    """The terms a rule sets on the ties it forms and dissolves (utility and landscape)."""
+    at_least(rule, "alliance_rule", 1, "patience", "treaty_patience", "review_period")
+    within("alliance_rule.new_tie_weight", rule.new_tie_weight, 0.0, 1.0, open_low=True)
+
+
+@dataclass
+class UtilityConfig(AllianceRuleConfig):
+    """Ties by mutual consent, dissolution with hysteresis (docs/MODEL.md, "Alliances")."""
+
+    name: str = "utility"
+    b_sec: float = 1.0  #: weight of security gained
+    b_ent: float = 0.5  #: weight of entrapment
+    b_aff: float = 0.3  #: weight of affinity (regime similarity, shared main threat)
+    cost: float = 0.2  #: cost of a tie
+    form_threshold: float = 0.0  #: both utilities above this to form
+    break_threshold: float = -0.15  #: a tie is under strain while a utility is below this
+    max_new_ties: int = 2  #: per year
+    patience: int = 3  #: consecutive strained years before a tie dissolves at review
+    treaty_patience: int = 8  #: the same for treaty ties (stickier)
+    treaty_bonus: float = 0.2  #: extra value of a treaty tie when judging strain (sunk costs)
+    free_ride_tolerance: float = 0.01  #: shortfall below the pledge that counts as free riding
+    review_period: int = 2  #: years between reviews of a tie formed in the run
+    new_tie_weight: float = 0.5  #: commitment of a tie formed in the run (treaties: 1)
+    max_hostility: float = 0.5  #: no tie with a nation seen as this hostile
+    bandwagon: float = 0.05  #: yearly propensity of a weak isolated state to join its threat
+    weak_share: float = 0.02  #: "weak": capability below this share of the world's
+
+    def __post_init__(self) -> None:
+        nonneg(
+            self,
+            "alliance_rule",
+            "b_sec",
+            "b_ent",
+            "b_aff",
+            "cost",
+            "max_new_ties",
+            "treaty_bonus",
+            "free_ride_tolerance",
+            "weak_share",
+        )
+        for key in ("form_threshold", "break_threshold", "max_hostility"):
+            finite(f"alliance_rule.{key}", getattr(self, key))
+        check_tie_terms(self)
+        check(
+            self.break_threshold <= self.form_threshold,
+            "alliance_rule.break_threshold",
+            "must be <= alliance_rule.form_threshold (hysteresis)",
+            self.break_threshold,
+        )
+        within("alliance_rule.bandwagon", self.bandwagon, 0.0, 1.0)
 
 
 class TieValues(NamedTuple):
@@ -32,7 +89,7 @@ def tie_values(
     p: UtilityConfig,
     similarity: np.ndarray | None = None,
 ) -> TieValues:
-    """Value to ``i`` of a tie with ``j`` (DESIGN.md step 5).
+    """Value to ``i`` of a tie with ``j`` (docs/MODEL.md, "Alliances").
 
     ``U_i(j) = b_sec S_ij - b_ent E_ij + b_aff F_ij - cost`` with
 
@@ -196,3 +253,68 @@ def bandwagoners(
     """
     weak = capability < p.weak_share * capability.sum()
     return (n_allies == 0) & weak & (threat > capability) & (draws < p.bandwagon)
+
+
+class Utility:
+    """The utility rule: its parameters and the strain of each tie (consecutive strained years).
+
+    Each year (docs/MODEL.md, "Alliances"): ties under strain count a year; a tie ends at a
+    review date once its count reaches its patience (treaty ties: ``treaty_patience``); pairs of
+    this year's non-allies that both value a tie form one (at most ``max_new_ties``), so a tie
+    that ends now does not re-form at once; then weak isolated states may bandwagon.
+    """
+
+    Config = UtilityConfig
+
+    def __init__(self, params: UtilityConfig, state: NationState) -> None:
+        self.params = params
+        n = len(state.iso3)
+        self.strain = np.zeros((n, n), dtype=np.int64)
+
+    def revise(self, m: NationState) -> None:
+        p, ties, t = self.params, m.ties, m.steps
+        values = tie_values(
+            m.capability,
+            m.threat,
+            m.support,
+            m.support_reach,
+            m.credibility,
+            m.hostile,
+            m.regime,
+            p,
+            similarity=m.similarity,
+        )
+        # each tie once (a < b)
+        a, b = np.nonzero(ties.allied)
+        a, b = a[a < b], b[a < b]
+        under_strain = strained(
+            values.utility, m.share, ties.pledge, ties.allied, ties.treaty_tie, p
+        )[a, b]
+        strain = np.where(under_strain, self.strain[a, b] + 1, 0)
+        self.strain[a, b] = self.strain[b, a] = strain
+        since = ties.since[a, b]
+        due = (t > since) & ((t - since) % ties.review[a, b] == 0)
+        patience = np.where(ties.treaty_tie[a, b], p.treaty_patience, p.patience)
+        ending = due & (strain >= patience)
+        new_ties = choose_new_ties(values.utility, ties.allied, m.hostile, p)
+        for i, j in zip(a[ending], b[ending], strict=True):
+            self._end(ties, int(i), int(j))
+        for i, j in new_ties:
+            self._start(ties, i, j)
+        draws = m.rng.random(len(m.iso3))
+        joining = np.flatnonzero(bandwagoners(m.capability, m.threat, ties.n_allies(), draws, p))
+        main = main_threat(m.capability, m.hostile[joining], m.reach[joining])
+        for i, j in zip(joining.tolist(), main.tolist(), strict=True):
+            if j >= 0 and not ties.allied[i, j] and values.utility[j, i] > p.break_threshold:
+                self._start(ties, i, j)
+
+    def _start(self, ties, i: int, j: int) -> None:
+        ties.form(i, j, weight=self.params.new_tie_weight, review=self.params.review_period)
+        self.strain[i, j] = self.strain[j, i] = 0
+
+    def _end(self, ties, i: int, j: int) -> None:
+        ties.dissolve(i, j)
+        self.strain[i, j] = self.strain[j, i] = 0
+
+    def reporters(self) -> Reporters:
+        return {}
