@@ -21,7 +21,7 @@ import math
 import os
 from typing import NamedTuple
 
-from sim.config import ConfigError
+from sim.errors import ConfigError
 
 #: peak bytes per nation pair: ~20 (N, N) float64 arrays
 PAIR_BYTES = 160

@@ -62,7 +62,7 @@ def check_run(cfg: Config) -> AllianceModel:
     scenario against the world, the rules' own checks (Richardson stability, a propensity
     matrix) and the hindcast's span. Returns the model, built and ready for its first step.
 
-    :class:`sim.config.ValidateConfig` calls it before Hydra creates the run directory, so a
+    :class:`sim.callbacks.ValidateConfig` calls it before Hydra creates the run directory, so a
     refused run leaves no ``.hydra/`` and no log.
     """
     if cfg.hindcast:
