@@ -14,9 +14,9 @@ repository's top-level ``configs`` is a link to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin, get_type_hints
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -58,6 +58,9 @@ __all__ = [
     "scenario_budget_rule",
     "to_config",
 ]
+
+#: the config groups whose schema is the chosen rule's config
+RULE_GROUPS = {"budget_rule": BUDGET_RULES, "alliance_rule": ALLIANCE_RULES}
 
 #: the Hydra config tree, installed with the package
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
@@ -304,6 +307,9 @@ class Config:
     figures: bool = True
     #: after the run, score it against NATO's 2024 shares (sim/hindcast.py; runs ending in 2024)
     hindcast: bool = False
+    #: the user's own keys (labels, bookkeeping), recorded in summary.json and never read:
+    #: ``+extra.study=pilot``. Every other key must be one the schema declares.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         finite("seed", self.seed)
@@ -340,6 +346,7 @@ def to_config(cfg: DictConfig | Config) -> Config:
     """
     if isinstance(cfg, Config):
         return cfg
+    refuse_unknown_keys(cfg)
     schema = OmegaConf.structured(Config)
     merged = OmegaConf.merge(schema, cfg)
     for registry in (BUDGET_RULES, ALLIANCE_RULES):
@@ -348,6 +355,50 @@ def to_config(cfg: DictConfig | Config) -> Config:
         schema = OmegaConf.structured(registry[name].Config)  # ConfigError for an unknown name
         merged[registry.group] = OmegaConf.merge(schema, node)
     return OmegaConf.to_object(merged)  # type: ignore[return-value]
+
+
+def unknown_keys(node: Any, schema: type, where: str = "") -> list[str]:
+    """The dotted keys of a composed ``node`` that the dataclass ``schema`` does not declare.
+
+    Hydra's ``+key=value`` and ``++key=value`` add a key whatever the schema says, and the
+    conversion keeps it as an unused attribute; this walks the tree against the dataclasses
+    (nested ones, lists of them, and the rule chosen in ``budget_rule``/``alliance_rule``).
+    Maps (``world.rivalries``, ``scenario.budget_changes``, ``extra``, ...) take any key.
+    """
+    if not isinstance(node, DictConfig):
+        return []
+    hints = get_type_hints(schema)
+    found = []
+    for key in node:
+        if key not in hints:
+            found.append(f"{where}{key}")
+            continue
+        child, kind = node.get(key), hints[key]
+        if key in RULE_GROUPS and not where and isinstance(child, DictConfig):
+            rule = child.get("name")
+            if rule in RULE_GROUPS[key]:
+                found += unknown_keys(child, RULE_GROUPS[key][rule].Config, f"{key}.")
+        elif is_dataclass(kind):
+            found += unknown_keys(child, kind, f"{where}{key}.")
+        elif get_origin(kind) is list and get_args(kind) and is_dataclass(get_args(kind)[0]):
+            for n, item in enumerate(child or []):
+                found += unknown_keys(item, get_args(kind)[0], f"{where}{key}[{n}].")
+    return found
+
+
+def refuse_unknown_keys(cfg: DictConfig) -> None:
+    """Raise :class:`ConfigError` naming the first key no schema declares (see
+    :func:`unknown_keys`), with the keys that level does have."""
+    unknown = unknown_keys(cfg, Config)
+    if unknown:
+        key = unknown[0]
+        parent = key.rpartition(".")[0]
+        where = OmegaConf.select(cfg, parent.replace("[", ".").replace("]", "")) if parent else cfg
+        known = ", ".join(k for k in where if f"{parent}.{k}".lstrip(".") not in unknown)
+        raise ConfigError(
+            f"{key}: no such key (a misspelling? {parent or 'the top level'} has: {known}; "
+            "keys of your own go under extra: +extra.<name>=<value>)"
+        )
 
 
 def compose(overrides: list[str] | tuple[str, ...] = ()) -> Config:
