@@ -89,8 +89,19 @@ class WorldConfig:
         kinds = ("today", "y2014", "synthetic", "custom")
         check(self.name in kinds, "world.name", f"must be one of {', '.join(kinds)}", self.name)
         within("world.n", self.n, 2, 26**3)
+        if self.start_year is not None:
+            within("world.start_year", self.start_year, 1, 9999)
         if self.name == "custom":
             check(self.path is not None, "world.path", "is required for world=custom", self.path)
+        for key, only in (("path", "custom"), ("treaties", "custom"), ("n", "synthetic")):
+            value = getattr(self, key)
+            check(
+                self.name == only or value == _WORLD_DEFAULTS[key],
+                f"world.{key}",
+                f"applies to world={only} only; world={self.name} would ignore it "
+                f"(add world={only}, or drop world.{key})",
+                value,
+            )
         for pair, h in self.rivalries.items():
             parts = pair.split("-")
             check(
@@ -100,6 +111,10 @@ class WorldConfig:
                 pair,
             )
             within(f"world.rivalries.{pair}", h, 0.0, 1.0)
+
+
+#: the values of the world-specific keys when they are not given
+_WORLD_DEFAULTS = {"path": None, "treaties": None, "n": 60}
 
 
 # ----------------------------------------------------------------------------- model

@@ -19,6 +19,10 @@ REFUSED = {
     "plusplus_misspelt": (["++budget_rule.reacton={RUS: 0.9}"], "budget_rule.reacton", None),
     "plus_top_level": (["+colour=red"], "colour", None),
     "plus_scenario": (["+scenario.shokcs=[]"], "scenario.shokcs", None),
+    # keys of another world
+    "path_without_custom": (["world.path=nations.csv"], "world.path", None),
+    "n_without_synthetic": (["world.n=10"], "world.n", None),
+    "treaties_without_custom": (["world.treaties=t.csv"], "world.treaties", None),
     # non-finite or out of range
     "dilemma_inf": (["model.dilemma=inf"], "model.dilemma", None),
     "noise_inf": (["budget_rule.noise=inf"], "budget_rule.noise", None),
@@ -40,6 +44,7 @@ REFUSED = {
         "alliance_rule.hostility_weight",
         None,
     ),
+    "start_year_huge": (["world.start_year=9223372036854775000"], "world.start_year", None),
     # cross-key checks
     "hindcast_on_today": (["hindcast=true"], "hindcast", "model.steps=0"),
 }
