@@ -178,7 +178,8 @@ class ModelConfig:
             "must be <= 1 (spending above GDP)",
             self.share_max,
         )
-        within("model.depreciation", self.depreciation, 0.0, 1.0, open_low=True)
+        # below 1e-6 (a stock lasting a million years) the start stock s Y / delta overflows
+        within("model.depreciation", self.depreciation, 1e-6, 1.0)
         positive(
             self,
             "model",
@@ -285,9 +286,8 @@ def _check_scenario(scenario: ScenarioConfig) -> None:
             within(f"{key}.to_share", s.to_share, 0.0, 1.0)
         if s.factor is not None:
             nonneg(s, key, "factor")
-        if s.growth is not None:
-            finite(f"{key}.growth", s.growth)
-            check(s.growth > -1, f"{key}.growth", "must be > -1", s.growth)
+        if s.growth is not None:  # at most 11-fold a year: beyond, spending overflows in years
+            within(f"{key}.growth", s.growth, -1.0, 10.0, open_low=True)
     for n, s in enumerate(scenario.shocks):
         key = f"scenario.shocks[{n}]"
         check(s.kind in ("gdp", "hostility"), f"{key}.kind", "must be gdp or hostility", s.kind)

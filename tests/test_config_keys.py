@@ -27,6 +27,11 @@ REFUSED = {
     "dilemma_inf": (["model.dilemma=inf"], "model.dilemma", None),
     "noise_inf": (["budget_rule.noise=inf"], "budget_rule.noise", None),
     "bloc_resolution_inf": (["model.bloc_resolution=inf"], "model.bloc_resolution", None),
+    "max_hostility_negative": (
+        ["alliance_rule.max_hostility=-5"],
+        "alliance_rule.max_hostility",
+        None,
+    ),
     "weak_share_nan": (["alliance_rule.weak_share=nan"], "alliance_rule.weak_share", None),
     "budget_change_inf": (
         ["scenario=nato_2pct_enforced", "scenario.budget_changes.p=inf"],
@@ -38,10 +43,16 @@ REFUSED = {
     "a_inf": (["budget_rule.a=inf"], "budget_rule.a", "model.steps"),
     "p_inf": (["budget_rule.p=inf"], "budget_rule.p", "model.steps"),
     "growth_drag_inf": (["model.growth_drag=inf"], "model.growth_drag", "model.steps"),
+    "tiny_depreciation": (["model.depreciation=1e-320"], "model.depreciation", "model.steps"),
     "richardson_k_inf": (["budget_rule=richardson", "budget_rule.k=inf"], "budget_rule.k", None),
     "landscape_hostility_inf": (
         ["alliance_rule=landscape", "alliance_rule.hostility_weight=inf"],
         "alliance_rule.hostility_weight",
+        None,
+    ),
+    "schedule_growth_huge": (
+        ["scenario=china_rise", "scenario.schedules.0.growth=1e308"],
+        "scenario.schedules[0].growth",
         None,
     ),
     "start_year_huge": (["world.start_year=9223372036854775000"], "world.start_year", None),
