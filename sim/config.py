@@ -305,6 +305,33 @@ def _check_scenario(scenario: ScenarioConfig) -> None:
             )
 
 
+def check_scenario_span(scenario: ScenarioConfig, steps: int) -> None:
+    """Every shock and schedule of ``scenario`` starts within a run of ``steps`` years.
+
+    A shock acts in year ``max(step, 1)`` and a schedule from year ``start + 1``; one that
+    starts after the last year would silently never apply.
+
+    Raises
+    ------
+    ConfigError
+        naming ``scenario.shocks[n].step`` or ``scenario.schedules[n].start``.
+    """
+    for n, shock in enumerate(scenario.shocks):
+        check(
+            shock.step <= steps,
+            f"scenario.shocks[{n}].step",
+            f"must be <= model.steps ({steps}), or the shock never applies",
+            shock.step,
+        )
+    for n, schedule in enumerate(scenario.schedules):
+        check(
+            schedule.start < steps,
+            f"scenario.schedules[{n}].start",
+            f"must be < model.steps ({steps}), or the schedule never applies",
+            schedule.start,
+        )
+
+
 # ----------------------------------------------------------------------------- root
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from sim.bounds import check_size
-from sim.config import Config
+from sim.config import Config, check_scenario_span
 from sim.metrics import burden_correlation
 from sim.model import AllianceModel
 from sim.output import (
@@ -40,6 +40,7 @@ def build_model(cfg: Config) -> AllianceModel:
     """The model a config describes, before its first step (world loaded and validated, its
     size within the memory and time bounds of :func:`sim.bounds.check_size`)."""
     m = cfg.model
+    check_scenario_span(cfg.scenario, m.steps)
     if cfg.world.name == "synthetic":  # before drawing the nations
         check_size(cfg.world.n, m.steps, m.record_every, "world.n")
     world = load_world(cfg.world, cfg.seed)

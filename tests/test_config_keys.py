@@ -58,6 +58,16 @@ REFUSED = {
     "start_year_huge": (["world.start_year=9223372036854775000"], "world.start_year", None),
     # cross-key checks
     "hindcast_on_today": (["hindcast=true"], "hindcast", "model.steps=0"),
+    "shock_after_the_last_step": (
+        ["scenario=russia_shock", "scenario.shocks.0.step=40", "model.steps=30"],
+        "scenario.shocks[0].step",
+        None,
+    ),
+    "schedule_after_the_last_step": (
+        ["scenario=china_rise", "scenario.schedules.0.start=30", "model.steps=30"],
+        "scenario.schedules[0].start",
+        None,
+    ),
 }
 
 #: values Hydra itself refuses to type: its own short message, naming the key
