@@ -53,7 +53,8 @@ bench: $(STAMP)  ## time steps against the numpy floor, end to end, memory (ARGS
 
 # The page's browser bundles: solara fetches them from a CDN at run time, which a closed network
 # lacks; `npm pack` takes the exact versions its template names from the npm registry, once,
-# into solara's own cache (<venv>/share/solara/cdn), from where the server hands them out.
+# into solara's own cache (<venv>/share/solara/cdn), from where the server hands them out; the
+# page's plotly.js is the copy the plotly package ships.
 $(ASSETS): $(STAMP)
 	@set -e; src=$$($(PY) -c 'import solara, pathlib; print(pathlib.Path(solara.__file__).parent)'); \
 	fa=$$($(PY) -c 'from solara.server.settings import assets; print(assets.fontawesome_path.split("/")[1])'); \
@@ -62,10 +63,13 @@ $(ASSETS): $(STAMP)
 	tmp=$$(mktemp -d); for pkg in $$pkgs; do \
 	  echo "solara asset: $$pkg"; (cd $$tmp && npm pack --silent "$$pkg" >/dev/null); \
 	  rm -rf $(dir $@)$$pkg; mkdir -p $(dir $@)$$pkg; tar xzf $$tmp/*.tgz -C $(dir $@)$$pkg --strip-components=1; rm -f $$tmp/*.tgz; \
-	done; rm -rf $$tmp; touch $@
+	done; rm -rf $$tmp; \
+	plotly=$$($(PY) -c 'from sim.app.widget import PLOTLY_PACKAGE as p; print(p)'); \
+	mkdir -p $(dir $@)$$plotly; cp "$$($(PY) -c 'import plotly, pathlib; print(pathlib.Path(plotly.__file__).parent)')/package_data/plotly.min.js" $(dir $@)$$plotly/; \
+	touch $@
 
-app: $(STAMP) $(ASSETS)  ## the teaching page (sim/app.py) at http://127.0.0.1:8765 (PORT=... to move it)
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(VENV)/bin/solara run sim/app.py --host 127.0.0.1 --port $(or $(PORT),8765) --production
+app: $(STAMP) $(ASSETS)  ## the teaching page (sim/app/) at http://127.0.0.1:8765 (PORT=... to move it)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(VENV)/bin/solara run sim.app.page --host 127.0.0.1 --port $(or $(PORT),8765) --production
 
 lint: $(STAMP)  ## ruff check and format check
 	$(VENV)/bin/ruff check sim tests experiments

@@ -71,13 +71,18 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 @dataclass
 class WorldConfig:
-    """Which nations: a shipped snapshot (``today``, ``y2014``), ``synthetic`` or ``custom``."""
+    """Which nations: a shipped snapshot (``today``, ``y2019``, ``y2014``), ``synthetic`` or
+    ``custom``."""
 
     name: str = MISSING
     #: nations CSV for ``custom`` (columns in the README); ignored otherwise
     path: str | None = None
     #: treaties CSV for ``custom`` (``treaty, iso3[, target_share, review_period]``)
     treaties: str | None = None
+    #: land borders CSV for ``custom`` (``iso3_a, iso3_b[, distance_km]``); snapshots ship theirs
+    borders: str | None = None
+    #: false: every regime score is 0, so the model runs without regime effects
+    regimes: bool = True
     #: number of nations for ``synthetic``
     n: int = 60
     #: first simulated year (defaults to the snapshot's year; 2024 for synthetic worlds)
@@ -86,14 +91,15 @@ class WorldConfig:
     rivalries: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        kinds = ("today", "y2014", "synthetic", "custom")
+        kinds = ("today", "y2019", "y2014", "synthetic", "custom")
         check(self.name in kinds, "world.name", f"must be one of {', '.join(kinds)}", self.name)
         within("world.n", self.n, 2, 26**3)
         if self.start_year is not None:
             within("world.start_year", self.start_year, 1, 9999)
         if self.name == "custom":
             check(self.path is not None, "world.path", "is required for world=custom", self.path)
-        for key, only in (("path", "custom"), ("treaties", "custom"), ("n", "synthetic")):
+        world_keys = (("path", "custom"), ("treaties", "custom"), ("borders", "custom"))
+        for key, only in (*world_keys, ("n", "synthetic")):
             value = getattr(self, key)
             check(
                 self.name == only or value == _WORLD_DEFAULTS[key],
@@ -114,7 +120,7 @@ class WorldConfig:
 
 
 #: the values of the world-specific keys when they are not given
-_WORLD_DEFAULTS = {"path": None, "treaties": None, "n": 60}
+_WORLD_DEFAULTS = {"path": None, "treaties": None, "borders": None, "n": 60}
 
 
 # ----------------------------------------------------------------------------- model

@@ -54,7 +54,9 @@ def load_reference(path: Path = REFERENCE) -> pd.DataFrame:
 
 def check_hindcast(cfg: Config) -> None:
     """The run must end in 2024 on a world that holds every ally of the reference table."""
-    snapshot = {"y2014": 2014, "today": 2024}.get(cfg.world.name, 2024)
+    from sim.worlds import SNAPSHOT_YEARS
+
+    snapshot = SNAPSHOT_YEARS.get(cfg.world.name, 2024)  # synthetic and custom: 2024
     start = cfg.world.start_year if cfg.world.start_year is not None else snapshot
     if start >= HINDCAST_YEAR:  # no number of steps ends the run in 2024
         raise ConfigError(

@@ -133,6 +133,8 @@ class AllianceModel(mesa.Model):
             NationAgent(self, i, code, str(nations["name"].iloc[i]), bool(self.major[i]))
 
         self.scheduled: dict[int, float] = {}
+        self.chosen_shares: dict[int, float] = {}  # players' budgets for the next year
+        self.chosen_ties: list[tuple[int, int, bool]] = []  # players' ties to form or leave
         self._schedule_start: dict[int, tuple[float, float]] = {}
         self._check_scenario()
 
@@ -176,6 +178,7 @@ class AllianceModel(mesa.Model):
         self.set_budgets()
         self.invest()
         self.alliance_rule.revise(self)
+        self.apply_chosen_ties()
         self.record()
         self.running = self.steps < self.params.steps
 
@@ -188,6 +191,27 @@ class AllianceModel(mesa.Model):
         with np.errstate(over="ignore"):  # checked on the next line, with the nation named
             self.gdp = self.gdp * np.maximum(1 + self.growth - drag, MIN_GDP_FACTOR)
         self._stop_on_overflow("GDP", self.gdp, self.gdp > 0)
+
+    def choose_share(self, iso3: str, share: float) -> None:
+        """A player's budget (the page's class mode): ``iso3`` spends ``share`` of GDP in the
+        next year instead of what its budget rule would choose, as a schedule does."""
+        self.chosen_shares[self.row[iso3]] = float(share)
+
+    def choose_tie(self, a: str, b: str, ally: bool) -> None:
+        """A player's tie: ``a`` and ``b`` form (``ally``) or leave their tie in the next year."""
+        self.chosen_ties.append((self.row[a], self.row[b], bool(ally)))
+
+    def apply_chosen_ties(self) -> None:
+        """Step 5, continued: the players' ties, after the alliance rule's (a formed tie takes
+        the rule's new-tie weight and review period where the rule has them)."""
+        p = getattr(self.alliance_rule, "params", None)
+        weight, review = getattr(p, "new_tie_weight", 1.0), getattr(p, "review_period", 1)
+        for i, j, ally in self.chosen_ties:
+            if ally and not self.ties.allied[i, j]:
+                self.ties.form(i, j, weight=weight, review=review)
+            elif not ally and self.ties.allied[i, j]:
+                self.ties.dissolve(i, j)
+        self.chosen_ties = []
 
     def apply_shocks(self) -> None:
         """Step 1: the scenario's GDP and hostility shocks, and this year's scheduled shares."""
@@ -218,6 +242,8 @@ class AllianceModel(mesa.Model):
             else:
                 end = s.to_share if s.to_share is not None else s.factor * share0
                 self.scheduled[i] = share0 + (end - share0) * done / s.years
+        self.scheduled.update(self.chosen_shares)  # a player's budget wins over a schedule
+        self.chosen_shares = {}
 
     def perceive_threats(self) -> None:
         """Step 2: hostility (with the security dilemma) and threat ``T_i``."""

@@ -1,38 +1,19 @@
-"""The teaching page (sim/app.py): its model in-process, then the real page in headless Chromium.
+"""The teaching page in headless Chromium: steps, compare, banner, timeline, downloads, the
+settings link, and the class mode with a teacher and three students.
 
-The browser tests start ``solara run sim/app.py`` on a free port of 127.0.0.1, drive it with
-Playwright in Debian's Chromium (/usr/bin/chromium; ``.ci/run`` installs it), and stop the
-server when the module ends. Set ``SIM_APP_SCREENSHOT=experiments/app/screenshot.png`` to refresh
-the README's screenshot from the run.
+One ``solara run sim.app.page`` on a free port of 127.0.0.1 serves the module and is stopped
+when it ends; Playwright drives Debian's Chromium (/usr/bin/chromium). Set
+``SIM_APP_SCREENSHOT=experiments/app/screenshot.png`` to refresh the README's screenshot.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from sim.app import (
-    APP_YEARS,
-    MODEL_PARAMS,
-    RAMP_YEARS,
-    SCENARIOS,
-    ClassroomModel,
-    Controls,
-    configure,
-    overrides,
-)
-from sim.config import compose
-from sim.runner import simulate
+from sim.app import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -45,267 +26,229 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
-
-
-# ----------------------------------------------------------------------------- the page's model
-
-
-def test_spending_multiplier_halves_the_us_share():
-    model = ClassroomModel(us_spending=0.5)
-    usa = model.sim.row["USA"]
-    start = model.sim.share[usa]
-    schedules = model.cfg.scenario.schedules
-    assert [(s.iso3, s.factor, s.years) for s in schedules] == [("USA", 0.5, RAMP_YEARS)]
-    for _ in range(RAMP_YEARS + 2):
-        model.step()
-    assert model.sim.share[usa] == pytest.approx(0.5 * start)
-    assert model.steps == RAMP_YEARS + 2
-
-
-def test_multiplier_replaces_only_that_nations_schedule():
-    cfg = configure(Controls(scenario="russia_shock", us_spending=2.0))
-    by_nation = {s.iso3: s for s in cfg.scenario.schedules}
-    assert by_nation["RUS"].to_share == 0.08  # the scenario's own schedule is kept
-    assert by_nation["USA"].factor == 2.0
-    assert len(cfg.scenario.shocks) == 2
-    cfg = configure(Controls(scenario="us_retrenchment", us_spending=0.5))
-    assert [(s.iso3, s.factor, s.to_share) for s in cfg.scenario.schedules] == [("USA", 0.5, None)]
-
-
-def test_page_model_matches_the_cli_run():
-    controls = Controls(scenario="china_rise", russia_spending=1.5, free_riding=0.05, seed=3)
-    model = ClassroomModel(
-        scenario_name="china_rise", russia_spending=1.5, free_riding=0.05, seed=3
-    )
-    assert model.controls == controls
-    for _ in range(6):
-        model.step()
-    # what `python -m sim <the page's overrides>` runs: the same compose path, the CLI's runner
-    cli = simulate(compose(overrides(controls)))
-    expected = cli.world_table().iloc[:7]
-    pd.testing.assert_frame_equal(model.sim.world_table(), expected)
-    assert overrides(controls)[-1] == (
-        "scenario.schedules=[{iso3:CHN,start:0,years:20,growth:0.07},"
-        f"{{iso3:RUS,start:0,years:{RAMP_YEARS},factor:1.5}}]"
-    )
-
-
-def test_mesa_reset_rebuilds_the_model_from_the_controls():
-    """SolaraViz's Reset: ``type(model)(**kwargs)``, the kwargs built by Mesa from the controls."""
-    from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
-
-    model = ClassroomModel()
-    _check_model_params(model, MODEL_PARAMS)
-    values = {name: spec["value"] for name, spec in MODEL_PARAMS.items()}
-    kwargs = _build_model_init_kwargs(
-        model,
-        {**values, "us_spending": 0.5, "scenario_name": "china_rise"},
-        add_scenario_when_empty=True,
-        require_model_accepts_scenario=True,
-    )
-    rebuilt = type(model)(**kwargs)
-    assert rebuilt.error is None
-    assert rebuilt.controls == Controls(scenario="china_rise", us_spending=0.5)
-    assert rebuilt.cfg.scenario.name == "china_rise"
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS)
-def test_every_scenario_runs_on_the_page_with_a_multiplier(scenario):
-    model = ClassroomModel(scenario_name=scenario, china_spending=2.0)
-    assert model.error is None, model.error
-    assert ("CHN", 2.0) in [(s.iso3, s.factor) for s in model.cfg.scenario.schedules]
-    model.step()
-    assert model.sim.steps == 1
-
-
-def test_invalid_controls_give_a_message_not_a_crash():
-    model = ClassroomModel(form_threshold=-0.3, break_threshold=0.2)
-    assert model.sim is None and not model.running
-    assert model.error.startswith("alliance_rule.break_threshold: must be <=")
-    model.step()  # does nothing, raises nothing
-    assert model.sim is None
-
-
-def test_a_run_stops_after_the_app_years():
-    model = ClassroomModel(world="synthetic")
-    while model.running:
-        model.step()
-    assert model.sim.steps == APP_YEARS
-    assert np.isfinite(model.sim.world_table()["polarity"]).all()
-
-
-# ----------------------------------------------------------------------------- the page in Chromium
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"solara exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(
-        f"solara did not answer on {url} within {timeout:.0f} s:\n{log.read_text()[-3000:]}"
-    )
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     from solara.server.settings import assets
 
+    from sim.app.widget import PLOTLY_PACKAGE
+
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
-    bundles = list(Path(assets.proxy_cache_dir).glob("@widgetti/solara-vuetify3-app@*/dist"))
-    if not bundles:
-        pytest.fail(
-            f"solara's browser bundles are not in {assets.proxy_cache_dir}: "
-            "run `make test` (its assets step fetches them with npm)"
-        )
-    port = _free_port()
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    cache = Path(assets.proxy_cache_dir)
+    if (
+        not list(cache.glob("@widgetti/solara-vuetify3-app@*/dist"))
+        or not (cache / PLOTLY_PACKAGE / "plotly.min.js").exists()
+    ):
+        pytest.fail(f"the page's browser bundles are not in {cache}: run `make test`")
     log = tmp_path_factory.mktemp("app") / "solara.log"
-    solara = Path(sys.executable).with_name("solara")
-    command = [str(solara) if solara.exists() else shutil.which("solara"), "run", "sim/app.py"]
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port), "--production"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
+    port = serve.free_port()
     try:
-        _wait_until_up(url, proc, log)
-        yield url
+        proc = serve.start(port, log)
+    except serve.ServerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield f"http://127.0.0.1:{port}/"
+        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        serve.stop(proc)
 
 
-@pytest.fixture
-def page(app_url, tmp_path):
+@pytest.fixture(scope="module")
+def browser(app_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1900})
-            page.set_default_timeout(60_000)
-            page.goto(app_url)
-            page.get_by_text("step 0 of 50").wait_for()
-            yield page
-            # what the page showed last, for a failure's report (pytest prints captured output)
-            page.screenshot(path=str(tmp_path / "last.png"))
-            (tmp_path / "last.txt").write_text(page.inner_text("body"))
-            print(f"last view of the page: {tmp_path / 'last.png'}, text in last.txt")
-        finally:
-            browser.close()
+        yield browser
+        browser.close()
+
+
+def _open(browser, url: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, app_url, tmp_path):
+    context, page = _open(browser, app_url)
+    page.locator(".chart-map .gtitle").first.wait_for()
+    yield page
+    page.screenshot(path=str(tmp_path / "last.png"))  # for a failure's report
+    print(f"last view of the page: {tmp_path / 'last.png'}")
+    context.close()
+
+
+def _title(page, chart: str, text: str):
+    return page.locator(f".chart-{chart} .gtitle", has_text=text).first
 
 
 def _slider(page, label: str):
     return page.locator(".v-input", has_text=label).get_by_role("slider")
 
 
-def _press_step(page, times: int, start: int) -> None:
-    for k in range(start + 1, start + times + 1):
+def test_steps_show_stored_years_on_every_chart(page):
+    assert page.locator(".chart .main-svg").count() >= 4  # map, spending, blocs, difference
+    for k in (1, 2, 3):
         page.get_by_role("button", name="Step").click()
-        page.get_by_text(f"step {k} of 50").wait_for()
+        for chart in ("map", "spending", "blocs"):
+            _title(page, chart, str(2024 + k)).wait_for()
+    page.get_by_text("Year 2027 · step 3 of 50").wait_for()
+    page.get_by_role("button", name="Back").click()
+    _title(page, "spending", "2026").wait_for()
+    ticks = page.locator(".chart-spending .xtick text").evaluate_all(
+        "es => es.map(e => e.textContent)"
+    )
+    assert ticks and all(t.isdigit() for t in ticks), ticks  # integer years
+    legend = page.locator(".chart-spending .legendtext").first
+    assert float(legend.evaluate("e => getComputedStyle(e).fontSize").rstrip("px")) >= 11
+    box = page.locator(".chart-difference").bounding_box()
+    assert box["y"] + 0.5 * box["height"] < 900  # the charts are in the first screen
+    target = os.environ.get("SIM_APP_SCREENSHOT")
+    if target:  # the README's picture: the US halves its spending, year 20
+        page.goto(page.url.split("?")[0] + "?us_spending=0.5&year=20&nations=DEU,GBR,POL,JPN")
+        _title(page, "difference", "no-change").wait_for()
+        _title(page, "map", "2044").wait_for()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ROOT / target))
 
 
-def _reset_until(page, text: str, attempts: int = 3) -> None:
-    """Press Reset until ``text`` shows.
-
-    ipywidgets holds back a widget's state update while the kernel is busy, so a click sent
-    right after a slider moved can reach the server before the slider's new value; a second
-    Reset then rebuilds with it (a student presses Reset seconds later, not milliseconds).
-    """
-    for attempt in range(attempts):
-        page.wait_for_timeout(1000)
-        page.get_by_role("button", name="Reset").click()
-        try:
-            page.get_by_text(text).first.wait_for(timeout=30_000)
-            return
-        except Exception:
-            if attempt == attempts - 1:
-                raise
-
-
-def _figures(page) -> list[bytes]:
-    """What each matplotlib figure on the page shows, as PNG screenshots of the images."""
-    images = page.locator("img")
-    return [images.nth(i).screenshot() for i in range(images.count())]
-
-
-@pytest.mark.browser
-def test_step_reset_and_a_slider_in_chromium(page, tmp_path):
-    assert "Traceback" not in page.inner_text("body")
-    before = _figures(page)
-    assert len(before) == 3  # map, spending, blocs
-    _press_step(page, 3, start=0)
-    assert page.get_by_text("Year 2027").count() >= 1
-    page.get_by_text("Time: 3.0").wait_for()  # Mesa's own step counter
-    after = _figures(page)
-    assert len(after) == 3
-    assert all(a != b for a, b in zip(before, after, strict=True)), "a figure did not change"
-
-    # halve US spending: two notches down from 1.0 (step 0.25)
+def test_a_slider_reruns_with_its_counterfactual_and_the_link_restores_it(page, browser, app_url):
     us = _slider(page, "US spending")
-    assert us.get_attribute("aria-valuenow") == "1"
     us.focus()
     us.press("ArrowLeft")
     us.press("ArrowLeft")
-    assert us.get_attribute("aria-valuenow") == "0.5"
-    _reset_until(page, "US x0.5")
-    page.get_by_text("step 0 of 50").wait_for()
-    assert "factor:0.5" in page.locator(".run-command").inner_text()
-    _press_step(page, 4, start=0)
-    shot = tmp_path / "app.png"
-    page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 50_000
-    target = os.environ.get("SIM_APP_SCREENSHOT")
-    if target:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, target)
+    page.locator(".run-settings", has_text="US x0.5").wait_for()
+    page.get_by_text("US spending (x its start share of GDP): 0.5").wait_for()  # value shown
+    _title(page, "difference", "minus the no-change run").wait_for()
+    assert page.locator(".chart-difference .legendtext", has_text="All other nations").count()
+    assert page.locator(".chart-spending .legendtext", has_text="no policy change").count()
+    for k in (1, 2):
+        page.get_by_role("button", name="Step").click()
+        _title(page, "spending", str(2024 + k)).wait_for()
+    page.locator(".settings-link", has_text="year=2").wait_for()
+    href = page.locator(".settings-link").get_attribute("href")
+    assert "us_spending=0.5" in href
+    context, again = _open(browser, app_url + href)
+    try:
+        again.locator(".run-settings", has_text="US x0.5").wait_for()
+        again.get_by_text("Year 2026 · step 2 of 50").wait_for()
+        _title(again, "map", "2026").wait_for()
+    finally:
+        context.close()
 
 
-@pytest.mark.browser
-def test_invalid_thresholds_show_a_message_and_the_page_recovers(page):
+def test_invalid_settings_show_a_banner_and_keep_the_run(page):
+    page.get_by_text("Model terms and seed").click()
     form = _slider(page, "Alliance form threshold")
     form.focus()
     form.press("Home")
     brk = _slider(page, "Alliance break threshold")
     brk.focus()
     brk.press("End")
-    assert (form.get_attribute("aria-valuenow"), brk.get_attribute("aria-valuenow")) == (
-        "-0.3",
-        "0.2",
-    )
-    _reset_until(page, "alliance_rule.break_threshold: must be <=")
-    message = page.get_by_text("alliance_rule.break_threshold: must be <=")
-    body = page.inner_text("body")
-    assert "Traceback" not in body and "step 0 of 50" not in body
-    page.get_by_role("button", name="Step").click()  # nothing to step: no error, no traceback
-    message.wait_for()
-    assert "Traceback" not in page.inner_text("body")
-
+    banner = page.locator(".stale-banner")
+    banner.wait_for()
+    assert "alliance_rule.break_threshold: must be <=" in banner.inner_text()
+    assert "form 0 · break -0.15" in page.locator(".run-settings").inner_text()
+    page.get_by_role("button", name="Step").click()  # the old run still steps
+    _title(page, "spending", "2025").wait_for()
     brk.focus()
-    brk.press("Home")  # -0.6, below the form threshold again
-    _reset_until(page, "step 0 of 50")
-    assert page.get_by_text("not a valid run").count() == 0
-    _press_step(page, 1, start=0)
+    brk.press("Home")
+    banner.wait_for(state="detached")
+    page.locator(".run-settings", has_text="break -0.6").wait_for()
+
+
+def test_a_crafted_link_changes_nothing(browser, app_url):
+    context, page = _open(browser, app_url + "?scenario=../../x")
+    try:
+        page.get_by_text("The link was not applied: scenario: '../../x' is not one of").wait_for()
+        page.locator(".run-settings", has_text="scenario baseline").wait_for()
+    finally:
+        context.close()
+
+
+def test_compare_side_by_side_timeline_and_downloads(browser, app_url, tmp_path):
+    context, page = _open(browser, app_url + "?scenario=china_rise&versus=us_retrenchment&year=25")
+    try:
+        _title(page, "spending-b", "2049").wait_for()
+        _title(page, "difference", "minus B (us_retrenchment)").wait_for()
+        page.get_by_text("B: us_retrenchment").wait_for()
+        timeline = page.locator(".timeline")
+        assert "China's growth schedule ends" in timeline.inner_text()
+        assert page.locator(".timeline-future").count() > 0  # what is still to come, greyed
+        assert page.locator(".chart-spending .scatterlayer .point").count() > 0  # event markers
+        with page.expect_download() as download:
+            page.get_by_role("button", name="nations.csv").click()
+        path = tmp_path / "nations.csv"
+        download.value.save_as(path)
+        head = path.read_text().splitlines()[0]
+        assert head.startswith("step,year,iso3,share_pct,milex_usd_bn")
+        page.locator(".chart-map").hover()
+        with page.expect_download() as download:
+            page.locator(".chart-map .modebar-btn[data-title*='PNG']").click()
+        png = tmp_path / "map.png"
+        download.value.save_as(png)
+        assert png.read_bytes()[:4] == b"\x89PNG" and download.value.suggested_filename == "map.png"
+    finally:
+        context.close()
+
+
+def _choose_first(page, label: str) -> str:
+    """Pick the first option of a select; its text."""
+    page.locator(".v-select", has_text=label).first.click()
+    option = page.get_by_role("option").first
+    text = option.inner_text().strip()
+    option.click()
+    return text
+
+
+def test_a_class_with_a_teacher_and_three_students(browser, app_url):
+    teacher_context, teacher = _open(browser, app_url + "class")
+    contexts = [teacher_context]
+    try:
+        teacher.locator(".open-class").click()
+        code_text = teacher.locator(".join-code").inner_text()
+        code = code_text.split("code ")[-1].rstrip(".")
+        students = []
+        for name, budget_keys in (("Ann", 5), ("Bob", 3), ("Cy", 0)):
+            context, student = _open(browser, app_url + "class")
+            contexts.append(context)
+            student.get_by_label("Join code").fill(code.lower())
+            student.locator(".join-class").click()
+            student.get_by_label("Your name").fill(name)
+            nation = _choose_first(student, "Your nation")  # a nation nobody holds yet
+            student.locator(".take-nation").click()
+            student.locator(".my-share").wait_for()
+            slider = student.locator(".v-input", has_text="My budget").get_by_role("slider")
+            slider.focus()
+            for _ in range(budget_keys):
+                slider.press("ArrowRight")
+            student.locator(".set-budget").click()
+            student.locator(".my-choice", has_text="Chosen for next year").wait_for()
+            students.append((name, nation, student))
+        teacher.locator(".class-roster", has_text="Cy").wait_for()
+        assert teacher.locator(".class-roster", has_text="(the model decides)").count() == 0
+        teacher.locator(".teacher-step").click()
+        teacher.locator(".class-year", has_text="Year 2015").wait_for()
+        for _name, _nation, student in students:
+            student.get_by_text("· year 2015").wait_for()
+            student.locator(".my-choice", has_text="No budget chosen yet").wait_for()
+        debrief = teacher.locator(".debrief")
+        debrief.get_by_text(students[0][1]).first.wait_for()
+        assert "actual 2015" in debrief.inner_text()
+        # a second class does not see the first
+        context, other = _open(browser, app_url + "class")
+        contexts.append(context)
+        other.locator(".open-class").click()
+        other.locator(".class-roster", has_text="No student has joined yet").wait_for()
+        assert "Year 2014" in other.locator(".class-year").inner_text()
+    finally:
+        for context in contexts:
+            context.close()

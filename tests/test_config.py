@@ -117,7 +117,7 @@ def test_unknown_group_option_lists_the_options(group):
         (["alliance_rule.patience=0"], "alliance_rule.patience"),
         (["alliance_rule.break_threshold=0.5"], "alliance_rule.break_threshold"),
         (["world=synthetic", "world.n=1"], "world.n"),
-        (["world.rivalries.USA-CHN=2"], "world.rivalries.USA-CHN"),
+        (["+world.rivalries.USA-CHN=2"], "world.rivalries.USA-CHN"),
         (
             ["scenario=us_retrenchment", "scenario.schedules.0.to_share=1.5"],
             r"scenario\.schedules\[0\]\.to_share",

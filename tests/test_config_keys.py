@@ -23,6 +23,7 @@ REFUSED = {
     "path_without_custom": (["world.path=nations.csv"], "world.path", None),
     "n_without_synthetic": (["world.n=10"], "world.n", None),
     "treaties_without_custom": (["world.treaties=t.csv"], "world.treaties", None),
+    "borders_without_custom": (["world=y2019", "world.borders=b.csv"], "world.borders", None),
     # non-finite or out of range
     "dilemma_inf": (["model.dilemma=inf"], "model.dilemma", None),
     "noise_inf": (["budget_rule.noise=inf"], "budget_rule.noise", None),

@@ -239,8 +239,8 @@ def _edit_summary(run_dir: Path, edit) -> None:
             "summary.json: key config.model.dilemma: 9.0 in summary.json, 2.0 in .hydra",
         ),
         (
-            lambda s: s["config"]["world"]["rivalries"].pop("USA-CHN"),
-            "summary.json: key config.world.rivalries.USA-CHN: '(absent)' in summary.json",
+            lambda s: s["config"]["scenario"].update(description="edited"),
+            "summary.json: key config.scenario.description: 'edited' in summary.json",
         ),
         (lambda s: s["config"].pop("seed"), "summary.json: key config.seed: '(absent)'"),
         (

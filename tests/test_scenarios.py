@@ -31,6 +31,7 @@ REQUIRED = [
 WORLDS = {
     "today": ["world=today"],
     "y2014": ["world=y2014"],
+    "y2019": ["world=y2019"],
     "synthetic": ["world=synthetic", "world.n=30"],
     "custom": [
         "world=custom",

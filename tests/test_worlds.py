@@ -35,13 +35,67 @@ def write(tmp_path: Path, nations: pd.DataFrame, treaties: pd.DataFrame | None =
     return WorldConfig(name="custom", path=str(n), treaties=str(t) if t else None)
 
 
-@pytest.mark.parametrize("name,year", [("today", 2024), ("y2014", 2014)])
+@pytest.mark.parametrize("name,year", [("today", 2024), ("y2019", 2019), ("y2014", 2014)])
 def test_shipped_snapshots_load(name, year):
-    w = load_world(compose([f"world={name}"]).world)  # rivalries come from configs/world/
-    assert w.year == year and len(w.nations) >= 60
+    w = load_world(compose([f"world={name}"]).world)  # rivalries come from the data
+    assert w.year == year and len(w.nations) >= 140
     assert set(w.nations["iso3"][w.nations["major_power"]]) == {"USA", "CHN", "RUS"}
     assert (DATA_DIR / "SOURCES.md").exists()
-    assert ("RUS", "UKR") in w.rivalries or name == "y2014"
+    assert (("RUS", "UKR") in w.rivalries) == (year > 2014)
+    assert w.rivalries[("USA", "CHN")] == pytest.approx(0.6)
+    n = len(w.nations)
+    assert len(w.borders) == n * (n - 1) // 2
+
+
+def test_borders_and_distances_as_matrices():
+    w = load_world(WorldConfig(name="today"))
+    row = {c: k for k, c in enumerate(w.iso3)}
+    land, distance = w.contiguity(), w.border_distance_km()
+    assert land.shape == distance.shape == (len(row), len(row))
+    assert (land == land.T).all() and (distance == distance.T).all()
+    assert land[row["RUS"], row["FIN"]] and not land[row["RUS"], row["USA"]]
+    assert distance[row["RUS"], row["FIN"]] == 0.0
+    assert 0 < distance[row["RUS"], row["USA"]] < 100  # the Bering Strait, not the capitals
+    assert distance[row["DEU"], row["FRA"]] == 0.0 and (distance.diagonal() == 0).all()
+
+
+def test_wars_of_the_snapshot_year():
+    assert load_world(WorldConfig(name="today")).at_war() == [("RUS", "UKR")]
+    assert load_world(WorldConfig(name="y2014")).at_war() == []
+    assert load_world(WorldConfig(name="y2019")).at_war(min_intensity=1) == [
+        ("IND", "PAK"),
+        ("IRN", "ISR"),
+    ]
+    assert load_world(WorldConfig(name="synthetic", n=10)).wars.empty
+
+
+def test_regimes_switch_removes_the_regime_scores():
+    on = load_world(WorldConfig(name="today"))
+    off = load_world(WorldConfig(name="today", regimes=False))
+    assert on.nations["regime"].abs().sum() > 10
+    assert (off.nations["regime"] == 0).all()
+    pd.testing.assert_frame_equal(
+        on.nations.drop(columns="regime"), off.nations.drop(columns="regime")
+    )
+
+
+def test_custom_world_takes_a_borders_table(tmp_path):
+    cfg = write(tmp_path, GOOD)
+    borders = tmp_path / "borders.csv"
+    borders.write_text("iso3_a,iso3_b\nBBB,AAA\n")
+    cfg.borders = str(borders)
+    w = load_world(cfg)
+    assert w.contiguity().tolist() == [[False, True, False], [True, False, False], [False] * 3]
+    d = w.border_distance_km()
+    assert d[0, 1] == 0.0 and d[0, 2] > 1000  # no table distance: the capitals' distance
+    borders.write_text("iso3_a,iso3_b\nAAA,AAA\nAAA,QQQ\nAAA,BBB\nBBB,AAA\n")
+    with pytest.raises(WorldError) as err:
+        load_world(cfg)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 3
+    assert "row 2, column iso3_b: a border of AAA with itself" in lines[1]
+    assert "row 3, column iso3_b: 'QQQ' is not a nation of the world" in lines[0]
+    assert "row 5: the pair AAA-BBB is listed twice" in lines[2]
 
 
 def test_synthetic_world_is_seeded():
@@ -119,7 +173,7 @@ def test_treaty_bad_target(tmp_path):
     treaties = pd.DataFrame(
         {"treaty": ["P", "P"], "iso3": ["AAA", "BBB"], "target_share": ["0.02", "two"]}
     )
-    with pytest.raises(WorldError, match=r"row 3, column target_share: 'two' is not a number"):
+    with pytest.raises(WorldError, match=r"row 3, column target_share: 'two' is not a finite"):
         load_world(write(tmp_path, GOOD, treaties))
 
 

@@ -1,0 +1,247 @@
+"""Load benchmark of the teaching page: one student, then a class, in headless Chromium.
+
+Starts ``solara run sim.app.page`` on a free port of 127.0.0.1 (its own server, stopped at the
+end whatever happens), then:
+
+1. one student: ``--steps`` clicks on Step, each timed from the click until the spending chart
+   and the map both show the new year;
+2. ``--students`` students at once (one browser context each, one server process): they open
+   the page one after another (untimed), then all at once each clicks Step ``--class-steps``
+   times and changes one setting (the US spending slider, one notch), each action timed until
+   the charts show it; ``--think`` seconds between actions; the CPU seconds of the server and of
+   the browsers over that phase;
+3. the server's memory (RSS) before, with every student connected, and after they leave and the
+   kernel cull timeout passes.
+
+Prints a table and writes ``bench_results.json`` beside this file. The machine's load
+(``uptime``) is recorded beside the figures. Usage::
+
+    .venv/bin/python experiments/app/bench_page.py             # 1 student, then 30
+    .venv/bin/python experiments/app/bench_page.py --students 5 --steps 10   # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+
+from sim.app import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+CULL = "20s"
+
+
+def rss_mb(proc: subprocess.Popen) -> float:
+    p = psutil.Process(proc.pid)
+    return sum(c.memory_info().rss for c in [p, *p.children(recursive=True)]) / 2**20
+
+
+def cpu_s(processes: list[psutil.Process]) -> float:
+    """User + system CPU seconds of ``processes`` (those that have exited count 0)."""
+    total = 0.0
+    for proc in processes:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def browsers() -> list[psutil.Process]:
+    """This script's Playwright driver and Chromium processes."""
+    return [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if "solara" not in " ".join(p.cmdline()[:3])
+    ]
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {
+        "n": len(ordered),
+        "median_ms": round(1000 * statistics.median(ordered), 1),
+        "p95_ms": round(1000 * p95, 1),
+        "max_ms": round(1000 * ordered[-1], 1),
+    }
+
+
+async def shown(page, year: int, timeout: float) -> None:
+    """Wait until the spending chart and the map both show ``year``."""
+    for chart in ("spending", "map"):
+        await page.locator(f".chart-{chart} .gtitle", has_text=str(year)).first.wait_for(
+            timeout=timeout * 1000
+        )
+
+
+async def open_page(browser, url: str, timeout: float):
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    await page.goto(url, timeout=timeout * 1000)
+    await page.locator(".chart-map .gtitle").first.wait_for(timeout=timeout * 1000)
+    return context, page
+
+
+async def step_once(page, start_year: int, k: int, timeout: float) -> float:
+    started = time.perf_counter()
+    await page.get_by_role("button", name="Step").click(timeout=timeout * 1000)
+    await shown(page, start_year + k, timeout)
+    return time.perf_counter() - started
+
+
+async def change_setting(page, timeout: float) -> float:
+    """One notch down on the US spending slider, timed until the new run is on the charts."""
+    slider = page.locator(".v-input", has_text="US spending").get_by_role("slider")
+    started = time.perf_counter()
+    await slider.focus()
+    await slider.press("ArrowLeft")
+    await page.locator(".run-settings", has_text="US x0.75").wait_for(timeout=timeout * 1000)
+    await page.locator(".chart-difference .gtitle").first.wait_for(timeout=timeout * 1000)
+    return time.perf_counter() - started
+
+
+async def one_student(url: str, steps: int, timeout: float) -> list[float]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context, page = await open_page(browser, url, timeout)
+        await page.wait_for_timeout(1000)
+        times = [await step_once(page, 2024, k, timeout) for k in range(1, steps + 1)]
+        await context.close()
+        await browser.close()
+    return times
+
+
+async def a_class(
+    url: str, students: int, steps: int, think: float, timeout: float, server, memory: dict
+) -> dict:
+    from playwright.async_api import async_playwright
+
+    errors: list[str] = []
+    step_times: list[float] = []
+    change_times: list[float] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pages = []
+        for i in range(students):  # students arrive one after another, as in a classroom
+            try:
+                pages.append(await open_page(browser, url, 2 * timeout))
+            except Exception as exc:
+                errors.append(f"load {i}: {exc!r}"[:200])
+        memory["connected_mb"] = round(rss_mb(server), 1)
+        server_proc = psutil.Process(server.pid)
+        cpu0 = (cpu_s([server_proc]), cpu_s(browsers()))
+        wall0 = time.perf_counter()
+
+        async def student(i: int, page) -> None:
+            await page.wait_for_timeout(int(1000 * think * (i / max(students, 1))))
+            try:
+                for k in range(1, steps + 1):
+                    step_times.append(await step_once(page, 2024, k, timeout))
+                    await page.wait_for_timeout(int(1000 * think))
+                    if k == steps // 2:
+                        change_times.append(await change_setting(page, timeout))
+                        await page.wait_for_timeout(int(1000 * think))
+                body = await page.inner_text("body")
+                if "Traceback" in body or "Not changed" in body:
+                    errors.append(f"student {i}: the page shows an error")
+            except Exception as exc:  # a timeout is an error of the run, reported
+                errors.append(f"student {i}: {exc!r}"[:300])
+
+        await asyncio.gather(*(student(i, page) for i, (_, page) in enumerate(pages)))
+        memory["peak_mb"] = round(rss_mb(server), 1)
+        cpu = {
+            "wall_s": round(time.perf_counter() - wall0, 1),
+            "server_cpu_s": round(cpu_s([server_proc]) - cpu0[0], 1),
+            "browsers_cpu_s": round(cpu_s(browsers()) - cpu0[1], 1),
+        }
+        cpu["server_cpu_ms_per_action"] = round(
+            1000 * cpu["server_cpu_s"] / max(len(step_times) + len(change_times), 1), 1
+        )
+        for context, _ in pages:
+            await context.close()
+        await browser.close()
+    return {
+        "steps": summary(step_times) if step_times else {},
+        "setting_change": summary(change_times) if change_times else {},
+        "all_actions": summary(step_times + change_times) if step_times else {},
+        "errors": errors,
+        "cpu": cpu,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=30, help="Steps of the single student")
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--class-steps", type=int, default=10)
+    parser.add_argument("--think", type=float, default=1.0, help="seconds between actions")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per action, max")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("bench_results.json"))
+    args = parser.parse_args()
+    port = serve.free_port()
+    log = Path("/tmp") / f"bench_page_{port}.log"
+    try:
+        server = serve.start(port, log, {"SOLARA_KERNEL_CULL_TIMEOUT": CULL})
+    except serve.ServerError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    url = f"http://127.0.0.1:{port}/"
+    results: dict = {"load_before": os.getloadavg()}
+    try:
+        memory: dict = {"idle_mb": round(rss_mb(server), 1)}
+        results["one_student"] = summary(asyncio.run(one_student(url, args.steps, args.timeout)))
+        results["load_after_one"] = os.getloadavg()
+        time.sleep(1)
+        memory["before_class_mb"] = round(rss_mb(server), 1)
+        results["class"] = asyncio.run(
+            a_class(url, args.students, args.class_steps, args.think, args.timeout, server, memory)
+        )
+        results["load_after_class"] = os.getloadavg()
+        cull = float(CULL.rstrip("s"))
+        time.sleep(cull + 15)  # the kernels are culled, then collected
+        memory["after_leaving_mb"] = round(rss_mb(server), 1)
+        n = max(args.students, 1)
+        memory["per_student_mb"] = round(
+            (memory["connected_mb"] - memory["before_class_mb"]) / n, 2
+        )
+        memory["released_mb"] = round(memory["peak_mb"] - memory["after_leaving_mb"], 1)
+        results["memory"] = memory
+    finally:
+        serve.stop(server)
+    results["students"] = args.students
+    results["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    one, klass = results["one_student"], results["class"]
+    print(f"load: {results['uptime']}")
+    print("| who | actions | median ms | p95 ms | max ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    print(
+        f"| 1 student, Step | {one['n']} | {one['median_ms']} | {one['p95_ms']} | {one['max_ms']} |"
+    )
+    for key in ("steps", "setting_change", "all_actions"):
+        s = klass[key]
+        if s:
+            print(
+                f"| {args.students} students, {key} | {s['n']} | {s['median_ms']} | "
+                f"{s['p95_ms']} | {s['max_ms']} |"
+            )
+    print(f"errors: {len(klass['errors'])} {klass['errors'][:3]}")
+    print(f"memory: {results['memory']}")
+    print(f"cpu during the class: {klass['cpu']}")
+
+
+if __name__ == "__main__":
+    main()

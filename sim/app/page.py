@@ -1,0 +1,504 @@
+"""The teaching page: pick a scenario or move a slider and see what changes against what would
+have happened otherwise.
+
+Start it with ``make app`` (``solara run sim.app.page``) and open http://127.0.0.1:8765.
+
+A setting change computes the whole run at once (:func:`sim.app.runs.get_run`, through the same
+compose path as ``python -m sim``), with its counterfactual (same world and seed, no policy
+change); Step, Play and the year slider then only show stored frames, and the charts (Plotly,
+drawn in the browser) receive only the traces that changed. Every value the browser sends is
+checked on the server (:func:`sim.app.controls.validate`); an invalid one shows a message and
+changes nothing. The class mode (:mod:`sim.app.classroom`) runs a world that a class steps
+together, one nation per student.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, cast
+
+import solara
+import solara.server.settings
+
+from sim.app.charts import (
+    blocs_chart,
+    difference_chart,
+    map_background,
+    map_chart,
+    spending_chart,
+    tables_csv,
+)
+from sim.app.controls import (
+    APP_YEARS,
+    CHOICES,
+    LOOK_FOR,
+    RAMP_YEARS,
+    RANGES,
+    SCENARIOS,
+    ControlError,
+    Controls,
+    PageSettings,
+    check_choice,
+    check_number,
+    decode_link,
+    encode_link,
+    scenario_text,
+    settings_line,
+    validate,
+)
+from sim.app.runs import Run, RunError, get_ghost, get_run
+from sim.app.widget import PLOTLY_URL, PlotlyView
+
+#: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h);
+#: SOLARA_KERNEL_CULL_TIMEOUT overrides it
+if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
+    solara.server.settings.kernel.cull_timeout = "60s"
+#: seconds between years while playing
+PLAY_INTERVAL = 0.6
+#: nations drawn in the spending figure besides the major powers, until a student picks others
+DEFAULT_NATIONS = ("DEU", "GBR", "POL", "JPN", "IND")
+CSS = """
+.v-application .v-input .v-label { font-size: 13px; }
+.chart { min-height: 300px; }
+.banner { margin: 2px 0; }
+.sidebar-note { font-size: 13px; color: #333; }
+.timeline-row { font-size: 13px; margin: 1px 0; }
+.timeline-future { color: #aaa; }
+.status-line { font-size: 14px; }
+"""
+
+
+# ----------------------------------------------------------------------------- a chart widget
+
+
+@solara.component
+def Chart(draw: Callable[[int], dict], name: str, background: dict | None = None) -> None:
+    """The figure ``draw(step)`` of the year shown (this component alone re-renders on a Step).
+
+    The browser redraws it with ``Plotly.react`` (only what differs); ``background`` (the
+    map's land image) is sent once.
+    """
+    figure = draw(year.value)
+    config = {
+        "displaylogo": False,
+        "toImageButtonOptions": {"filename": name, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
+    with solara.Div(classes=["chart", f"chart-{name}"]):
+        PlotlyView.element(
+            figure=figure, background=background or {}, config=config, plotly_url=PLOTLY_URL
+        )
+
+
+# ----------------------------------------------------------------------------- the sidebar
+
+
+@solara.component
+def NumberControl(name: str, value: float, on_change) -> None:
+    """A slider whose label shows its value; the server checks what it sends."""
+    spec = RANGES[name]
+    label = f"{spec.label}: {value:g}"
+    if spec.integer:
+        solara.SliderInt(
+            label,
+            value=int(value),
+            min=int(spec.lo),
+            max=int(spec.hi),
+            step=int(spec.step),
+            on_value=lambda v: on_change(name, v),
+        )
+    else:
+        solara.SliderFloat(
+            label,
+            value=float(value),
+            min=spec.lo,
+            max=spec.hi,
+            step=spec.step,
+            on_value=lambda v: on_change(name, v),
+        )
+
+
+@solara.component
+def Sidebar(controls: Controls, on_change, versus: str, on_versus, unit: str, on_unit) -> None:
+    """World, scenario and its question; the spending sliders; the model's terms folded away."""
+    text = scenario_text(controls.scenario)
+    solara.Select(
+        "Scenario",
+        values=SCENARIOS,
+        value=controls.scenario,
+        on_value=lambda v: on_change("scenario", v),
+    )
+    with solara.Div(classes=["sidebar-note", "scenario-question"]):
+        solara.Markdown(
+            f"**Question:** {text.question[:1].upper() + text.question[1:]}\n\n"
+            f"*{text.description}*\n\n**What to look for:** "
+            f"{LOOK_FOR.get(controls.scenario, '')}"
+        )
+    for name in ("us_spending", "china_spending", "russia_spending"):
+        NumberControl(name, getattr(controls, name), on_change)
+    solara.Select(
+        "World",
+        values=CHOICES["world"],
+        value=controls.world,
+        on_value=lambda v: on_change("world", v),
+    )
+    solara.ToggleButtonsSingle(
+        value=unit, values=["share", "usd"], on_value=on_unit, classes=["unit-toggle"]
+    )
+    solara.Text("spending in % of GDP (share) or US$ (usd)", style={"font-size": "12px"})
+    solara.Select(
+        "Side by side with (second scenario)",
+        values=["none", *SCENARIOS],
+        value=versus or "none",
+        on_value=on_versus,
+    )
+    with solara.Details("Model terms and seed"):
+        for name in (
+            "threat_sensitivity",
+            "free_riding",
+            "form_threshold",
+            "break_threshold",
+            "seed",
+        ):
+            NumberControl(name, getattr(controls, name), on_change)
+        solara.Markdown(CONTROLS_HELP, style={"font-size": "12px"})
+
+
+CONTROLS_HELP = f"""
+- **US / China / Russia spending**: a multiplier of that power's defence share of GDP, reached
+  over {RAMP_YEARS} years and then held: 0.5 halves it, 1 leaves the scenario as it is.
+- **k**: how strongly a nation arms when threatened (Walt's balance of threat).
+- **f**: how strongly it cuts when its allies are strong (Olson and Zeckhauser's free riding).
+- **Form / break threshold**: two nations ally when both value the tie above the form
+  threshold; a tie breaks after years below the break threshold (not above the form one).
+- **Seed**: the random draws; the same settings and seed give the same run.
+"""
+
+
+# ----------------------------------------------------------------------------- the main area
+
+
+@solara.component
+def Timeline(run: Run) -> None:
+    """What happened and when; what is still to come is greyed (one element: cheap to redraw)."""
+    step = year.value
+    rows = [
+        f'<div class="timeline-row{" timeline-future" if e.step > step else ""}">'
+        f"<b>{e.year}</b> · {html.escape(e.text)}</div>"
+        for e in run.timeline
+    ] or ["No scenario events and no tie changes in this run."]
+    with solara.Card("Timeline: what happened when", classes=["timeline"]):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="".join(rows),
+            style={"max-height": "420px", "overflow-y": "auto"},
+        )
+
+
+@solara.component
+def TakeAway(run: Run, ghost: Run | None) -> None:
+    """CSV tables, a note on the PNGs, the settings link and the same run from a terminal."""
+    with solara.Card("Take away", classes=["take-away"]):
+        csv = solara.use_memo(lambda: tables_csv(run, ghost), [run, ghost])
+        with solara.Row():
+            for filename, body in csv.items():
+                solara.FileDownload(
+                    body.encode(), filename=filename, label=filename, mime_type="text/csv"
+                )
+        solara.Text("Each chart's camera icon (top right, on hover) saves it as a PNG.")
+        SettingsLink()
+        solara.Text("The same run from a terminal:")
+        solara.Text(
+            run.command,
+            classes=["run-command"],
+            style={"font-family": "monospace", "font-size": "12px", "word-break": "break-all"},
+        )
+
+
+@solara.component
+def SettingsLink() -> None:
+    """A link that restores the run shown, the year, the comparison and the picked nations."""
+    link = html.escape(
+        "?" + encode_link(replace(settings.value, controls=shown.value, year=year.value))
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f'Link to this exact run (share it with a class): <a class="settings-link" '
+            f'href="{link}">{link}</a>'
+        ),
+        style={"word-break": "break-all", "font-size": "13px"},
+    )
+
+
+# the session's state (a solara.reactive is per browser session): a Step changes only `year`,
+# so only the components that read it (the frames) render again
+settings = solara.reactive(PageSettings())  # the controls shown in the sidebar, the comparison
+shown = solara.reactive(Controls())  # the controls of the run on the charts (always valid)
+year = solara.reactive(0)  # the step shown
+message = solara.reactive(cast(str | None, None))  # the last input refused, and why
+run_error = solara.reactive(cast(str | None, None))  # why the sidebar's controls make no run
+playing = solara.reactive(False)
+unit = solara.reactive("share")
+
+
+def change_control(name: str, raw: Any) -> None:
+    """One control changed in the browser: check it, then compute (or fetch) its run.
+
+    The run follows the values the server holds, so no button can rebuild it from a stale
+    slider value; a refused value leaves everything as it was and says why.
+    """
+    try:
+        new = validate({name: raw}, settings.value.controls)
+    except ControlError as exc:
+        message.set(f"Not changed: {exc}")
+        return
+    message.set(None)
+    settings.set(replace(settings.value, controls=new))
+    try:
+        get_run(new)
+        get_ghost(new)
+        if settings.value.versus:
+            get_run(replace(new, scenario=settings.value.versus))
+    except RunError as exc:
+        run_error.set(str(exc))
+        return
+    run_error.set(None)
+    shown.set(new)
+
+
+def set_year(raw: Any) -> None:
+    """Show stored year ``raw`` (checked: an integer step of the run)."""
+    try:
+        year.set(int(check_number("year", raw, RANGES_YEAR)))
+    except ControlError as exc:
+        message.set(f"Not changed: {exc}")
+
+
+def set_versus(raw: Any) -> None:
+    """The second scenario of the side-by-side mode ("none": off)."""
+    try:
+        versus = "" if raw == "none" else check_choice("versus", raw, SCENARIOS)
+        if versus:
+            get_run(replace(shown.value, scenario=versus))
+    except (ControlError, RunError) as exc:
+        message.set(f"Not changed: {exc}")
+        return
+    settings.set(replace(settings.value, versus=versus))
+
+
+def set_unit(raw: Any) -> None:
+    if raw in ("share", "usd"):
+        unit.set(raw)
+    else:
+        message.set(f"Not changed: unit: {str(raw)[:40]!r} is not share or usd")
+
+
+def set_nations(codes: list[str]) -> None:
+    settings.set(replace(settings.value, nations=tuple(codes)))
+
+
+@solara.component
+def StepBar(start_year: int) -> None:
+    """Back, Step, Play and the year slider (the frames are stored: all of them are instant)."""
+    step = year.value
+
+    def play(cancel: threading.Event) -> None:
+        while playing.value and not cancel.is_set():
+            time.sleep(PLAY_INTERVAL)
+            if cancel.is_set() or not playing.value:
+                return
+            if year.value >= APP_YEARS:
+                playing.set(False)
+                return
+            year.set(year.value + 1)
+
+    solara.use_thread(play, dependencies=[playing.value])
+    with solara.Row(style={"align-items": "center", "gap": "6px"}):
+        solara.Button("Back", on_click=lambda: set_year(step - 1), disabled=step <= 0, dense=True)
+        solara.Button(
+            "Step",
+            on_click=lambda: set_year(step + 1),
+            disabled=step >= APP_YEARS,
+            color="primary",
+            dense=True,
+        )
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=lambda: playing.set(not playing.value),
+            dense=True,
+        )
+        solara.Button("Start", on_click=lambda: set_year(0), dense=True, text=True)
+        with solara.Div(style={"flex-grow": "1", "min-width": "300px"}):
+            solara.SliderInt(
+                f"Year {start_year + step} (step {step} of {APP_YEARS})",
+                value=step,
+                min=0,
+                max=APP_YEARS,
+                on_value=set_year,
+            )
+
+
+@solara.component
+def Frames() -> None:
+    """The stored frame of the current year: status, charts, map, timeline, take-away."""
+    run = get_run(shown.value)
+    ghost = get_ghost(shown.value)
+    versus = settings.value.versus
+    other = get_run(replace(shown.value, scenario=versus)) if versus else None
+    other_ghost = get_ghost(other.controls) if other is not None else None
+    chosen = [c for c in (settings.value.nations or DEFAULT_NATIONS) if c in run.names]
+    u = unit.value
+    StepBar(run.start_year)
+    Status(run)
+    if other is None:
+        label = "the no-change run"
+        with solara.Columns([1, 1], gutters_dense=True):
+            Chart(lambda t: map_chart(run, t, chosen), "map", map_background(run))
+            Chart(lambda t: spending_chart(run, ghost, t, chosen, u), "spending")
+        with solara.Columns([1, 1], gutters_dense=True):
+            Chart(lambda t: blocs_chart(run, ghost, t), "blocs")
+            Chart(lambda t: difference_chart(run, ghost, t, label), "difference")
+    else:
+        a, b = shown.value.scenario, other.controls.scenario
+        with solara.Columns([1, 1], gutters_dense=True):
+            with solara.Column(gap="0px"):
+                solara.Text(f"A: {a}", style={"font-weight": "bold"})
+                Chart(lambda t: spending_chart(run, ghost, t, chosen, u), "spending")
+                Chart(lambda t: map_chart(run, t, chosen), "map", map_background(run))
+            with solara.Column(gap="0px"):
+                solara.Text(f"B: {b}", style={"font-weight": "bold"})
+                Chart(lambda t: spending_chart(other, other_ghost, t, chosen, u), "spending-b")
+                Chart(lambda t: map_chart(other, t, chosen), "map-b", map_background(other))
+        with solara.Columns([1, 1], gutters_dense=True):
+            Chart(lambda t: difference_chart(run, other, t, f"B ({b})"), "difference")
+            Chart(lambda t: blocs_chart(run, other, t, f"B ({b})"), "blocs")
+    with solara.Columns([1, 1]):
+        Timeline(run)
+        with solara.Column():
+            NationPicker(run, chosen, set_nations, message.set)
+            TakeAway(run, ghost)
+
+
+@solara.component
+def Explore() -> None:
+    """One scenario (or two side by side) with its counterfactual, frame by frame."""
+    router = solara.use_router()
+
+    def start() -> None:  # once per session: the settings a link asks for
+        applied, why = _initial_settings(router.search)
+        settings.set(applied)
+        shown.set(applied.controls)
+        year.set(applied.year)
+        message.set(why)
+
+    solara.use_memo(start, [])
+    controls = settings.value.controls
+    solara.Style(CSS)
+    with solara.Sidebar():
+        Sidebar(controls, change_control, settings.value.versus, set_versus, unit.value, set_unit)
+    if message.value:
+        solara.Warning(message.value, classes=["banner", "input-message"], dense=True)
+    if controls != shown.value:
+        reason = f" ({run_error.value})" if run_error.value else ""
+        solara.Error(
+            f"The controls differ from the run shown: these settings are not a valid "
+            f"run{reason}. The charts still show: {settings_line(shown.value)}.",
+            classes=["banner", "stale-banner"],
+            dense=True,
+        )
+    Frames()
+
+
+RANGES_YEAR = replace(RANGES["seed"], lo=0, hi=APP_YEARS, label="year")
+
+
+@solara.component
+def NationPicker(run: Run, chosen: list[str], on_pick, on_error) -> None:
+    """The nations drawn and labelled besides the major powers (checked against the world)."""
+    by_name = {run.names[c]: c for c in run.iso3 if c not in run.majors}
+
+    def pick(names: list[str]) -> None:
+        bad = [n for n in names if n not in by_name]
+        if bad:
+            on_error(f"Not changed: nations: {str(bad[0])[:40]!r} is not a nation of this world")
+            return
+        on_pick([by_name[n] for n in names][:12])
+
+    solara.SelectMultiple(
+        "Nations to draw and label",
+        values=[run.names[c] for c in chosen],
+        all_values=sorted(by_name),
+        on_value=pick,
+        dense=True,
+    )
+
+
+@solara.component
+def Status(run: Run) -> None:
+    """Where the run stands in the year shown, and what is running."""
+    step = min(year.value, run.years)
+    w = run.world.iloc[step]
+    solara.Text(
+        f"Year {run.start_year + step} · step {step} of {APP_YEARS} · {len(run.iso3)} nations · "
+        f"{int(w['n_ties'])} ties · {int(w['n_blocs'])} blocs · polarity {w['polarity']:.2f} · "
+        f"world spending ${w['world_milex'] / 1e12:.2f} tn · "
+        f"allies at their guideline {100 * w['share_at_target']:.0f}%",
+        classes=["status-line", "run-step"],
+    )
+    solara.Text(
+        f"Running: {settings_line(run.controls)}",
+        classes=["run-settings"],
+        style={"font-size": "12px", "color": "#555"},
+    )
+
+
+def _initial_settings(search: str | None) -> tuple[PageSettings, str | None]:
+    """The settings a link asks for, or the defaults and a message saying why not."""
+    if not search:
+        return PageSettings(), None
+    try:
+        settings = decode_link(search)
+        run = get_run(settings.controls)
+    except (ControlError, RunError) as exc:
+        return PageSettings(), f"The link was not applied: {exc}"
+    bad = [c for c in settings.nations if c not in run.names]
+    if bad:
+        return PageSettings(), f"The link was not applied: nations: {bad[0]!r} is not in the world"
+    return settings, None
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+@solara.component
+def Page() -> None:
+    """The explorer, or the class mode (a teacher's dashboard or a student's nation)."""
+    solara.Title("Alliances and defence spending")
+    router = solara.use_router()
+    with solara.AppBarTitle():
+        solara.Text("Alliances & defence spending")
+    if router.path.rstrip("/").endswith("class"):
+        classroom_page(router)
+    else:
+        Explore()
+
+
+def classroom_page(router) -> None:
+    """The class mode's page (``/class``): see :mod:`sim.app.classroom_page`."""
+    from sim.app.classroom_page import ClassPage  # imports this module: loaded when first used
+
+    ClassPage()
+
+
+routes = [
+    solara.Route(path="/", component=Page, label="Explore"),
+    solara.Route(path="class", component=Page, label="Class mode"),
+]
+
+__all__ = ["Chart", "Explore", "Page", "routes"]

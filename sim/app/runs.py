@@ -1,0 +1,304 @@
+"""A whole run per setting, computed once: the page's Step, Play and year slider show its frames.
+
+A 50-year run of the default world costs ~0.2 s to compose and ~0.2 s to simulate; a Step that
+only picks a stored year costs nothing on the server. Runs are cached by their controls (a run is
+a pure function of them: same config and seed, same numbers), so thirty students who pick the
+same setting share one computation and the counterfactual of every policy is computed once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from hydra.errors import HydraException
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.app.controls import (
+    APP_YEARS,
+    POWERS,
+    RAMP_YEARS,
+    Controls,
+    cli_command,
+    configure,
+    counterfactual,
+    has_policy_change,
+)
+from sim.config import ScenarioConfig
+from sim.errors import USER_ERRORS
+from sim.model import AllianceModel
+from sim.runner import build_model
+
+#: runs kept in memory (a run of the 2024 world holds ~0.3 MB of tables)
+CACHE_SIZE = 96
+
+
+class RunError(ValueError):
+    """The controls make no valid run; the message is the config's one-line reason."""
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One thing that happened in a run: its step, year, kind and a sentence for a class."""
+
+    step: int
+    year: int
+    kind: str  # shock | schedule | policy | formed | dissolved | joined | withdrew
+    text: str
+
+
+@dataclass(frozen=True, eq=False)  # one object per cached run: compared by identity
+class Run:
+    """A finished run, as tables by year: what every chart and the map draw from.
+
+    ``share`` (% of GDP), ``milex`` (US$ bn), ``capability`` and ``bloc`` are (year x ISO3)
+    frames with one row per step 0..years; ``world`` is the world table; ``events`` the tie
+    events; ``treaty_edges`` the ties seeded from treaties at the start.
+    """
+
+    controls: Controls
+    command: str
+    start_year: int
+    years: int
+    iso3: tuple[str, ...]
+    names: dict[str, str]
+    majors: tuple[str, ...]
+    lat: np.ndarray
+    lon: np.ndarray
+    share: pd.DataFrame
+    milex: pd.DataFrame
+    capability: pd.DataFrame
+    bloc: pd.DataFrame
+    world: pd.DataFrame
+    events: pd.DataFrame
+    treaty_edges: tuple[tuple[str, str, str], ...]
+    timeline: tuple[TimelineEvent, ...]
+
+    @property
+    def year_range(self) -> tuple[int, int]:
+        return self.start_year, self.start_year + self.years
+
+    def edges_at(self, step: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """The ties standing after ``step``: (treaty ties, ties formed in the run).
+
+        Replays the tie events onto the treaty ties of the start, so the map of any year is
+        exact without storing a graph per year.
+        """
+        treaty = {frozenset((a, b)): name for a, b, name in self.treaty_edges}
+        formed: dict[frozenset, str] = {}
+        for row in self.events.itertuples(index=False):
+            if row.step > step:
+                break
+            pair = frozenset((row.a, row.b))
+            if row.event in ("formed", "joined"):
+                (treaty if row.treaty else formed)[pair] = row.treaty
+            else:
+                treaty.pop(pair, None)
+                formed.pop(pair, None)
+        return [tuple(sorted(p)) for p in treaty], [tuple(sorted(p)) for p in formed]
+
+
+def _wide(nations: pd.DataFrame, column: str, scale: float = 1.0) -> pd.DataFrame:
+    return nations.pivot(index="step", columns="iso3", values=column) * scale
+
+
+def _nation_phrase(codes: list[str], names: dict[str, str], limit: int = 4) -> str:
+    shown = [names.get(c, c) for c in codes[:limit]]
+    more = len(codes) - limit
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _of(name: str) -> str:
+    """The possessive of a nation's name ("China's", "the United States'")."""
+    return name + ("'" if name.endswith("s") else "'s")
+
+
+def timeline(
+    scenario: ScenarioConfig,
+    events: pd.DataFrame,
+    names: dict[str, str],
+    start_year: int,
+    years: int,
+    controls: Controls | None = None,
+) -> tuple[TimelineEvent, ...]:
+    """What happened and when, in sentences: shocks, schedules starting and ending, ties.
+
+    Tie events are summed up per year and kind (``3 ties formed: Poland-Japan, ...``); a treaty
+    tie that dissolves is named with its treaty. A schedule whose US$ growth ends is explained:
+    the nation's spending then holds in US$, so its share of GDP falls as its economy grows.
+    """
+    out: list[TimelineEvent] = []
+
+    def add(step: int, kind: str, text: str) -> None:
+        if 0 <= step <= years:
+            out.append(TimelineEvent(step, start_year + step, kind, text))
+
+    for shock in scenario.shocks:
+        step = max(shock.step, 1)
+        who = names.get(shock.iso3, shock.iso3)
+        if shock.kind == "gdp":
+            add(step, "shock", f"{_of(who)} GDP is multiplied by {shock.value:g}")
+        else:
+            against = _nation_phrase(list(shock.against), names)
+            add(step, "shock", f"{_of(who)} hostility toward {against} rises to {shock.value:g}")
+    multipliers = (
+        {iso3: getattr(controls, name) for name, iso3 in POWERS.items()} if controls else {}
+    )
+    for s in scenario.schedules:
+        who = names.get(s.iso3, s.iso3)
+        end = s.start + s.years
+        if s.growth is not None:
+            add(
+                s.start + 1,
+                "schedule",
+                f"{_of(who)} spending (US$) starts growing "
+                f"{100 * s.growth:g}% a year for {s.years} years",
+            )
+            add(
+                end,
+                "schedule",
+                f"{_of(who)} growth schedule ends: its spending holds in US$, so "
+                "its share of GDP falls as its economy grows",
+            )
+        elif s.factor is not None:
+            label = (
+                "page's" if s.years == RAMP_YEARS and multipliers.get(s.iso3) == s.factor else ""
+            )
+            add(
+                s.start + 1,
+                "schedule",
+                f"{_of(who)} share of GDP starts moving to x{s.factor:g} "
+                f"its start value over {s.years} years" + (" (the page's slider)" if label else ""),
+            )
+            add(end, "schedule", f"{who} reaches x{s.factor:g} its start share and holds it")
+        else:
+            add(
+                s.start + 1,
+                "schedule",
+                f"{_of(who)} share of GDP starts moving to "
+                f"{100 * s.to_share:g}% over {s.years} years",
+            )
+            add(end, "schedule", f"{who} reaches {100 * s.to_share:g}% of GDP and holds it")
+    for key, value in scenario.budget_changes.items():
+        add(1, "policy", f"budget rule parameter {key} becomes {value:g} for every nation")
+    for (step, kind), group in events.groupby(["step", "event"], sort=True):
+        pairs = [
+            f"{names.get(a, a)}–{names.get(b, b)}" for a, b in zip(group.a, group.b, strict=True)
+        ]
+        n = len(group)
+        if kind in ("formed", "dissolved"):
+            verb = "formed" if kind == "formed" else "broken"
+            treaties = sorted({t for t in group.treaty if t})
+            of = f" (treaty ties: {', '.join(treaties)})" if treaties else ""
+            text = f"{n} tie{'s' if n > 1 else ''} {verb}{of}: " + ", ".join(pairs[:4])
+            add(int(step), kind, text + (f" and {n - 4} more" if n > 4 else ""))
+        else:  # joined | withdrew a treaty
+            for a, t in zip(group.a, group.treaty, strict=True):
+                verb = "joins" if kind == "joined" else "withdraws from"
+                add(int(step), kind, f"{names.get(a, a)} {verb} {t}")
+    order = {"shock": 0, "policy": 1, "schedule": 2, "joined": 3, "withdrew": 4}
+    return tuple(sorted(out, key=lambda e: (e.step, order.get(e.kind, 5))))
+
+
+def _compute(c: Controls) -> Run:
+    try:
+        cfg = configure(c)
+        model = build_model(cfg)
+        treaty_edges = treaty_ties(model)
+        for _ in range(cfg.model.steps):
+            model.step()
+    except (*USER_ERRORS, HydraException, OmegaConfBaseException) as exc:
+        raise RunError(str(exc).strip().splitlines()[0]) from None
+    return snapshot(c, model, cfg.scenario, treaty_edges, cfg.model.steps)
+
+
+def snapshot(
+    c: Controls,
+    model: AllianceModel,
+    scenario: ScenarioConfig,
+    treaty_edges: tuple[tuple[str, str, str], ...],
+    years: int,
+) -> Run:
+    """The tables of ``model`` so far as a :class:`Run` (``years``: the span the charts show)."""
+    nations = model.nations_table()
+    names = dict(zip(model.iso3, model.world.nations["name"], strict=True))
+    events = model.events_table()
+    return Run(
+        controls=c,
+        command=cli_command(c),
+        start_year=model.start_year,
+        years=years,
+        iso3=tuple(model.iso3),
+        names=names,
+        majors=tuple(model.iso3[i] for i in np.flatnonzero(model.major)),
+        lat=model.world.nations["lat"].to_numpy(float),
+        lon=model.world.nations["lon"].to_numpy(float),
+        share=_wide(nations, "share", 100.0),
+        milex=_wide(nations, "milex", 1e-9),
+        capability=_wide(nations, "capability"),
+        bloc=_wide(nations, "bloc").astype(int),
+        world=model.world_table().set_index("step"),
+        events=events,
+        treaty_edges=treaty_edges,
+        timeline=timeline(scenario, events, names, model.start_year, years, c),
+    )
+
+
+def treaty_ties(model: AllianceModel) -> tuple[tuple[str, str, str], ...]:
+    """The ties of a model before its first step (its treaties), for :meth:`Run.edges_at`."""
+    return tuple((a, b, d.get("treaty", "")) for a, b, d in model.graph.edges(data=True))
+
+
+_cache: OrderedDict[Controls, Run | RunError] = OrderedDict()
+_pending: dict[Controls, threading.Event] = {}
+_lock = threading.Lock()
+
+
+def get_run(c: Controls) -> Run:
+    """The run for ``c``, computed once and shared by every session (least recently used out).
+
+    A second session asking while the first computes waits for it rather than computing again.
+
+    Raises
+    ------
+    RunError
+        when the controls make no valid run (the error is cached like a run).
+    """
+    while True:
+        with _lock:
+            if c in _cache:
+                _cache.move_to_end(c)
+                found = _cache[c]
+                break
+            waiting = _pending.get(c)
+            if waiting is None:
+                _pending[c] = threading.Event()
+        if waiting is not None:
+            waiting.wait(timeout=60)
+            continue
+        try:
+            found = _compute(c)
+        except RunError as exc:
+            found = exc
+        finally:
+            with _lock:
+                if "found" in locals():
+                    _cache[c] = found
+                    while len(_cache) > CACHE_SIZE:
+                        _cache.popitem(last=False)
+                _pending.pop(c).set()
+        break
+    if isinstance(found, RunError):
+        raise found
+    return found
+
+
+def get_ghost(c: Controls) -> Run | None:
+    """The counterfactual run of ``c`` (same world and seed, no policy change), or None."""
+    return get_run(counterfactual(c)) if has_policy_change(c) else None
+
+
+__all__ = ["APP_YEARS", "Run", "RunError", "TimelineEvent", "get_ghost", "get_run", "timeline"]
