@@ -26,7 +26,7 @@ $(PY):
 	echo "creating $(VENV) with $$py ($$($$py --version))"; \
 	"$$py" -m venv $(VENV)
 
-# `make run` needs the package and a local sweep's launchers only (~700 MB); the suite also needs
+# `make run` needs the package and a local sweep's launchers only (~600 MB); the suite also needs
 # the dev tools, the page (viz: solara, playwright) and Ray (cluster), ~1.4 GB. A full install
 # also serves `make run`.
 $(RUN_STAMP): $(PY) pyproject.toml
