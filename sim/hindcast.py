@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 
 from sim.config import Config, ConfigError
 from sim.output import atomic_write, write_json
@@ -53,8 +54,17 @@ def load_reference(path: Path = REFERENCE) -> pd.DataFrame:
 
 def check_hindcast(cfg: Config) -> None:
     """The run must end in 2024 on a world that holds every ally of the reference table."""
-    snapshot = {"y2014": 2014, "today": 2024}.get(cfg.world.name, 2024)
+    from sim.worlds import SNAPSHOT_YEARS
+
+    snapshot = SNAPSHOT_YEARS.get(cfg.world.name, 2024)  # synthetic and custom: 2024
     start = cfg.world.start_year if cfg.world.start_year is not None else snapshot
+    if start >= HINDCAST_YEAR:  # no number of steps ends the run in 2024
+        raise ConfigError(
+            f"hindcast: the hindcast compares shares in {HINDCAST_YEAR}, and world "
+            f"{cfg.world.name} starts in {start}, so no run from it can end there; use "
+            f"experiment=hindcast_2014_2024 (world=y2014 model.steps={HINDCAST_YEAR - 2014}), "
+            f"got hindcast=true"
+        )
     if start + cfg.model.steps != HINDCAST_YEAR:
         raise ConfigError(
             f"model.steps: the hindcast compares shares in {HINDCAST_YEAR}, so the run must end "
@@ -64,12 +74,11 @@ def check_hindcast(cfg: Config) -> None:
 
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rank correlation (ties take their average rank)."""
-    rx = pd.Series(np.asarray(x, dtype=float)).rank().to_numpy()
-    ry = pd.Series(np.asarray(y, dtype=float)).rank().to_numpy()
-    if len(rx) < 2 or np.ptp(rx) == 0 or np.ptp(ry) == 0:
+    """Spearman's rank correlation (``scipy.stats.spearmanr``; ties take their average rank)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")  # undefined for a constant ranking
-    return float(np.corrcoef(rx, ry)[0, 1])
+    return float(spearmanr(x, y).statistic)
 
 
 def distance_from(nations: pd.DataFrame, capital_of: str = "RUS") -> pd.Series:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,16 +19,19 @@ from sim.hindcast import (
 )
 from sim.runner import run
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DRIVERS = {"USA", "RUS", "CHN"}
 
 
-@pytest.mark.skipif(
-    not (SHARED / "nato_defence_share_2014_2024.csv").exists(), reason="../shared not present"
-)
-def test_shipped_reference_equals_the_shared_copy():
-    shipped = REFERENCE.read_bytes()
-    assert shipped == (SHARED / "nato_defence_share_2014_2024.csv").read_bytes()
+def test_the_hindcast_reads_the_packaged_reference():
+    """NATO's table ships in the package (sim/worlds/data), so a fresh clone needs nothing else."""
+    from importlib.resources import files
+
+    packaged = files("sim.worlds") / "data" / "nato_reference_2014_2024.csv"
+    assert REFERENCE.read_bytes() == packaged.read_bytes()
+    ref = load_reference()
+    for year in (2014, 2024):
+        assert ref[f"share_{year}"].between(0.3, 6.0).all(), year  # percent of GDP
+    assert ref.loc[ref.iso3 == "POL", "share_2014"].item() == 1.88
 
 
 def test_reference_lists_the_allies():
