@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 ASSETS := $(VENV)/share/solara/cdn/.fetched
 ARGS  ?=
 
@@ -25,12 +26,20 @@ $(PY):
 	echo "creating $(VENV) with $$py ($$($$py --version))"; \
 	"$$py" -m venv $(VENV)
 
+# `make run` needs the package and a local sweep's launchers only (~600 MB); the suite also needs
+# the dev tools, the page (viz: solara, playwright) and Ray (cluster), ~1.4 GB. A full install
+# also serves `make run`.
+$(RUN_STAMP): $(PY) pyproject.toml
+	@if [ $(STAMP) -nt pyproject.toml ]; then echo "$(VENV): the full install serves make run"; else \
+	  $(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e '.[sweep]'; fi
+	@touch $@
+
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,viz,sweep,cluster]'
 	@touch $(STAMP)
 
-run: $(STAMP)  ## run the default scenario (extra Hydra overrides: make run ARGS="scenario=china_rise seed=3")
+run: $(RUN_STAMP)  ## run the default scenario (extra Hydra overrides: make run ARGS="scenario=china_rise seed=3")
 	$(PY) -m sim $(ARGS)
 
 test: $(STAMP) $(ASSETS)  ## the full test suite, slow and browser tests included

@@ -15,25 +15,22 @@ from omegaconf import DictConfig, OmegaConf
 from sim.config import to_config
 from sim.errors import report_user_errors
 from sim.output import check_writable
-from sim.worlds import load_world
+from sim.runner import check_run
 
 
 class ValidateConfig(Callback):
-    """Check ranges and load the world before Hydra creates the run directory.
+    """Check ranges, the input files and the model's own checks before Hydra creates the run
+    directory.
 
-    Registered first, so a bad value or a missing or malformed world file stops ``python -m sim``
-    with one line and exit 2 while nothing is written: no run directory, no ``.hydra/``, no log.
-    (Sweeps check each job's config in the job itself; see :mod:`sim.sweep`.)
+    Registered first, so a bad value, a missing or malformed input file, or a scenario or rule
+    the world refuses (:func:`sim.runner.check_run`) stops ``python -m sim`` with one line and
+    exit 2 while nothing is written: no run directory, no ``.hydra/``, no log. (Sweeps check
+    each job's config in the job itself; see :mod:`sim.sweep`.)
     """
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         job = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
-
-        def check() -> None:
-            cfg = to_config(job)
-            load_world(cfg.world, cfg.seed)
-
-        report_user_errors(check)
+        report_user_errors(lambda: check_run(to_config(job)))
 
 
 class CheckOutputDir(Callback):

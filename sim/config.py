@@ -14,9 +14,9 @@ repository's top-level ``configs`` is a link to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin, get_type_hints
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -59,6 +59,9 @@ __all__ = [
     "to_config",
 ]
 
+#: the config groups whose schema is the chosen rule's config
+RULE_GROUPS = {"budget_rule": BUDGET_RULES, "alliance_rule": ALLIANCE_RULES}
+
 #: the Hydra config tree, installed with the package
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
@@ -91,8 +94,20 @@ class WorldConfig:
         kinds = ("today", "y2019", "y2014", "synthetic", "custom")
         check(self.name in kinds, "world.name", f"must be one of {', '.join(kinds)}", self.name)
         within("world.n", self.n, 2, 26**3)
+        if self.start_year is not None:
+            within("world.start_year", self.start_year, 1, 9999)
         if self.name == "custom":
             check(self.path is not None, "world.path", "is required for world=custom", self.path)
+        world_keys = (("path", "custom"), ("treaties", "custom"), ("borders", "custom"))
+        for key, only in (*world_keys, ("n", "synthetic")):
+            value = getattr(self, key)
+            check(
+                self.name == only or value == _WORLD_DEFAULTS[key],
+                f"world.{key}",
+                f"applies to world={only} only; world={self.name} would ignore it "
+                f"(add world={only}, or drop world.{key})",
+                value,
+            )
         for pair, h in self.rivalries.items():
             parts = pair.split("-")
             check(
@@ -102,6 +117,10 @@ class WorldConfig:
                 pair,
             )
             within(f"world.rivalries.{pair}", h, 0.0, 1.0)
+
+
+#: the values of the world-specific keys when they are not given
+_WORLD_DEFAULTS = {"path": None, "treaties": None, "borders": None, "n": 60}
 
 
 # ----------------------------------------------------------------------------- model
@@ -183,7 +202,8 @@ class ModelConfig:
             "must be <= 1 (spending above GDP)",
             self.share_max,
         )
-        within("model.depreciation", self.depreciation, 0.0, 1.0, open_low=True)
+        # below 1e-6 (a stock lasting a million years) the start stock s Y / delta overflows
+        within("model.depreciation", self.depreciation, 1e-6, 1.0)
         positive(
             self,
             "model",
@@ -299,9 +319,8 @@ def _check_scenario(scenario: ScenarioConfig) -> None:
             within(f"{key}.to_share", s.to_share, 0.0, 1.0)
         if s.factor is not None:
             nonneg(s, key, "factor")
-        if s.growth is not None:
-            finite(f"{key}.growth", s.growth)
-            check(s.growth > -1, f"{key}.growth", "must be > -1", s.growth)
+        if s.growth is not None:  # at most 11-fold a year: beyond, spending overflows in years
+            within(f"{key}.growth", s.growth, -1.0, 10.0, open_low=True)
     for n, s in enumerate(scenario.shocks):
         key = f"scenario.shocks[{n}]"
         check(s.kind in ("gdp", "hostility", "war"), f"{key}.kind",
@@ -322,6 +341,33 @@ def _check_scenario(scenario: ScenarioConfig) -> None:
                 "name at least one nation or treaty",
                 s.against,
             )
+
+
+def check_scenario_span(scenario: ScenarioConfig, steps: int) -> None:
+    """Every shock and schedule of ``scenario`` starts within a run of ``steps`` years.
+
+    A shock acts in year ``max(step, 1)`` and a schedule from year ``start + 1``; one that
+    starts after the last year would silently never apply.
+
+    Raises
+    ------
+    ConfigError
+        naming ``scenario.shocks[n].step`` or ``scenario.schedules[n].start``.
+    """
+    for n, shock in enumerate(scenario.shocks):
+        check(
+            shock.step <= steps,
+            f"scenario.shocks[{n}].step",
+            f"must be <= model.steps ({steps}), or the shock never applies",
+            shock.step,
+        )
+    for n, schedule in enumerate(scenario.schedules):
+        check(
+            schedule.start < steps,
+            f"scenario.schedules[{n}].start",
+            f"must be < model.steps ({steps}), or the schedule never applies",
+            schedule.start,
+        )
 
 
 # ----------------------------------------------------------------------------- root
@@ -347,6 +393,9 @@ class Config:
     #: where fitted parameters come from: ``source`` and ``window`` of a calibration file
     #: (``configs/calibration/``, written by ``python -m sim.calibrate``); empty: theory defaults
     calibration: dict[str, str] = field(default_factory=dict)
+    #: the user's own keys (labels, bookkeeping), recorded in summary.json and never read:
+    #: ``+extra.study=pilot``. Every other key must be one the schema declares.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         finite("seed", self.seed)
@@ -385,6 +434,7 @@ def to_config(cfg: DictConfig | Config) -> Config:
     """
     if isinstance(cfg, Config):
         return cfg
+    refuse_unknown_keys(cfg)
     schema = OmegaConf.structured(Config)
     merged = OmegaConf.merge(schema, cfg)
     for registry in (BUDGET_RULES, ALLIANCE_RULES):
@@ -393,6 +443,50 @@ def to_config(cfg: DictConfig | Config) -> Config:
         schema = OmegaConf.structured(registry[name].Config)  # ConfigError for an unknown name
         merged[registry.group] = OmegaConf.merge(schema, node)
     return OmegaConf.to_object(merged)  # type: ignore[return-value]
+
+
+def unknown_keys(node: Any, schema: type, where: str = "") -> list[str]:
+    """The dotted keys of a composed ``node`` that the dataclass ``schema`` does not declare.
+
+    Hydra's ``+key=value`` and ``++key=value`` add a key whatever the schema says, and the
+    conversion keeps it as an unused attribute; this walks the tree against the dataclasses
+    (nested ones, lists of them, and the rule chosen in ``budget_rule``/``alliance_rule``).
+    Maps (``world.rivalries``, ``scenario.budget_changes``, ``extra``, ...) take any key.
+    """
+    if not isinstance(node, DictConfig):
+        return []
+    hints = get_type_hints(schema)
+    found = []
+    for key in node:
+        if key not in hints:
+            found.append(f"{where}{key}")
+            continue
+        child, kind = node.get(key), hints[key]
+        if key in RULE_GROUPS and not where and isinstance(child, DictConfig):
+            rule = child.get("name")
+            if rule in RULE_GROUPS[key]:
+                found += unknown_keys(child, RULE_GROUPS[key][rule].Config, f"{key}.")
+        elif is_dataclass(kind):
+            found += unknown_keys(child, kind, f"{where}{key}.")
+        elif get_origin(kind) is list and get_args(kind) and is_dataclass(get_args(kind)[0]):
+            for n, item in enumerate(child or []):
+                found += unknown_keys(item, get_args(kind)[0], f"{where}{key}[{n}].")
+    return found
+
+
+def refuse_unknown_keys(cfg: DictConfig) -> None:
+    """Raise :class:`ConfigError` naming the first key no schema declares (see
+    :func:`unknown_keys`), with the keys that level does have."""
+    unknown = unknown_keys(cfg, Config)
+    if unknown:
+        key = unknown[0]
+        parent = key.rpartition(".")[0]
+        where = OmegaConf.select(cfg, parent.replace("[", ".").replace("]", "")) if parent else cfg
+        known = ", ".join(k for k in where if f"{parent}.{k}".lstrip(".") not in unknown)
+        raise ConfigError(
+            f"{key}: no such key (a misspelling? {parent or 'the top level'} has: {known}; "
+            "keys of your own go under extra: +extra.<name>=<value>)"
+        )
 
 
 def compose(overrides: list[str] | tuple[str, ...] = ()) -> Config:

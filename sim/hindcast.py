@@ -58,6 +58,12 @@ def check_hindcast(cfg: Config) -> None:
 
 def _check_years(start: int, steps: int) -> None:
     end = start + steps
+    if start >= LAST_OBSERVED:  # no number of steps ends the run in an observed year
+        raise ConfigError(
+            f"hindcast: the observed shares end in {LAST_OBSERVED} and the world starts in "
+            f"{start}, so no run from it can be scored; use experiment=hindcast_2014_2024 or "
+            "experiment=outofsample_2019_2024, got hindcast=true"
+        )
     if end > LAST_OBSERVED:
         raise ConfigError(
             f"model.steps: a hindcast compares observed shares, which end in {LAST_OBSERVED}; "

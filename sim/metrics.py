@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import networkx as nx
 import numpy as np
+from scipy.stats import spearmanr
 
 BLOC_RESOLUTION = 0.5
 
@@ -283,19 +284,10 @@ def burden_correlation(gdp: np.ndarray, share: np.ndarray) -> float:
     """Spearman rank correlation between allies' GDP and defence share.
 
     Olson & Zeckhauser (1966) predict a positive value: large allies carry a disproportionate
-    share of the common defence. Ties are ranked by their average rank. NaN when there are
-    fewer than three allies or either variable is constant (no ranking to correlate).
+    share of the common defence. ``scipy.stats.spearmanr``: the Pearson correlation of the
+    ranks, ties taking their average rank. NaN when there are fewer than three allies or either
+    variable is constant (no ranking to correlate; scipy would warn).
     """
     if len(gdp) < 3 or np.ptp(gdp) == 0 or np.ptp(share) == 0:
         return float("nan")
-
-    def rank(x: np.ndarray) -> np.ndarray:
-        order = np.argsort(x, kind="stable")
-        ranks = np.empty(len(x))
-        ranks[order] = np.arange(len(x), dtype=float)
-        for value in np.unique(x):
-            tied = x == value
-            ranks[tied] = ranks[tied].mean()
-        return ranks
-
-    return float(np.corrcoef(rank(gdp), rank(share))[0, 1])
+    return float(spearmanr(gdp, share).statistic)

@@ -2,7 +2,8 @@
 
 Every file is written under a temporary name in the same directory and renamed into place, so a
 killed run never leaves a truncated file; ``summary.json`` is written last, so a directory holding
-it is complete.
+it is complete. Files get the mode an ordinary ``open()`` would give them (``0o666`` less the
+umask), so a group that shares a results disk can read them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -49,7 +51,10 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
+        try:
+            os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp creates 0o600
+        finally:
+            os.close(fd)
         write(Path(tmp))
         os.replace(tmp, path)
     except OSError as exc:
@@ -58,6 +63,20 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         _remove(tmp)
         raise
+
+
+def current_umask() -> int:
+    """The process's file-mode creation mask (read without changing it where Linux allows)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (not thread-safe, but brief)
+    os.umask(mask)
+    return mask
 
 
 def _remove(tmp: str | None) -> None:
@@ -72,8 +91,38 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
+#: characters XML 1.0 forbids: C0 controls but tab, newline and return; surrogates; U+FFFE/F
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids written as its escape (``\\x01``)."""
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
 def write_graph(graph: nx.Graph, path: Path) -> None:
-    atomic_write(path, lambda tmp: nx.write_graphml(graph, tmp))
+    """GraphML of ``graph``; string ids and attributes pass :func:`xml_safe`, so the file stays
+    valid XML whatever a world file's names hold."""
+    atomic_write(path, lambda tmp: nx.write_graphml(_xml_safe_graph(graph), tmp))
+
+
+def _xml_safe_graph(graph: nx.Graph) -> nx.Graph:
+    def clean(value: Any) -> Any:
+        return xml_safe(value) if isinstance(value, str) else value
+
+    def clean_attrs(attrs: dict) -> dict:
+        return {clean(k): clean(v) for k, v in attrs.items()}
+
+    texts = [*graph.nodes, *graph.graph.values()]
+    texts += [v for _, attrs in graph.nodes(data=True) for v in (*attrs, *attrs.values())]
+    texts += [v for *_, attrs in graph.edges(data=True) for v in (*attrs, *attrs.values())]
+    if not any(isinstance(t, str) and _NOT_XML.search(t) for t in texts):
+        return graph
+    safe = graph.__class__()
+    safe.graph.update(clean_attrs(graph.graph))
+    safe.add_nodes_from((clean(n), clean_attrs(a)) for n, a in graph.nodes(data=True))
+    safe.add_edges_from((clean(u), clean(v), clean_attrs(a)) for u, v, a in graph.edges(data=True))
+    return safe
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
@@ -85,6 +134,37 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+#: config keys that name input files; each one set is hashed into ``summary.json``'s ``inputs``
+#: and resolved like the world paths by ``python -m sim.reproduce``
+INPUT_KEYS = ("world.path", "world.treaties", "world.borders", "alliance_rule.propensity")
+
+
+def input_files(config: dict[str, Any]) -> dict[str, str]:
+    """The input files a (resolved, plain) config names: ``{key: path}`` for each key set."""
+    out = {}
+    for key in INPUT_KEYS:
+        node: Any = config
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node:
+            out[key] = str(node)
+    return out
+
+
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def input_hashes(config: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """``{key: {"path": ..., "sha256": ...}}`` for every input file the config names."""
+    return {key: {"path": p, "sha256": file_hash(p)} for key, p in input_files(config).items()}
 
 
 def table_hash(frame: pd.DataFrame) -> str:

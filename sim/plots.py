@@ -198,7 +198,7 @@ def draw_alliance_map(
     )
     cap = nations["capability"].to_numpy(float)
     bloc = nations["bloc"].to_numpy(int)
-    size = 12 + 700 * np.sqrt(cap / cap.max()) if cap.max() > 0 else np.full(len(cap), 12.0)
+    size = _dot_area(cap, cap.max())
     colours = [BLOC_COLOURS[b % 10] if b >= 0 else "white" for b in bloc]
     ax.scatter(px, py, s=size, c=colours, edgecolors="0.2", linewidths=0.6, zorder=2)
     major = nations["major_power"].to_numpy(bool)
@@ -233,12 +233,61 @@ def draw_alliance_map(
     handles.append(
         plt.Line2D([], [], marker="o", ls="", color="white", markeredgecolor="0.2", label="no ally")
     )
-    ax.legend(handles=handles, fontsize=8, loc="lower left", frameon=True, framealpha=0.9)
-    ax.set_title(f"Alliances in {year}: dot area = military capability, colour = bloc", fontsize=11)
+    ax.add_artist(
+        ax.legend(handles=handles, fontsize=8, loc="lower left", frameon=True, framealpha=0.9)
+    )
+    keys = _size_keys(cap.max())
+    ax.legend(
+        handles=[
+            plt.Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                color="0.85",
+                markeredgecolor="0.2",
+                markersize=float(np.sqrt(_dot_area(np.array([k]), cap.max())[0])),
+                label=_usd(k),
+            )
+            for k in keys
+        ],
+        title="capability (US$)",
+        fontsize=8,
+        title_fontsize=8,
+        loc="lower right",
+        frameon=True,
+        framealpha=0.9,
+        labelspacing=1.2,
+        borderpad=0.8,
+    )
+    ax.set_title(f"Alliances in {year}: dot size = military capability, colour = bloc", fontsize=11)
     ax.set_xlim(-2.75, 2.75)
     ax.set_ylim(-1.42, 1.42)
     ax.set_aspect("equal")
     ax.axis("off")
+
+
+def _dot_area(capability: np.ndarray, largest: float) -> np.ndarray:
+    """Marker area (points^2): ``12 + 700 sqrt(K / K_max)``, so small states stay visible."""
+    if largest <= 0:
+        return np.full(len(capability), 12.0)
+    return 12 + 700 * np.sqrt(capability / largest)
+
+
+def _size_keys(largest: float) -> list[float]:
+    """Capabilities for the size key: the largest 1-2-5 value up to ``largest``, / 10, / 100."""
+    if not np.isfinite(largest) or largest <= 0:
+        return []
+    exponent = np.floor(np.log10(largest))
+    top = max(m for m in (1, 2, 5, 10) if m * 10**exponent <= largest) * 10**exponent
+    return [top, top / 10, top / 100]
+
+
+def _usd(value: float) -> str:
+    for unit, scale in (("tn", 1e12), ("bn", 1e9), ("mn", 1e6)):
+        if value >= scale:
+            return f"{value / scale:g} {unit}"
+    return f"{value:g}"
 
 
 def _label_rows(

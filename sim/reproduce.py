@@ -1,21 +1,28 @@
-"""``python -m sim.reproduce RUN_DIR``: rerun a run from its saved config and compare every table.
+"""``python -m sim.reproduce RUN_DIR``: check a run's record, rerun it from its saved config and
+compare every table.
 
-The run is rebuilt from ``RUN_DIR/.hydra/config.yaml`` (the config Hydra saved, with every
-override applied) into a temporary directory, and each output is compared with the original,
-value for value: ``nations.parquet``, ``world.parquet``, ``alliance_events.parquet`` (columns,
-dtypes and every cell, bit for bit) and ``alliances_final.graphml`` (nodes, edges and their
-attributes). Figures are not compared (they are drawn from these tables).
+First the record is checked without rerunning: ``summary.json`` must agree with the config Hydra
+saved (``RUN_DIR/.hydra/config.yaml``: seed, steps, scenario and every config value), each
+table's content hash must equal the one ``summary.json`` records, and the final metrics must
+equal those the world table gives. A summary edited after the run stops here, naming the key.
 
-Exit status: 0 and ``identical`` when everything matches; 1 naming the first table and column
-that differ; 2 when ``RUN_DIR`` is not a finished run directory (one line says why).
+Then the run is rebuilt from ``.hydra/config.yaml`` (every override applied) into a temporary
+directory, and each output is compared with the original, value for value:
+``nations.parquet``, ``world.parquet``, ``alliance_events.parquet`` (columns, dtypes and every
+cell, bit for bit), ``alliances_final.graphml`` (nodes, edges and their attributes) and the
+metrics of ``summary.json``. Figures are not compared (they are drawn from these tables).
+
+Exit status: 0 and ``identical`` when everything matches; 1 and ``differs: ...`` naming the
+first file and column (or summary key) that differ; 2 when ``RUN_DIR`` is not a finished run
+directory (one line says why).
 
 Before rerunning it warns (on stderr) when the installed versions of Python, this package or a
-dependency differ from those in ``summary.json``, and says clearly when the world files changed
-since the run (their SHA-256 differs from ``summary.json``'s ``world.content_hash``).
+dependency differ from those in ``summary.json``, and names each input file (world, treaties,
+borders, propensity matrix) whose SHA-256 differs from the one in ``summary.json``'s ``inputs``.
 
-Relative world paths (``world=custom world.path=data/my.csv``) are resolved against the working
-directory the run was started from, which Hydra records in ``.hydra/hydra.yaml``
-(``hydra.runtime.cwd``), so a run can be reproduced from any directory.
+Relative input paths (``world=custom world.path=data/my.csv``, ``alliance_rule.propensity=p.csv``)
+are resolved against the working directory the run was started from, which Hydra records in
+``.hydra/hydra.yaml`` (``hydra.runtime.cwd``), so a run can be reproduced from any directory.
 """
 
 from __future__ import annotations
@@ -28,10 +35,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.output import SUMMARY, TABLES, versions
+from sim.output import INPUT_KEYS, SUMMARY, TABLES, file_hash, table_hash, versions
 
 GRAPH = "alliances_final.graphml"
 #: columns that locate a row in a message about it, per table
@@ -43,14 +51,15 @@ class RunDirError(Exception):
 
 
 class Difference(NamedTuple):
-    """The first difference found: which file, which column (or graph attribute), and how."""
+    """The first difference found: which file, which column (graph attribute, summary key)."""
 
     file: str
     column: str
     detail: str
+    kind: str = "column"
 
     def __str__(self) -> str:
-        return f"{self.file}: column {self.column}: {self.detail}"
+        return f"{self.file}: {self.kind} {self.column}: {self.detail}"
 
 
 # ----------------------------------------------------------------------------- reading a run
@@ -73,15 +82,20 @@ def load_run(run_dir: Path) -> tuple[DictConfig, dict[str, Any], Path | None]:
         )
     try:
         cfg = OmegaConf.load(config_file)
-        summary = json.loads(summary_file.read_text())
     except OSError as exc:
-        raise RunDirError(f"{exc.filename}: cannot be read ({exc.strerror})") from None
+        raise RunDirError(f"{config_file}: cannot be read ({exc.strerror})") from None
+    except Exception as exc:  # a YAML (or decoding) error from OmegaConf
+        raise RunDirError(f"{config_file}: not a readable config ({_yaml_reason(exc)})") from None
+    try:
+        summary = json.loads(summary_file.read_bytes())
+    except OSError as exc:
+        raise RunDirError(f"{summary_file}: cannot be read ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
         raise RunDirError(
             f"{summary_file}: not valid JSON ({exc.msg}, line {exc.lineno})"
         ) from None
-    except Exception as exc:  # a YAML error from OmegaConf
-        raise RunDirError(f"{config_file}: not a readable config ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise RunDirError(f"{summary_file}: not UTF-8 text ({exc.reason})") from None
     if not isinstance(cfg, DictConfig) or not isinstance(summary, dict):
         raise RunDirError(f"{run_dir}: config.yaml or summary.json does not hold a mapping")
     started_in = None
@@ -94,23 +108,55 @@ def load_run(run_dir: Path) -> tuple[DictConfig, dict[str, Any], Path | None]:
     return cfg, summary, Path(started_in) if started_in else None
 
 
-def resolve_world_paths(cfg: DictConfig, started_in: Path | None) -> list[str]:
-    """Make relative ``world.path``/``world.treaties`` absolute against the run's start dir.
+def _yaml_reason(exc: Exception) -> str:
+    """One line for a YAML error: the problem and where (PyYAML's message spans four lines)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if problem and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text: {exc.reason} at byte {exc.start}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def resolve_input_paths(cfg: DictConfig, started_in: Path | None) -> list[str]:
+    """Make every relative input path (:data:`sim.output.INPUT_KEYS`: world, treaties, borders,
+    propensity) absolute against the directory the run was started from.
 
     Returns warnings (empty when the paths were absolute or the start directory is known).
     """
     notes = []
-    for key in ("path", "treaties"):
-        value = OmegaConf.select(cfg, f"world.{key}")
+    for key in INPUT_KEYS:
+        value = OmegaConf.select(cfg, key, default=None)
         if not value or Path(value).is_absolute():
             continue
         if started_in is None:
             notes.append(
-                f"world.{key}={value} is relative and .hydra/hydra.yaml does not say where the "
+                f"{key}={value} is relative and .hydra/hydra.yaml does not say where the "
                 f"run was started; reading it from {Path.cwd()}"
             )
             continue
-        OmegaConf.update(cfg, f"world.{key}", str(started_in / value))
+        OmegaConf.update(cfg, key, str(started_in / value))
+    return notes
+
+
+def changed_inputs(cfg: DictConfig, summary: dict[str, Any]) -> list[str]:
+    """One line per input file whose SHA-256 differs from the one ``summary.json`` records."""
+    notes = []
+    for key, recorded in (summary.get("inputs") or {}).items():
+        path = OmegaConf.select(cfg, key, default=None)
+        if not path or not isinstance(recorded, dict):
+            continue
+        try:
+            now = file_hash(path)
+        except OSError as exc:
+            notes.append(f"{key}={path}: cannot be read now ({exc.strerror})")
+            continue
+        if now != recorded.get("sha256"):
+            notes.append(
+                f"{key}={path} changed since the run: SHA-256 {now[:12]}... now, "
+                f"{str(recorded.get('sha256'))[:12]}... in summary.json; the rerun uses it as it is"
+            )
     return notes
 
 
@@ -125,6 +171,100 @@ def version_warnings(recorded: dict[str, str] | None) -> list[str]:
         for name, was in recorded.items()
         if now.get(name, "not installed") != was
     ]
+
+
+# ----------------------------------------------------------------------------- the record
+
+
+def _first_mismatch(a: Any, b: Any, where: str = "") -> tuple[str, Any, Any] | None:
+    """The first dotted key at which two JSON-like values differ, with both values."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            if key not in a or key not in b:
+                return f"{where}{key}", a.get(key, "(absent)"), b.get(key, "(absent)")
+            found = _first_mismatch(a[key], b[key], f"{where}{key}.")
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for n, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = _first_mismatch(x, y, f"{where}{n}.")
+            if found is not None:
+                return found
+        return None
+    return None if a == b else (where.rstrip(".") or "(root)", a, b)
+
+
+def check_summary(cfg: DictConfig, summary: dict[str, Any]) -> Difference | None:
+    """``summary.json`` against ``.hydra/config.yaml``: seed, steps, scenario and the config."""
+    try:
+        saved = OmegaConf.to_container(cfg, resolve=True)
+    except Exception:  # noqa: BLE001 - an interpolation only Hydra resolves: compare it as written
+        saved = OmegaConf.to_container(cfg, resolve=False)
+    saved = json.loads(json.dumps(saved))  # the form summary.json holds it in
+    model, scenario = saved.get("model") or {}, saved.get("scenario") or {}
+    pairs = [
+        ("seed", summary.get("seed", "(absent)"), saved.get("seed")),
+        ("steps", summary.get("steps", "(absent)"), model.get("steps")),
+        ("scenario", summary.get("scenario", "(absent)"), scenario.get("name")),
+    ]
+    found = next((p for p in pairs if p[1] != p[2]), None)
+    if found is None:
+        found = _first_mismatch(summary.get("config", "(absent)"), saved, "config.")
+    if found is None:
+        return None
+    key, recorded, configured = found
+    return Difference(
+        SUMMARY,
+        key,
+        f"{recorded!r} in summary.json, {configured!r} in .hydra/config.yaml",
+        kind="key",
+    )
+
+
+def changed_tables(run_dir: Path, summary: dict[str, Any]) -> dict[str, Difference]:
+    """The tables whose content hash is not the one ``summary.json`` records, by table name."""
+    recorded = summary.get("tables") or {}
+    out = {}
+    for name in TABLES:
+        file = f"{name}.parquet"
+        now = table_hash(_read_table(run_dir / file))
+        if recorded.get(file) != now:
+            out[name] = Difference(
+                SUMMARY,
+                f"tables.{file}",
+                f"{str(recorded.get(file))[:12]}... in summary.json, the table hashes to "
+                f"{now[:12]}...",
+                kind="key",
+            )
+    return out
+
+
+def metrics_from_world_table(world: pd.DataFrame) -> dict[str, float | None]:
+    """The final metrics the world table determines (:func:`sim.runner.final_metrics`)."""
+    last = world.iloc[-1]
+    keys = ("n_ties", "n_blocs", "polarity", "mean_share", "world_milex", "share_at_target")
+    metrics = {k: float(last[k]) for k in keys if k in world}
+    for k in ("ties_formed", "ties_dissolved"):
+        if k in world:
+            metrics[k] = float(world[k].sum())
+    return {k: (v if np.isfinite(v) else None) for k, v in metrics.items()}
+
+
+def compare_metrics(
+    recorded: dict[str, Any] | None, actual: dict[str, Any], source: str
+) -> Difference | None:
+    """The first metric of ``actual`` that ``summary.json``'s ``metrics`` does not record."""
+    recorded = recorded or {}
+    for key, value in actual.items():
+        if key not in recorded or recorded[key] != value:
+            return Difference(
+                SUMMARY,
+                f"metrics.{key}",
+                f"{recorded.get(key, '(absent)')!r} in summary.json, {value!r} {source}",
+                kind="key",
+            )
+    return None
 
 
 # ----------------------------------------------------------------------------- comparing
@@ -235,7 +375,11 @@ def compare_dirs(original: Path, rerun: Path) -> Difference | None:
 
 
 def reproduce(run_dir: Path, warn=lambda line: print(f"warning: {line}", file=sys.stderr)):
-    """Rerun ``run_dir`` in a temporary directory; return the first difference, or None.
+    """Check ``run_dir``'s record, rerun it in a temporary directory; the first difference or None.
+
+    A table whose hash no longer matches ``summary.json`` was changed after the run: the rerun
+    names its first differing column. A summary whose config, seed or metrics disagree with the
+    saved config or the tables is reported without a rerun.
 
     Raises
     ------
@@ -248,9 +392,18 @@ def reproduce(run_dir: Path, warn=lambda line: print(f"warning: {line}", file=sy
     from sim.worlds import WorldError, load_world
 
     cfg, summary, started_in = load_run(run_dir)
+    difference = check_summary(cfg, summary)
+    if difference is not None:
+        return difference
+    changed = changed_tables(run_dir, summary)
+    if "world" not in changed:  # then the world table is the run's: its metrics are known
+        world_metrics = metrics_from_world_table(_read_table(run_dir / "world.parquet"))
+        difference = compare_metrics(summary.get("metrics"), world_metrics, "in world.parquet")
+        if difference is not None:
+            return difference
     for line in version_warnings(summary.get("versions")):
         warn(line)
-    for line in resolve_world_paths(cfg, started_in):
+    for line in resolve_input_paths(cfg, started_in):
         warn(line)
     cfg.figures = False  # figures are drawn from the tables, which are compared
     try:
@@ -258,20 +411,34 @@ def reproduce(run_dir: Path, warn=lambda line: print(f"warning: {line}", file=sy
         world = load_world(config.world, config.seed)
     except (ConfigError, WorldError) as exc:
         raise RunDirError(f"{run_dir}: the saved config cannot be rerun: {exc}") from None
+    notes = changed_inputs(cfg, summary)
     recorded = (summary.get("world") or {}).get("content_hash")
-    if recorded and world.content_hash != recorded:
+    if not notes and recorded and world.content_hash != recorded:  # a summary without inputs
         files = ", ".join(str(p) for p in (config.world.path, config.world.treaties) if p)
-        warn(
+        notes.append(
             f"the world files changed since the run ({files or 'world=' + config.world.name}): "
             f"content hash {world.content_hash[:12]}... now, {recorded[:12]}... in summary.json; "
             "the rerun uses the files as they are now"
         )
+    for line in notes:
+        warn(line)
     with tempfile.TemporaryDirectory(prefix="sim-reproduce-") as tmp:
         try:
-            run(config, Path(tmp), OmegaConf.to_container(cfg, resolve=True))
+            rerun = run(config, Path(tmp), OmegaConf.to_container(cfg, resolve=True))
         except USER_ERRORS as exc:
             raise RunDirError(f"{run_dir}: the saved config cannot be rerun: {exc}") from None
-        return compare_dirs(run_dir, Path(tmp))
+        difference = compare_dirs(run_dir, Path(tmp))
+    if difference is not None:
+        table = difference.file.removesuffix(".parquet")
+        if table in changed:
+            return difference._replace(
+                detail=f"{difference.detail} (the file changed after the run: its content hash "
+                "is not the one summary.json records)"
+            )
+        return difference
+    if changed:  # the tables are the rerun's, so summary.json's hash was edited
+        return next(iter(changed.values()))
+    return compare_metrics(summary.get("metrics"), rerun["metrics"], "rerun")
 
 
 def main(argv: list[str] | None = None) -> int:

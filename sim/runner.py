@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.config import Config
+from sim.bounds import check_size
+from sim.config import Config, check_scenario_span
 from sim.metrics import burden_correlation
 from sim.model import AllianceModel
 from sim.output import (
@@ -18,6 +19,7 @@ from sim.output import (
     TABLES,
     check_writable,
     git_revision,
+    input_hashes,
     table_hash,
     versions,
     write_graph,
@@ -36,8 +38,17 @@ def _provenance() -> tuple[dict[str, str], str | None]:
 
 
 def build_model(cfg: Config) -> AllianceModel:
-    """The model a config describes, before its first step (world loaded and validated)."""
+    """The model a config describes, before its first step (world loaded and validated, its
+    size within the memory and time bounds of :func:`sim.bounds.check_size`)."""
+    m = cfg.model
+    check_scenario_span(cfg.scenario, m.steps)
+    if cfg.world.name == "synthetic":  # before drawing the nations
+        check_size(cfg.world.n, m.steps, m.record_every, "world.n")
     world = load_world(cfg.world, cfg.seed)
+    where = "world.n" if cfg.world.name == "synthetic" else f"world={cfg.world.name}"
+    if cfg.world.name == "custom":
+        where = f"world.path: {cfg.world.path} lists"
+    check_size(len(world.nations), m.steps, m.record_every, where)
     return AllianceModel(
         world,
         params=cfg.model,
@@ -46,6 +57,21 @@ def build_model(cfg: Config) -> AllianceModel:
         scenario=cfg.scenario,
         rng=cfg.seed,
     )
+
+
+def check_run(cfg: Config) -> AllianceModel:
+    """Every check a run makes before its first step, writing nothing: the world files, the
+    scenario against the world, the rules' own checks (Richardson stability, a propensity
+    matrix) and the hindcast's span. Returns the model, built and ready for its first step.
+
+    :class:`sim.callbacks.ValidateConfig` calls it before Hydra creates the run directory, so a
+    refused run leaves no ``.hydra/`` and no log.
+    """
+    if cfg.hindcast:
+        from sim.hindcast import check_hindcast
+
+        check_hindcast(cfg)
+    return build_model(cfg)
 
 
 def simulate(cfg: Config) -> AllianceModel:
@@ -80,11 +106,9 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
     started, cpu = time.perf_counter(), time.process_time()
     run_dir = Path(run_dir)
     (run_dir / SUMMARY).unlink(missing_ok=True)
-    if cfg.hindcast:
-        from sim.hindcast import check_hindcast
-
-        check_hindcast(cfg)
-    model = build_model(cfg)
+    model = check_run(cfg)
+    config = resolved if resolved is not None else asdict(cfg)
+    inputs = input_hashes(config)  # the files as the model read them
     check_writable(run_dir)
     for stale in run_dir.glob("**/.*.tmp"):  # left by a run killed while writing
         stale.unlink(missing_ok=True)
@@ -131,7 +155,8 @@ def run(cfg: Config, run_dir: Path, resolved: dict[str, Any] | None = None) -> d
         "steps": cfg.model.steps,
         "metrics": final_metrics(model),
         "tables": {f"{k}.parquet": table_hash(v) for k, v in tables.items()},
-        "config": resolved if resolved is not None else asdict(cfg),
+        "inputs": inputs,
+        "config": config,
         "versions": dict(_provenance()[0]),
         "git_revision": _provenance()[1],
         "elapsed_s": round(time.perf_counter() - started, 3),

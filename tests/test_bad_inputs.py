@@ -342,3 +342,43 @@ def test_float_overflow_stops_with_one_line(tmp_path, sim):
 def test_scenario_naming_a_nation_the_world_lacks(sim):
     proc = sim("world=synthetic", "world.n=2", "scenario=russia_shock")
     assert_one_line_error(proc, "scenario.", "'RUS' is not a nation")
+
+
+# ----------------------------------------------------------------------------- nothing written
+
+
+def test_a_refused_run_leaves_no_run_directory(tmp_path):
+    """Through Hydra's real entry point: every check made before the first step (config, world,
+    scenario, rules, propensity, hindcast span) runs before Hydra writes ``.hydra/`` and a log."""
+    from clibatch import run_batch
+
+    nations = world_file(tmp_path, with_cell(0, "lat", "north"))
+    cases = {
+        "config": ["model.steps=0"],
+        "world file": custom(nations),
+        "propensity": ["alliance_rule=landscape", f"alliance_rule.propensity={tmp_path}/no.csv"],
+        "scenario": ["world=synthetic", "world.n=2", "scenario=russia_shock"],
+        "richardson": ["budget_rule=richardson", "+budget_rule.reaction={ZZZ: 0.5}"],
+        "hindcast": ["world=y2014", "hindcast=true", "model.steps=5"],
+        "accepted": ["model.steps=2"],
+    }
+    needles = {
+        "config": "model.steps",
+        "world file": "column lat",
+        "propensity": "alliance_rule.propensity",
+        "scenario": "'RUS' is not a nation",
+        "richardson": "ZZZ",
+        "hindcast": "model.steps",
+    }
+    results = dict(zip(cases, run_batch(list(cases.values()), tmp_path), strict=True))
+    accepted = results.pop("accepted")
+    assert accepted.returncode == 0, accepted.stderr
+    assert (accepted.run_dir / "summary.json").is_file()
+    for name, proc in results.items():
+        assert_one_line_error(proc, needles[name])
+        assert not proc.run_dir.exists(), (name, sorted(proc.run_dir.rglob("*")))
+
+
+def test_hindcast_on_a_world_that_starts_in_2024_gives_a_hint_that_works(sim):
+    line = assert_one_line_error(sim("hindcast=true"), "hindcast:", "experiment=hindcast_2014_2024")
+    assert "model.steps=0" not in line  # refused by model.steps >= 1: no advice to follow

@@ -69,7 +69,14 @@ def test_sigkill_during_the_simulation_leaves_no_summary(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "summary.json").write_text('{"stale": "from an earlier run"}')
-    proc = start(run_dir, "world=synthetic", "world.n=120", "model.steps=100000", "figures=false")
+    proc = start(
+        run_dir,
+        "world=synthetic",
+        "world.n=120",
+        "model.steps=100000",
+        "model.record_every=1000",
+        "figures=false",
+    )
     wait_for(lambda: not (run_dir / "summary.json").exists(), proc)  # the run removed it
     time.sleep(1.0)  # well inside the 100,000 years
     kill(proc)
@@ -112,6 +119,18 @@ def test_atomic_write_failing_midway_leaves_nothing(tmp_path):
 # ----------------------------------------------------------------------------- unwritable output
 
 
+def sim_cli(*args: str, cwd: Path = ROOT, timeout: float = 300, **kwargs):
+    """``python -m sim ARGS`` as a subprocess, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
+
+
 def assert_output_error(proc: subprocess.CompletedProcess, path: Path, reason: str) -> None:
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output
@@ -133,26 +152,14 @@ def test_run_dir_under_a_regular_file(tmp_path):
     blocker = tmp_path / "outputs"
     blocker.write_text("not a directory")
     run_dir = blocker / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "model.steps=2"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = sim_cli(f"hydra.run.dir={run_dir}", "model.steps=2", cwd=tmp_path)
     assert_output_error(proc, run_dir, f"{blocker} is a file")
 
 
 def test_sweep_dir_that_is_a_regular_file(tmp_path):
     blocker = tmp_path / "sweep"
     blocker.write_text("not a directory")
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "-m", f"hydra.sweep.dir={blocker}", "seed=0,1"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = sim_cli("-m", f"hydra.sweep.dir={blocker}", "seed=0,1", cwd=tmp_path)
     assert_output_error(proc, blocker, "is a file")
 
 
@@ -183,26 +190,14 @@ def tmpfs(tmp_path):
 def test_read_only_output_directory(tmpfs):
     where = tmpfs("ro")
     run_dir = where / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "model.steps=2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = sim_cli(f"hydra.run.dir={run_dir}", "model.steps=2")
     assert_output_error(proc, run_dir, "Read-only file system")
 
 
 def test_full_output_directory(tmpfs):
     where = tmpfs()
     run_dir = where / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", f"hydra.run.dir={run_dir}", "figures=false"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = sim_cli(f"hydra.run.dir={run_dir}", "figures=false")
     # Hydra's .hydra/ files and the 4 KiB probe fit; the first table does not
     assert_output_error(proc, run_dir, "No space left on device")
     assert not (run_dir / "summary.json").exists()
@@ -217,13 +212,7 @@ SWEEP = ["seed=0,1,2", "world=synthetic", "world.n=40", "model.steps=60", "figur
 
 
 def sweep(sweep_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", "-m", f"hydra.sweep.dir={sweep_dir}", *SWEEP],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return sim_cli("-m", f"hydra.sweep.dir={sweep_dir}", *SWEEP, timeout=600)
 
 
 @pytest.mark.slow
@@ -270,3 +259,48 @@ def test_a_rerun_clears_temporary_files_left_by_a_killed_run(tmp_path):
     run(compose(["model.steps=2", "figures=false"]), run_dir)
     assert not any(p.exists() for p in left)
     assert (run_dir / "summary.json").is_file()
+
+
+# ----------------------------------------------------------------------------- file modes
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_atomic_write_gives_the_mode_open_would(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "a.txt", lambda tmp: tmp.write_text("x"))
+        with open(tmp_path / "b.txt", "w") as f:  # what an ordinary write gives
+            f.write("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "a.txt").stat().st_mode == (tmp_path / "b.txt").stat().st_mode
+
+
+def test_every_output_file_is_readable_by_the_group(tmp_path):
+    """Through the real CLI with figures, under a group-writable umask (a shared cluster disk)."""
+    run_dir = tmp_path / "run"
+    proc = sim_cli(f"hydra.run.dir={run_dir}", "model.steps=2", preexec_fn=lambda: os.umask(0o002))
+    assert proc.returncode == 0, proc.stderr
+    files = [p for p in run_dir.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {*REAL_NAMES, "summary.json", "alliances_final.graphml"}
+    assert any(p.suffix == ".png" for p in files)
+    modes = {str(p.relative_to(run_dir)): oct(p.stat().st_mode & 0o777) for p in files}
+    assert set(modes.values()) == {oct(0o664)}, modes
+
+
+def test_graphml_stays_valid_xml_whatever_the_names_hold(tmp_path):
+    """Defence in depth behind the world reader: control characters (XML 1.0 forbids them)
+    in ids and attributes are written as escapes, and the file reads back."""
+    from sim.output import write_graph
+
+    graph = nx.Graph()
+    graph.add_node("AAA", name="Al\x01pha\x1b[31m", major_power=True)
+    graph.add_node("B\x00B", name="Beta\ttab")
+    graph.add_edge("AAA", "B\x00B", treaty="PA\x0bCT", since=3)
+    write_graph(graph, tmp_path / "g.graphml")
+    back = nx.read_graphml(tmp_path / "g.graphml")
+    assert back.nodes["AAA"]["name"] == "Al\\x01pha\\x1b[31m"
+    assert back.nodes["B\\x00B"]["name"] == "Beta\ttab"  # tab is valid XML: kept
+    assert back.edges["AAA", "B\\x00B"] == {"treaty": "PA\\x0bCT", "since": 3}
+    assert graph.nodes["AAA"]["name"] == "Al\x01pha\x1b[31m"  # the model's graph is untouched

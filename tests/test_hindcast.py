@@ -143,3 +143,22 @@ def test_calibration_records_every_trial_and_writes_a_config_group(tmp_path):
 def test_with_values_checks_each_value():
     with pytest.raises(ConfigError, match="budget_rule.eta"):
         with_values(base_config(), {"budget_rule.eta": 2.0})
+
+
+def test_the_nato_table_ships_in_the_package():
+    """NATO's table ships in the package (sim/worlds/data), so a fresh clone needs nothing else."""
+    from importlib.resources import files
+
+    packaged = files("sim.worlds") / "data" / "nato_reference_2014_2024.csv"
+    assert observed.NATO_REFERENCE.read_bytes() == packaged.read_bytes()
+    ref = observed.nato_shares()
+    for year in (2014, 2024):
+        assert ref[f"share_{year}"].between(0.3, 6.0).all(), year  # percent of GDP
+    assert ref.loc[ref.iso3 == "POL", "share_2014"].item() == 1.88
+
+
+def test_a_hindcast_from_a_world_that_starts_in_2024_is_refused(tmp_path):
+    cfg = compose(["hindcast=true", "model.steps=1", "figures=false"])
+    with pytest.raises(ConfigError, match=r"^hindcast: the observed shares end in 2024"):
+        run(cfg, tmp_path)
+    assert not (tmp_path / "summary.json").exists()

@@ -143,6 +143,10 @@ def test_changed_versions_warn_but_still_compare(copy, capsys):
         ("no_config", ".hydra/config.yaml: missing"),
         ("bad_json", "summary.json: not valid JSON"),
         ("no_table", "world.parquet: missing from the run directory"),
+        ("bad_yaml", ".hydra/config.yaml: not a readable config (expected ',' or ']'"),
+        ("binary_yaml", ".hydra/config.yaml: not a readable config (not UTF-8 text"),
+        ("nul_yaml", ".hydra/config.yaml: not a readable config (unacceptable character"),
+        ("list_yaml", "does not hold a mapping"),
     ],
 )
 def test_unusable_run_dir_is_one_line_and_exit_2(copy, tmp_path, setup, message):
@@ -160,6 +164,14 @@ def test_unusable_run_dir_is_one_line_and_exit_2(copy, tmp_path, setup, message)
         (copy / "summary.json").write_text("{")
     elif setup == "no_table":
         (copy / "world.parquet").unlink()
+    elif setup == "bad_yaml":
+        (copy / ".hydra" / "config.yaml").write_text("world: [a\n  b: {\n")
+    elif setup == "binary_yaml":
+        (copy / ".hydra" / "config.yaml").write_bytes(b"\x00\x01\xff garbage")
+    elif setup == "nul_yaml":
+        (copy / ".hydra" / "config.yaml").write_bytes(b"seed: 3\x00\n")
+    elif setup == "list_yaml":
+        (copy / ".hydra" / "config.yaml").write_text("- 1\n- 2\n")
     done = reproduce_cli(target)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
@@ -197,7 +209,112 @@ def test_a_world_file_changed_since_the_run_is_reported(tmp_path):
     nations = world / "nations.csv"
     nations.write_text(nations.read_text().replace("412000000000", "413000000000"))  # Denmark
     done = reproduce_cli(run_dir)
-    assert "the world files changed since the run" in done.stderr
-    assert str(nations) in done.stderr
+    assert f"warning: world.path={nations} changed since the run" in done.stderr
+    assert "world.treaties" not in done.stderr  # only the file that changed is named
     assert done.returncode == 1
     assert done.stdout.startswith("differs: nations.parquet: column gdp")
+
+
+# ----------------------------------------------------------------------------- the record itself
+
+
+def _edit_summary(run_dir: Path, edit) -> None:
+    path = run_dir / "summary.json"
+    summary = json.loads(path.read_text())
+    edit(summary)
+    path.write_text(json.dumps(summary))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda s: s.update(seed=4), "summary.json: key seed: 4 in summary.json, 3 in .hydra"),
+        (lambda s: s.update(steps=9), "summary.json: key steps: 9 in summary.json, 8 in .hydra"),
+        (
+            lambda s: s.update(scenario="china_rise"),
+            "summary.json: key scenario: 'china_rise' in summary.json, 'baseline' in .hydra",
+        ),
+        (
+            lambda s: s["config"]["model"].update(dilemma=9.0),
+            "summary.json: key config.model.dilemma: 9.0 in summary.json, 2.0 in .hydra",
+        ),
+        (
+            lambda s: s["config"]["scenario"].update(description="edited"),
+            "summary.json: key config.scenario.description: 'edited' in summary.json",
+        ),
+        (lambda s: s["config"].pop("seed"), "summary.json: key config.seed: '(absent)'"),
+        (
+            lambda s: s["metrics"].update(mean_share=0.5),
+            "summary.json: key metrics.mean_share: 0.5 in summary.json",
+        ),
+        (
+            lambda s: s["metrics"].update(ties_formed=s["metrics"]["ties_formed"] + 1),
+            "summary.json: key metrics.ties_formed:",
+        ),
+        (  # not in the world table: caught by the rerun
+            lambda s: s["metrics"].update(burden_correlation=0.123),
+            "summary.json: key metrics.burden_correlation: 0.123 in summary.json",
+        ),
+        (
+            lambda s: s["tables"].update({"nations.parquet": "0" * 64}),
+            "summary.json: key tables.nations.parquet: 000000000000... in summary.json",
+        ),
+    ],
+)
+def test_an_edited_summary_is_named(copy, edit, message, capsys):
+    _edit_summary(copy, edit)
+    assert main([str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"differs: {message}"), out
+
+
+def test_an_edited_summary_is_named_through_the_cli(copy):
+    _edit_summary(copy, lambda s: s.update(seed=5))
+    done = reproduce_cli(copy)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("differs: summary.json: key seed: 5 in summary.json, 3 in")
+
+
+def test_a_changed_table_is_flagged_as_changed_after_the_run(copy, capsys):
+    _change_cell(copy / "world.parquet", "mean_share", row=2)
+    assert main([str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("differs: world.parquet: column mean_share: first at row 2")
+    assert "the file changed after the run" in out
+
+
+def test_every_input_file_is_hashed_and_a_relative_propensity_path_resolved(tmp_path):
+    """Relative world, treaty and propensity paths from the start directory; reproduced from
+    elsewhere; a later change to the propensity file is named."""
+    start = tmp_path / "start"
+    shutil.copytree(EXAMPLE, start / "data")
+    codes = pd.read_csv(start / "data" / "nations.csv")["iso3"].tolist()
+    matrix = pd.DataFrame(0.2, index=codes, columns=codes)
+    matrix.loc["USA", "GBR"] = matrix.loc["GBR", "USA"] = 0.9
+    matrix.to_csv(start / "data" / "propensity.csv")
+    run_dir = tmp_path / "run"
+    inputs = {
+        "world.path": "data/nations.csv",
+        "world.treaties": "data/treaties.csv",
+        "alliance_rule.propensity": "data/propensity.csv",
+    }
+    sim_run(
+        run_dir,
+        "world=custom",
+        "alliance_rule=landscape",
+        *(f"{k}={v}" for k, v in inputs.items()),
+        "model.steps=3",
+        cwd=start,
+    )
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert {k: v["path"] for k, v in summary["inputs"].items()} == inputs
+    for key, entry in summary["inputs"].items():
+        assert len(entry["sha256"]) == 64, key
+    done = reproduce_cli(run_dir, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("identical") and "warning" not in done.stderr
+    matrix.loc["USA", "GBR"] = matrix.loc["GBR", "USA"] = 0.1
+    matrix.to_csv(start / "data" / "propensity.csv")
+    done = reproduce_cli(run_dir, cwd=tmp_path)
+    propensity = start / "data" / "propensity.csv"
+    assert f"warning: alliance_rule.propensity={propensity} changed since the run" in done.stderr

@@ -57,8 +57,9 @@ class UtilityConfig(AllianceRuleConfig):
             "free_ride_tolerance",
             "weak_share",
         )
-        for key in ("form_threshold", "break_threshold", "max_hostility"):
+        for key in ("form_threshold", "break_threshold"):
             finite(f"alliance_rule.{key}", getattr(self, key))
+        within("alliance_rule.max_hostility", self.max_hostility, 0.0, 1.0)  # hostility's range
         check_tie_terms(self)
         check(
             self.break_threshold <= self.form_threshold,
