@@ -359,7 +359,7 @@ def test_a_refused_run_leaves_no_run_directory(tmp_path):
         "propensity": ["alliance_rule=landscape", f"alliance_rule.propensity={tmp_path}/no.csv"],
         "scenario": ["world=synthetic", "world.n=2", "scenario=russia_shock"],
         "richardson": ["budget_rule=richardson", "+budget_rule.reaction={ZZZ: 0.5}"],
-        "hindcast": ["world=y2014", "hindcast=true", "model.steps=5"],
+        "hindcast": ["world=y2014", "hindcast=true", "model.steps=11"],  # past 2024
         "accepted": ["model.steps=2"],
     }
     needles = {
