@@ -92,11 +92,11 @@ def assert_model_invariants(model, seeded: set[frozenset[str]]) -> None:
         assert 1 <= step <= model.steps and step >= last and year == model.start_year + step
         last = step
         pair = frozenset((a, b))
-        if event == "formed":
-            assert pair not in edges, (step, a, b)
+        if event in ("formed", "joined"):  # joined: a tie of a treaty accession
+            assert pair not in edges, (step, a, b, event)
             edges.add(pair)
-        else:
-            assert event == "dissolved" and pair in edges, (step, a, b, event)
+        else:  # withdrew: a tie ended by a withdrawal from a treaty
+            assert event in ("dissolved", "withdrew") and pair in edges, (step, a, b, event)
             edges.remove(pair)
     assert edges == edge_set(graph)
 

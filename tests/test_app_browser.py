@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from sim.app import serve
 
@@ -234,7 +235,10 @@ def test_a_class_with_a_teacher_and_three_students(browser, app_url):
             student.locator(".my-choice", has_text="Chosen for next year").wait_for()
             students.append((name, nation, student))
         teacher.locator(".class-roster", has_text="Cy").wait_for()
-        assert teacher.locator(".class-roster", has_text="(the model decides)").count() == 0
+        # every student's choice reaches the teacher's roster (pushed by the server: wait for it)
+        expect(teacher.locator(".class-roster", has_text="(the model decides)")).to_have_count(
+            0, timeout=60_000
+        )
         teacher.locator(".teacher-step").click()
         teacher.locator(".class-year", has_text="Year 2015").wait_for()
         for _name, _nation, student in students:

@@ -21,6 +21,7 @@ import pytest
 from conftest import ROOT
 
 from sim.output import OutputError, atomic_write
+from sim.sweep import point_key
 
 REAL_NAMES = ("nations.parquet", "world.parquet", "alliance_events.parquet")
 
@@ -230,21 +231,29 @@ def test_sweep_killed_inside_a_job_resumes_to_the_uninterrupted_result(tmp_path)
         text=True,
         start_new_session=True,
     )
-    wait_for(lambda: (resumed / "1" / ".hydra" / "config.yaml").exists(), proc, timeout=600)
+
+    # job directories are named by their point (sim.sweep.point_key), not by Hydra's job number
+    def job_dir(seed: int) -> Path:
+        return resumed / point_key(
+            [f"seed={seed}", "world=synthetic", "world.n=40", "model.steps=60", "figures=False"]
+        )
+
+    job = {seed: job_dir(seed) for seed in (0, 1, 2)}
+    wait_for(lambda: (job[1] / ".hydra" / "config.yaml").exists(), proc, timeout=600)
     kill(proc)
-    assert (resumed / "0" / "summary.json").exists()
-    assert not (resumed / "1" / "summary.json").exists()
+    assert (job[0] / "summary.json").exists()
+    assert not (job[1] / "summary.json").exists()
     assert not (resumed / "sweep.parquet").exists()
     rerun = sweep(resumed)
     assert rerun.returncode == 0, rerun.stderr
     log = rerun.stdout + rerun.stderr
-    assert log.count("holds a complete summary.json") == 1  # job 0 only
+    assert log.count("is finished for this identity") == 1  # job 0 only
     metrics = ["seed", "status", "mean_share", "polarity", "n_ties", "world_milex"]
     a = pd.read_parquet(tmp_path / "clean" / "sweep.parquet").sort_values("job")[metrics]
     b = pd.read_parquet(resumed / "sweep.parquet").sort_values("job")[metrics]
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
-    for job in ("0", "1", "2"):
-        assert_complete_or_absent(resumed / job)
+    for job_dir in job.values():
+        assert_complete_or_absent(job_dir)
 
 
 def test_a_rerun_clears_temporary_files_left_by_a_killed_run(tmp_path):
