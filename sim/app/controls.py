@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl, urlencode
 from omegaconf import OmegaConf
 
 from sim.config import CONFIG_DIR, Config, compose
+from sim.rules.threat_response import ThreatResponseConfig
+from sim.rules.utility import UtilityConfig
 
 #: years a run on the page lasts
 APP_YEARS = 50
@@ -74,10 +76,11 @@ class Controls:
     us_spending: float = 1.0
     china_spending: float = 1.0
     russia_spending: float = 1.0
-    threat_sensitivity: float = 0.04
-    free_riding: float = 0.02
-    form_threshold: float = 0.0
-    break_threshold: float = -0.15
+    # the rules' own defaults, declared once in their config dataclasses
+    threat_sensitivity: float = ThreatResponseConfig.k
+    free_riding: float = ThreatResponseConfig.f
+    form_threshold: float = UtilityConfig.form_threshold
+    break_threshold: float = UtilityConfig.break_threshold
     seed: int = 0
 
 
