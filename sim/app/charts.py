@@ -28,6 +28,10 @@ WIDTH, HEIGHT = 490, 300
 GHOST_NOTE = "dotted: no policy change"
 #: a run's scenario events (not tie events) get a vertical line on every chart
 MARKED_KINDS = ("shock", "schedule", "policy")
+#: chart titles; ``{year}`` is the year shown (filled here, or in the browser for a Step)
+SPENDING_TITLE = "Defence spending ({label}), {year}"
+BLOCS_TITLE = "Blocs, polarity and tie changes, {year}"
+MAP_TITLE = "Alliances in {year}: dot area = capability, colour = bloc"
 
 
 def _hex(rgb: tuple[float, float, float]) -> str:
@@ -213,7 +217,7 @@ def spending_chart(
             }
         )
     label = "% of GDP" if unit == "share" else "US$ bn a year"
-    title = f"Defence spending ({label}), {run.start_year + step}"
+    title = SPENDING_TITLE.format(label=label, year=run.start_year + step)
     layout = _layout(run, title, HEIGHT, shapes=shapes)
     layout["yaxis"] = {"title": {"text": label}, "range": [0, top * 1.08], "gridcolor": "#eee"}
     return {"data": data, "layout": layout}
@@ -334,7 +338,7 @@ def blocs_chart(run: Run, other: Run | None, step: int, other_label: str = GHOST
     most_blocs = max(float(f["n_blocs"].max()) for f in frames)
     most_poles = max(float(f["polarity"].max()) for f in frames)
     most_ties = max(float(max(f["ties_formed"].max(), f["ties_dissolved"].max())) for f in frames)
-    title = f"Blocs, polarity and tie changes, {run.start_year + step}"
+    title = BLOCS_TITLE.format(year=run.start_year + step)
     layout = _layout(run, title, HEIGHT, shapes=[_year_line(run, step)] + _event_lines(run))
     layout["barmode"] = "relative"
     layout["xaxis"]["anchor"] = "y3"
@@ -419,6 +423,31 @@ def map_background(run: Run) -> dict:
     }
 
 
+#: the map's two tie traces (without their segments): treaty ties, ties formed in the run
+TIE_TRACES = (
+    {
+        "type": "scatter",
+        "mode": "lines",
+        "line": {"color": "#8c8c8c", "width": 0.6},
+        "opacity": 0.5,
+        "name": "treaty tie",
+        "hoverinfo": "skip",
+    },
+    {
+        "type": "scatter",
+        "mode": "lines",
+        "line": {"color": "#111", "width": 1.6, "dash": "dash"},
+        "name": "tie formed in this run",
+        "hoverinfo": "skip",
+    },
+)
+
+
+def dot_sizes(cap: np.ndarray) -> np.ndarray:
+    """Marker diameters in px, ``5 + 40 sqrt(K_i / max K)``: dot area grows with capability."""
+    return 5 + 40 * np.sqrt(cap / cap.max()) if cap.max() > 0 else np.full(len(cap), 6.0)
+
+
 def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) -> dict:
     """The alliance network in year ``step``: dot area = capability, colour = bloc.
 
@@ -431,30 +460,10 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
     cap = run.capability.iloc[step].reindex(list(run.iso3)).to_numpy(float)
     bloc = run.bloc.iloc[step].reindex(list(run.iso3)).to_numpy(int)
     share = run.share.iloc[step].reindex(list(run.iso3)).to_numpy(float)
-    size = 5 + 40 * np.sqrt(cap / cap.max()) if cap.max() > 0 else np.full(len(cap), 6.0)
+    size = dot_sizes(cap)
     tx, ty = _segments(treaty, pos)
     fx, fy = _segments(formed, pos)
-    data = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": tx,
-            "y": ty,
-            "line": {"color": "#8c8c8c", "width": 0.6},
-            "opacity": 0.5,
-            "name": "treaty tie",
-            "hoverinfo": "skip",
-        },
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": fx,
-            "y": fy,
-            "line": {"color": "#111", "width": 1.6, "dash": "dash"},
-            "name": "tie formed in this run",
-            "hoverinfo": "skip",
-        },
-    ]
+    data = [{**TIE_TRACES[0], "x": tx, "y": ty}, {**TIE_TRACES[1], "x": fx, "y": fy}]
     order = np.argsort(-cap)
     for b in range(MAP_BLOCS + 1):
         members = [i for i in order if (bloc[i] == b if b < MAP_BLOCS else bloc[i] >= b)]
@@ -479,23 +488,31 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
                 "showlegend": bool(members),
             }
         )
+    data.append(map_labels(run, pos, labelled))
+    title = MAP_TITLE.format(year=run.start_year + step)
+    return {"data": data, "layout": map_layout(run, title, height)}
+
+
+def map_labels(run: Run, pos: dict[str, tuple[float, float]], labelled: list[str]) -> dict:
+    """The names of the major powers and of the nations in ``labelled``, as a text trace."""
     labels = list(run.majors) + [c for c in labelled if c in pos and c not in run.majors]
-    data.append(
-        {
-            "type": "scatter",
-            "mode": "text",
-            "x": [pos[c][0] for c in labels],
-            "y": [pos[c][1] for c in labels],
-            "text": [run.names[c] for c in labels],
-            "textposition": "top right",
-            "textfont": {"size": 12, "color": "#111"},
-            "hoverinfo": "skip",
-            "showlegend": False,
-        }
-    )
+    return {
+        "type": "scatter",
+        "mode": "text",
+        "x": [pos[c][0] for c in labels],
+        "y": [pos[c][1] for c in labels],
+        "text": [run.names[c] for c in labels],
+        "textposition": "top right",
+        "textfont": {"size": 12, "color": "#111"},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+def map_layout(run: Run, title: str, height: int = HEIGHT) -> dict:
+    """The map's layout: the world's own extent, no axes, the legend in the lower left."""
     xr, yr = map_extent(run)
-    title = f"Alliances in {run.start_year + step}: dot area = capability, colour = bloc"
-    layout = _layout(
+    return _layout(
         run,
         title,
         height,
@@ -505,7 +522,6 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
         yaxis={"range": yr, "visible": False, "scaleanchor": "x"},
         showlegend=True,
     )
-    return {"data": data, "layout": layout}
 
 
 def tables_csv(run: Run, other: Run | None) -> dict[str, str]:

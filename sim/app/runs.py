@@ -100,6 +100,35 @@ class Run:
                 formed.pop(pair, None)
         return [tuple(sorted(p)) for p in treaty], [tuple(sorted(p)) for p in formed]
 
+    def tie_spans(self) -> list[tuple[str, str, bool, int, int]]:
+        """Every tie of the run with the steps it stands: ``(a, b, formed, first, end)``.
+
+        The tie stands after each step ``first <= step < end`` (``end = years + 1`` when it
+        stands at the end); ``formed`` is True for a tie formed in the run, False for a treaty
+        tie. The same replay as :meth:`edges_at`, once for all steps: the browser picks the
+        ties of a year from it.
+        """
+        standing: dict[frozenset, tuple[int, bool]] = {
+            frozenset((a, b)): (0, False) for a, b, _ in self.treaty_edges
+        }
+        spans: list[tuple[str, str, bool, int, int]] = []
+
+        def close(pair: frozenset, end: int) -> None:
+            first, formed = standing.pop(pair)
+            if end > first:
+                a, b = sorted(pair)
+                spans.append((a, b, formed, first, end))
+
+        for row in self.events.itertuples(index=False):
+            pair = frozenset((row.a, row.b))
+            if pair in standing:
+                close(pair, int(row.step))
+            if row.event in ("formed", "joined"):
+                standing[pair] = (int(row.step), not row.treaty)
+        for pair in list(standing):
+            close(pair, self.years + 1)
+        return spans
+
 
 def _wide(nations: pd.DataFrame, column: str, scale: float = 1.0) -> pd.DataFrame:
     return nations.pivot(index="step", columns="iso3", values=column) * scale
