@@ -213,3 +213,44 @@ def test_configure_is_the_cli_compose_path():
     cfg = configure(Controls(scenario="russia_shock", us_spending=2.0))
     by_nation = {s.iso3: s for s in cfg.scenario.schedules}
     assert by_nation["RUS"].to_share == 0.08 and by_nation["USA"].factor == 2.0
+
+
+@pytest.mark.parametrize(
+    "controls",
+    [
+        Controls(us_spending=0.5),
+        Controls(scenario="china_rise", russia_spending=1.5, free_riding=0.05, seed=3),
+        Controls(scenario="arms_race", us_spending=2.0, threat_sensitivity=0.1),
+        Controls(world="synthetic", seed=4, form_threshold=0.2, break_threshold=-0.3),
+    ],
+)
+def test_configure_gives_the_config_hydra_composes(controls):
+    # configure composes a world and scenario once and sets the numbers on a copy
+    assert configure(controls) == compose(overrides(controls))
+
+
+def test_a_run_stepped_in_the_browser_has_every_year():
+    from sim.app.frames import explorer_frames
+
+    run = get_run(Controls(scenario="us_retrenchment"))
+    ghost = get_ghost(run.controls)
+    spans = run.tie_spans()
+    for step in (0, 7, run.years):  # the spans give the ties the events give, in any year
+        treaty, formed = run.edges_at(step)
+        standing = {(frozenset((a, b)), f) for a, b, f, first, end in spans if first <= step < end}
+        expected = {(frozenset(e), False) for e in treaty} | {(frozenset(e), True) for e in formed}
+        assert standing == expected
+    frames = explorer_frames(run, ghost, None, None, ("POL",), "share")
+    assert len(frames["status"]) == run.years + 1
+    assert frames["status"][3].startswith(f"Year {run.start_year + 3} · step 3 of {APP_YEARS}")
+    spending = frames["charts"]["spending"]
+    assert spending["layout"]["shapes"][0]["fillcolor"] == "white"  # the cover over the future
+    (marker,) = spending["year_shapes"]
+    assert spending["layout"]["shapes"][marker]["x0"] == run.start_year + run.years
+    usa = [t for t in spending["data"] if t.get("name") == "United States"][0]
+    assert len(usa["x"]) == run.years + 1  # the whole run, sent once
+    world = frames["charts"]["map"]
+    assert len(world["size"]) == len(world["bloc"]) == run.years + 1
+    assert len(world["size"][0]) == len(run.iso3)
+    assert "Poland" in world["labels"]["text"]
+    assert explorer_frames(run, ghost, None, None, ("POL",), "share") is frames  # shared
