@@ -34,7 +34,7 @@ from sim.app.charts import (
     map_layout,
     spending_chart,
 )
-from sim.app.controls import APP_YEARS
+from sim.app.controls import APP_YEARS, settings_line
 from sim.app.runs import Run
 from sim.plots import robinson
 
@@ -165,6 +165,8 @@ def explorer_frames(
             [["difference"], ["blocs"]],
         ]
     return {
+        "label": settings_line(run.controls)
+        + (f" · versus {other.controls.scenario}" if other else ""),
         "start_year": run.start_year,
         "years": run.years,
         "last_step": APP_YEARS,

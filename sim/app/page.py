@@ -21,8 +21,10 @@ from dataclasses import replace
 from typing import Any, cast
 
 import solara
+import solara.lab
 import solara.server.settings
 
+from sim.app import memory
 from sim.app.charts import map_background, tables_csv
 from sim.app.controls import (
     APP_YEARS,
@@ -50,6 +52,9 @@ from sim.app.widget import PLOTLY_URL, RunView
 #: SOLARA_KERNEL_CULL_TIMEOUT overrides it
 if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
     solara.server.settings.kernel.cull_timeout = "60s"
+# when a session's kernel closes, its memory goes back to the system (sim.app.memory)
+solara.lab.on_kernel_start(memory.on_kernel_start)
+memory.log_on_signal()
 #: nations drawn in the spending figure besides the major powers, until a student picks others
 DEFAULT_NATIONS = ("DEU", "GBR", "POL", "JPN", "IND")
 CSS = """
