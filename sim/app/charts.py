@@ -524,6 +524,16 @@ def map_layout(run: Run, title: str, height: int = HEIGHT) -> dict:
     )
 
 
+#: the tables a class can download
+TABLES = ("nations.csv", "world.csv", "timeline.csv")
+
+
+@functools.lru_cache(maxsize=16)
+def table_csv(run: Run, other: Run | None, name: str) -> bytes:
+    """One table of :func:`tables_csv`, as UTF-8 bytes (written once per run, on request)."""
+    return tables_csv(run, other)[name].encode()
+
+
 def tables_csv(run: Run, other: Run | None) -> dict[str, str]:
     """CSV texts a class can take away: the nations by year, the world by year, the events."""
     nations = (

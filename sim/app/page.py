@@ -15,6 +15,7 @@ together, one nation per student.
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 from dataclasses import replace
@@ -25,7 +26,7 @@ import solara.lab
 import solara.server.settings
 
 from sim.app import memory
-from sim.app.charts import map_background, tables_csv
+from sim.app.charts import TABLES, map_background, table_csv
 from sim.app.controls import (
     APP_YEARS,
     CHOICES,
@@ -177,12 +178,14 @@ def Timeline(run: Run) -> None:
 def TakeAway(run: Run, ghost: Run | None) -> None:
     """CSV tables, a note on the PNGs, the settings link and the same run from a terminal."""
     with solara.Card("Take away", classes=["take-away"]):
-        csv = solara.use_memo(lambda: tables_csv(run, ghost), [run, ghost])
+        # each table is written when its button is clicked (once per run, for every session)
+        tables = solara.use_memo(
+            lambda: {name: functools.partial(table_csv, run, ghost, name) for name in TABLES},
+            [run, ghost],
+        )
         with solara.Row():
-            for filename, body in csv.items():
-                solara.FileDownload(
-                    body.encode(), filename=filename, label=filename, mime_type="text/csv"
-                )
+            for filename, body in tables.items():
+                solara.FileDownload(body, filename=filename, label=filename, mime_type="text/csv")
         solara.Text("Each chart's camera icon (top right, on hover) saves it as a PNG.")
         SettingsLink()
         solara.Text("The same run from a terminal:")
