@@ -254,3 +254,18 @@ def test_a_run_stepped_in_the_browser_has_every_year():
     assert len(world["size"][0]) == len(run.iso3)
     assert "Poland" in world["labels"]["text"]
     assert explorer_frames(run, ghost, None, None, ("POL",), "share") is frames  # shared
+
+
+def test_labels_of_nearby_nations_do_not_overlap():
+    from sim.app.charts import LABEL_PLACES, place_labels
+
+    points, texts = [(0.0, 0.0), (0.01, 0.0), (0.0, 0.01)], ["Germany", "Poland", "Czechia"]
+    places = place_labels(points, texts, px_per_unit=300.0)
+    boxes = []
+    for (x, y), text, place in zip(points, texts, places, strict=True):
+        x0, x1, y0, y1 = LABEL_PLACES[place](7.2 * len(text), 14.4)
+        boxes.append((300 * x + x0, 300 * x + x1, 300 * y + y0, 300 * y + y1))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert min(a[1], b[1]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[2], b[2])
+    assert place_labels([(0.0, 0.0), (5.0, 5.0)], ["A", "B"], 300.0) == ["top right"] * 2

@@ -488,21 +488,73 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
                 "showlegend": bool(members),
             }
         )
-    data.append(map_labels(run, pos, labelled))
+    data.append(map_labels(run, pos, labelled, height))
     title = MAP_TITLE.format(year=run.start_year + step)
     return {"data": data, "layout": map_layout(run, title, height)}
 
 
-def map_labels(run: Run, pos: dict[str, tuple[float, float]], labelled: list[str]) -> dict:
-    """The names of the major powers and of the nations in ``labelled``, as a text trace."""
+#: where a label may sit beside its dot: Plotly's textposition -> its box (x0, x1, y0, y1) in px
+#: from the dot for a label ``w`` px wide and ``h`` px high (y up)
+LABEL_PLACES = {
+    "top right": lambda w, h: (2, 2 + w, 2, 2 + h),
+    "bottom right": lambda w, h: (2, 2 + w, -2 - h, -2),
+    "top left": lambda w, h: (-2 - w, -2, 2, 2 + h),
+    "bottom left": lambda w, h: (-2 - w, -2, -2 - h, -2),
+    "middle right": lambda w, h: (5, 5 + w, -h / 2, h / 2),
+    "middle left": lambda w, h: (-5 - w, -5, -h / 2, h / 2),
+    "top center": lambda w, h: (-w / 2, w / 2, 5, 5 + h),
+    "bottom center": lambda w, h: (-w / 2, w / 2, -5 - h, -5),
+}
+
+
+def place_labels(
+    points: list[tuple[float, float]], texts: list[str], px_per_unit: float, size: int = 12
+) -> list[str]:
+    """A textposition per label, so that labels of nearby nations do not overlap (Europe).
+
+    Greedy, in the order given (the major powers first): each label takes the first place of
+    :data:`LABEL_PLACES` whose box (``0.6 size`` px per character, ``1.2 size`` px high)
+    overlaps no label placed before it, else the place that overlaps them least.
+    """
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for (x, y), text in zip(points, texts, strict=True):
+        w, h = 0.6 * size * len(text), 1.2 * size
+        cx, cy = x * px_per_unit, y * px_per_unit
+        best, best_overlap = "top right", float("inf")
+        for name, box in LABEL_PLACES.items():
+            x0, x1, y0, y1 = box(w, h)
+            b = (cx + x0, cx + x1, cy + y0, cy + y1)
+            overlap = sum(
+                max(0.0, min(b[1], p[1]) - max(b[0], p[0]))
+                * max(0.0, min(b[3], p[3]) - max(b[2], p[2]))
+                for p in placed
+            )
+            if overlap < best_overlap:
+                best, best_overlap, best_box = name, overlap, b
+            if overlap == 0:
+                break
+        placed.append(best_box)
+        out.append(best)
+    return out
+
+
+def map_labels(
+    run: Run, pos: dict[str, tuple[float, float]], labelled: list[str], height: int = HEIGHT
+) -> dict:
+    """The names of the major powers and of the nations in ``labelled``, as a text trace,
+    each placed where it overlaps the others least (:func:`place_labels`)."""
     labels = list(run.majors) + [c for c in labelled if c in pos and c not in run.majors]
+    xr, yr = map_extent(run)
+    px_per_unit = min((WIDTH - 4) / (xr[1] - xr[0]), (height - 34) / (yr[1] - yr[0]))
+    texts = [run.names[c] for c in labels]
     return {
         "type": "scatter",
         "mode": "text",
         "x": [pos[c][0] for c in labels],
         "y": [pos[c][1] for c in labels],
-        "text": [run.names[c] for c in labels],
-        "textposition": "top right",
+        "text": texts,
+        "textposition": place_labels([pos[c] for c in labels], texts, px_per_unit),
         "textfont": {"size": 12, "color": "#111"},
         "hoverinfo": "skip",
         "showlegend": False,
