@@ -6,10 +6,11 @@ browser shows a year by cutting each line at that year, moving the year marker a
 the map from the year's dot sizes, blocs and standing ties. The server has no work per Step.
 
 The line charts are the full-run figures of :mod:`sim.app.charts`, drawn once; a white cover
-hides the years after the one shown, and a Step moves the cover, the year marker and the title
-(``Plotly.relayout``: no trace is redrawn). The map is sent as arrays (one row per year of dot
-sizes, blocs and shares; the ties with the years they stand) and redrawn for each year. A payload is
-computed once per (run, comparison, nations, unit) and shared by every session.
+above the plot hides the years after the one shown, and a Step moves the cover and the year
+marker (two HTML elements) and rewrites the title: Plotly redraws nothing. The map is sent as
+arrays (one row per year of dot sizes, blocs and shares; the ties with the years they stand)
+and redrawn for each year. A payload is computed once per (run, comparison, nations, unit) and
+shared by every session.
 """
 
 from __future__ import annotations
@@ -54,32 +55,13 @@ def status_lines(run: Run) -> list[str]:
 
 
 def line_frames(figure: dict, run: Run, title: str) -> dict:
-    """A full-run line chart for the browser: its spec with a white cover over the years after
-    the one shown (the first shape; a Step moves its left edge), its title with ``{year}``, the
-    index of the year marker among its shapes (moved to the year shown)."""
+    """A full-run line chart for the browser: its spec without the year marker (the browser
+    draws the marker and a white cover over the years to come above the plot, and moves them
+    for each year) and its title with ``{year}``."""
     marker = _year_line(run, run.years)
     layout = dict(figure["layout"])
-    lo, hi = layout["xaxis"]["range"]
-    cover = {
-        "type": "rect",
-        "xref": "x",
-        "yref": "paper",
-        "x0": run.start_year + 0.5,
-        "x1": hi + 1,
-        "y0": -0.01,
-        "y1": 1.01,
-        "fillcolor": "white",
-        "line": {"width": 0},
-        "layer": "above",
-    }
-    layout["shapes"] = [cover, *layout.get("shapes", [])]
-    return {
-        "kind": "lines",
-        "data": figure["data"],
-        "layout": layout,
-        "title": title,
-        "year_shapes": [i for i, s in enumerate(layout["shapes"]) if s == marker],
-    }
+    layout["shapes"] = [s for s in layout.get("shapes", []) if s != marker]
+    return {"kind": "lines", "data": figure["data"], "layout": layout, "title": title}
 
 
 def map_frames(run: Run, labelled: list[str]) -> dict:

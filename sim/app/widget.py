@@ -10,8 +10,9 @@ app`` puts the copy that the plotly package ships there) and keeps it in its HTT
 - :class:`RunView`: a whole run (:func:`sim.app.frames.explorer_frames`) with its step bar
   (Back, Step, Play, Start, the year slider), its status line and its charts. A Step, a Play
   tick or a move of the year slider is drawn in the browser alone, in one animation frame: the
-  line charts move their title, year marker and the white cover over the years to come
-  (``Plotly.relayout``), the map is rebuilt from that year's arrays (``Plotly.react``). The
+  line charts rewrite their title and move their year marker and a white cover over the years
+  to come (HTML elements above the plot: Plotly redraws nothing); the map is rebuilt from that
+  year's arrays (``Plotly.react``). The
   year shown reaches the server (``year``) 250 ms after the last change, for what the server
   draws from it (the settings link, the timeline).
 """
@@ -84,14 +85,28 @@ class PlotlyView(anywidget.AnyWidget):
 _RUN_ESM = (
     _LOADER
     + """
-// a line chart moved to year `year`: the cover's left edge, the year marker, the title
-function lineUpdate(c, year) {
-  const update = { "title.text": c.title.replace("{year}", year), "shapes[0].x0": year + 0.5 };
-  for (const i of c.year_shapes) {
-    update[`shapes[${i}].x0`] = year;
-    update[`shapes[${i}].x1`] = year;
-  }
-  return update;
+// a line chart shown in year `year`: the title rewritten, the cover over the years after it
+// and the year marker moved (HTML elements above the plot: Plotly redraws nothing)
+function showYear(v, year) {
+  const text = v.spec.title.replace("{year}", year);
+  const plot = v.plot;
+  if (plot.layout && plot.layout.title) plot.layout.title.text = text;  // for Plotly's redraws
+  const title = plot.querySelector(".gtitle");
+  if (title) title.textContent = text;
+  const full = plot._fullLayout;
+  if (!full || !full.xaxis) return;
+  const xa = full.xaxis, size = full._size;
+  const at = (x) => xa._offset + xa.l2p(x);
+  const right = size.l + size.w;
+  const left = Math.max(size.l, Math.min(at(year + 0.5), right));
+  Object.assign(v.cover.style, {
+    left: `${left}px`, width: `${right - left}px`, top: `${size.t}px`, height: `${size.h}px`,
+  });
+  const line = at(year);
+  Object.assign(v.marker.style, {
+    left: `${line}px`, top: `${size.t}px`, height: `${size.h}px`,
+    display: line >= size.l && line <= right ? "block" : "none",
+  });
 }
 // the map in step k, as sim.app.charts.map_chart draws it on the server
 function mapFigure(m, k, year, image) {
@@ -178,14 +193,16 @@ async function render({ model, el }) {
     for (const v of views) {
       if (v.spec.kind === "map") {
         const [data, layout] = mapFigure(v.spec, Math.min(step, F.years), year, images[v.name]);
-        Plotly.react(v.div, data, layout, v.config);
+        Plotly.react(v.plot, data, layout, v.config);
       } else if (!v.drawn) {  // the whole run, once (a copy: Plotly keeps and edits it)
         const spec = structuredClone(v.spec);
-        Plotly.newPlot(v.div, spec.data, spec.layout, v.config);
-        Plotly.relayout(v.div, lineUpdate(v.spec, year));
+        spec.layout.title.text = v.spec.title.replace("{year}", year);
+        Plotly.newPlot(v.plot, spec.data, spec.layout, v.config);
+        v.plot.on("plotly_afterplot", () => showYear(v, F.start_year + step));  // zoom, legend
+        showYear(v, year);
         v.drawn = true;
       } else {
-        Plotly.relayout(v.div, lineUpdate(v.spec, year));
+        showYear(v, year);
       }
     }
     root.dataset.run = F.label;  // the run drawn (a test or the benchmark waits for it)
@@ -216,7 +233,7 @@ async function render({ model, el }) {
     play.textContent = "Play";
   };
   const build = () => {
-    for (const v of views) Plotly.purge(v.div);
+    for (const v of views) Plotly.purge(v.plot);
     views = [];
     grid.replaceChildren();
     F = model.get("frames");
@@ -231,12 +248,18 @@ async function render({ model, el }) {
           const div = document.createElement("div");
           if (F.charts[item]) {
             div.className = `chart chart-${item}`;
+            const plot = document.createElement("div");
+            const cover = document.createElement("div");
+            cover.className = "rv-cover";
+            const marker = document.createElement("div");
+            marker.className = "rv-marker";
+            div.append(plot, cover, marker);
             const config = {
               displaylogo: false,
               toImageButtonOptions: { filename: item, scale: 2 },
               modeBarButtonsToRemove: ["lasso2d", "select2d"],
             };
-            views.push({ name: item, div, spec: F.charts[item], config, drawn: false });
+            views.push({ name: item, plot, cover, marker, spec: F.charts[item], config });
           } else {
             div.className = "rv-heading";
             div.textContent = item;
@@ -274,7 +297,7 @@ async function render({ model, el }) {
   return () => {
     stop();
     clearTimeout(syncTimer);
-    for (const v of views) Plotly.purge(v.div);
+    for (const v of views) Plotly.purge(v.plot);
   };
 }
 export default { render };
@@ -298,7 +321,11 @@ _RUN_CSS = """
 .run-view .status-line { font-size: 14px; margin: 2px 0; }
 .run-view .rv-row { display: flex; gap: 4px; }
 .run-view .rv-col { flex: 1 1 0; min-width: 0; }
-.run-view .chart { min-height: 300px; }
+.run-view .chart { min-height: 300px; position: relative; }
+.run-view .rv-cover { position: absolute; background: #fff; z-index: 1; pointer-events: auto; }
+.run-view .rv-marker {
+  position: absolute; width: 0; border-left: 1px dotted #555; z-index: 2; pointer-events: none;
+}
 .run-view .rv-heading { font-weight: bold; font-size: 14px; }
 """
 
