@@ -45,7 +45,7 @@ from sim.app.controls import (
     settings_line,
     validate,
 )
-from sim.app.frames import explorer_frames
+from sim.app.frames import explorer_json
 from sim.app.runs import Run, RunError, get_ghost, get_run
 from sim.app.widget import PLOTLY_URL, RunView
 
@@ -291,7 +291,7 @@ def Frames() -> None:
     other = get_run(replace(shown.value, scenario=versus)) if versus else None
     other_ghost = get_ghost(other.controls) if other is not None else None
     chosen = tuple(c for c in (settings.value.nations or DEFAULT_NATIONS) if c in run.names)
-    frames = explorer_frames(run, ghost, other, other_ghost, chosen, unit.value)
+    frames = explorer_json(run, ghost, other, other_ghost, chosen, unit.value)
     images = {"map": map_background(run)}
     if other is not None:
         images["map-b"] = map_background(other)

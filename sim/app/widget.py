@@ -236,7 +236,7 @@ async function render({ model, el }) {
     for (const v of views) Plotly.purge(v.plot);
     views = [];
     grid.replaceChildren();
-    F = model.get("frames");
+    F = JSON.parse(model.get("frames") || "{}");
     if (!F || !F.charts) return;
     for (const row of F.grid) {
       const r = document.createElement("div");
@@ -331,14 +331,14 @@ _RUN_CSS = """
 
 
 class RunView(anywidget.AnyWidget):
-    """A run stepped in the browser: ``frames`` (sent once per run), ``images`` (the maps'
+    """A run stepped in the browser: ``frames`` (JSON, sent once per run), ``images`` (the maps'
     land, sent once per world), ``start_step`` (the step shown first), ``year`` (the step
     shown, reported by the browser: the server never sets it)."""
 
     _esm = _RUN_ESM
     _css = _RUN_CSS
     plotly_url = traitlets.Unicode(PLOTLY_PATH).tag(sync=True)
-    frames = traitlets.Dict().tag(sync=True)
+    frames = traitlets.Unicode("{}").tag(sync=True)  # JSON: sim.app.frames.explorer_json
     images = traitlets.Dict().tag(sync=True)
     start_step = traitlets.Int(0).tag(sync=True)
     year = traitlets.Int(0).tag(sync=True)
