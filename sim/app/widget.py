@@ -139,8 +139,32 @@ function mapFigure(m, k, year, image) {
   data.push(m.labels);
   const layout = Object.assign({}, m.layout);
   layout.title = Object.assign({}, m.layout.title, { text: m.title.replace("{year}", year) });
+  layout.showlegend = false;  // an HTML legend (mapLegend): Plotly's costs ~40 ms a redraw
   if (image && image.source) layout.images = [image];
   return [data, layout];
+}
+// the map's legend as HTML, from the traces of mapFigure
+function mapLegend(legend, data) {
+  const rows = [];
+  for (const t of data) {
+    if (t.showlegend === false || !t.name) continue;
+    if (t.mode === "lines") {
+      if (!t.x.length) continue;
+      const dash = t.line.dash ? "dashed" : "solid";
+      const swatch = `border-top: 2px ${dash} ${t.line.color}; width: 18px; height: 0;`;
+      rows.push(`<div><span class="rv-swatch" style="${swatch}"></span>${t.name}</div>`);
+    } else {
+      const swatch = `background: ${t.marker.color}; border: 1px solid #333; width: 9px; ` +
+        "height: 9px; border-radius: 50%;";
+      rows.push(`<div><span class="rv-swatch" style="${swatch}"></span>${t.name}</div>`);
+    }
+  }
+  legend.innerHTML = rows.join("");
+}
+// the map as a PNG with Plotly's own legend (the page draws it in HTML)
+function mapImage(gd, name) {
+  const layout = Object.assign({}, gd.layout, { showlegend: true });
+  Plotly.downloadImage({ data: gd.data, layout }, { format: "png", filename: name, scale: 2 });
 }
 function button(bar, label, cls) {
   const b = document.createElement("button");
@@ -194,6 +218,7 @@ async function render({ model, el }) {
       if (v.spec.kind === "map") {
         const [data, layout] = mapFigure(v.spec, Math.min(step, F.years), year, images[v.name]);
         Plotly.react(v.plot, data, layout, v.config);
+        mapLegend(v.legend, data);
       } else if (!v.drawn) {  // the whole run, once (a copy: Plotly keeps and edits it)
         const spec = structuredClone(v.spec);
         spec.layout.title.text = v.spec.title.replace("{year}", year);
@@ -254,12 +279,22 @@ async function render({ model, el }) {
             const marker = document.createElement("div");
             marker.className = "rv-marker";
             div.append(plot, cover, marker);
+            const legend = document.createElement("div");
+            legend.className = "rv-legend";
+            if (F.charts[item].kind === "map") div.appendChild(legend);
             const config = {
               displaylogo: false,
               toImageButtonOptions: { filename: item, scale: 2 },
               modeBarButtonsToRemove: ["lasso2d", "select2d"],
             };
-            views.push({ name: item, plot, cover, marker, spec: F.charts[item], config });
+            if (F.charts[item].kind === "map") {
+              config.modeBarButtonsToRemove.push("toImage");
+              config.modeBarButtonsToAdd = [{
+                name: "Download plot as a PNG", icon: Plotly.Icons.camera,
+                click: (gd) => mapImage(gd, item),
+              }];
+            }
+            views.push({ name: item, plot, cover, marker, legend, spec: F.charts[item], config });
           } else {
             div.className = "rv-heading";
             div.textContent = item;
@@ -326,6 +361,11 @@ _RUN_CSS = """
 .run-view .rv-marker {
   position: absolute; width: 0; border-left: 1px dotted #555; z-index: 2; pointer-events: none;
 }
+.run-view .rv-legend {
+  position: absolute; left: 4px; bottom: 4px; z-index: 1; font-size: 12px; line-height: 17px;
+  background: rgba(255, 255, 255, 0.8); padding: 2px 6px; pointer-events: none;
+}
+.run-view .rv-swatch { display: inline-block; margin-right: 6px; vertical-align: middle; }
 .run-view .rv-heading { font-weight: bold; font-size: 14px; }
 """
 
