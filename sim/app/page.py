@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import html
 import os
+import threading
 from dataclasses import replace
 from typing import Any, cast
 
@@ -46,13 +47,15 @@ from sim.app.controls import (
     validate,
 )
 from sim.app.frames import explorer_json
-from sim.app.runs import Run, RunError, get_ghost, get_run
+from sim.app.runs import Run, RunError, get_ghost, get_run, is_cached
 from sim.app.widget import PLOTLY_URL, RunView
 
 #: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h);
 #: SOLARA_KERNEL_CULL_TIMEOUT overrides it
 if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
     solara.server.settings.kernel.cull_timeout = "60s"
+#: seconds a control rests before a run not yet computed is computed (a dragged slider: once)
+SETTLE = 0.15
 # when a session's kernel closes, its memory goes back to the system (sim.app.memory)
 solara.lab.on_kernel_start(memory.on_kernel_start)
 memory.log_on_signal()
@@ -223,7 +226,7 @@ unit = solara.reactive("share")
 
 
 def change_control(name: str, raw: Any) -> None:
-    """One control changed in the browser: check it, then compute (or fetch) its run.
+    """One control changed in the browser: check it; :func:`RunLoader` then computes its run.
 
     The run follows the values the server holds, so no button can rebuild it from a stale
     slider value; a refused value leaves everything as it was and says why.
@@ -234,17 +237,41 @@ def change_control(name: str, raw: Any) -> None:
         message.set(f"Not changed: {exc}")
         return
     message.set(None)
-    settings.set(replace(settings.value, controls=new))
-    try:
-        get_run(new)
-        get_ghost(new)
-        if settings.value.versus:
-            get_run(replace(new, scenario=settings.value.versus))
-    except RunError as exc:
-        run_error.set(str(exc))
-        return
     run_error.set(None)
-    shown.set(new)
+    settings.set(replace(settings.value, controls=new))
+
+
+@solara.component
+def RunLoader() -> None:
+    """Compute the run of the sidebar's controls (and its counterfactual) and show it.
+
+    In a thread of the session, so the page stays live meanwhile; a run not yet computed waits
+    until the controls have rested :data:`SETTLE` s, and a run whose controls changed again
+    before it was ready is not shown: a dragged slider shows (and mostly computes) only the
+    value it stops at.
+    """
+    wanted = settings.value.controls
+    versus = settings.value.versus
+
+    def load(cancel: threading.Event) -> None:
+        if wanted == shown.peek():
+            return
+        if not is_cached(wanted) and cancel.wait(SETTLE):
+            return  # the controls moved on
+        try:
+            get_run(wanted)
+            get_ghost(wanted)
+            if versus:
+                get_run(replace(wanted, scenario=versus))
+        except RunError as exc:
+            if not cancel.is_set():
+                run_error.set(str(exc))
+            return
+        if not cancel.is_set():
+            run_error.set(None)
+            shown.set(wanted)
+
+    solara.use_thread(load, dependencies=[wanted, versus], intrusive_cancel=False)
 
 
 def set_year(raw: Any) -> None:
@@ -330,12 +357,18 @@ def Explore() -> None:
         Sidebar(controls, change_control, settings.value.versus, set_versus, unit.value, set_unit)
     if message.value:
         solara.Warning(message.value, classes=["banner", "input-message"], dense=True)
-    if controls != shown.value:
-        reason = f" ({run_error.value})" if run_error.value else ""
+    RunLoader()
+    if controls != shown.value and run_error.value:
         solara.Error(
             f"The controls differ from the run shown: these settings are not a valid "
-            f"run{reason}. The charts still show: {settings_line(shown.value)}.",
+            f"run ({run_error.value}). The charts still show: {settings_line(shown.value)}.",
             classes=["banner", "stale-banner"],
+            dense=True,
+        )
+    elif controls != shown.value:
+        solara.Info(
+            "Computing the run of the new settings; the charts still show the last one.",
+            classes=["banner", "computing-banner"],
             dense=True,
         )
     Frames()

@@ -364,6 +364,12 @@ def get_run(c: Controls) -> Run:
     return found
 
 
+def is_cached(c: Controls) -> bool:
+    """Whether the run of ``c`` (and its counterfactual) is computed (or known invalid)."""
+    with _lock:
+        return c in _cache and (not has_policy_change(c) or counterfactual(c) in _cache)
+
+
 def get_ghost(c: Controls) -> Run | None:
     """The counterfactual run of ``c`` (same world and seed, no policy change), or None."""
     return get_run(counterfactual(c)) if has_policy_change(c) else None
