@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+from typing import Any
 
 import numpy as np
 
@@ -161,19 +162,12 @@ def explorer_frames(
 
 
 @functools.lru_cache(maxsize=64)
-def explorer_json(
-    run: Run,
-    ghost: Run | None,
-    other: Run | None,
-    other_ghost: Run | None,
-    chosen: tuple[str, ...],
-    unit: str,
-) -> str:
-    """:func:`explorer_frames` as one JSON text, written once and sent as is to every session.
+def explorer_json(*args: Any) -> str:
+    """:func:`explorer_frames` of the same arguments as one JSON text, written once and sent
+    as is to every session.
 
     A string, not a nested dict, for the widget: reacton looks for child elements in every
     value of an element's arguments and ipywidgets for binary buffers, so a dict of ~40,000
     numbers costs each session ~0.1 s per run on the server; a string costs nothing.
     """
-    frames = explorer_frames(run, ghost, other, other_ghost, chosen, unit)
-    return json.dumps(frames, separators=(",", ":"), allow_nan=False)
+    return json.dumps(explorer_frames(*args), separators=(",", ":"), allow_nan=False)
