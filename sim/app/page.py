@@ -365,12 +365,12 @@ def Explore() -> None:
             classes=["banner", "stale-banner"],
             dense=True,
         )
-    elif controls != shown.value:
-        solara.Info(
-            "Computing the run of the new settings; the charts still show the last one.",
-            classes=["banner", "computing-banner"],
-            dense=True,
-        )
+    computing = controls != shown.value and not run_error.value
+    solara.Text(  # always there (shown or hidden): a banner made and dropped each time costs more
+        "Computing the run of the new settings; the charts still show the last one.",
+        classes=["banner", "computing-banner"],
+        style={"display": "block" if computing else "none", "color": "#1565c0"},
+    )
     Frames()
 
 

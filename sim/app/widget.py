@@ -222,8 +222,12 @@ async function render({ model, el }) {
       } else if (!v.drawn) {  // the whole run, once (a copy: Plotly keeps and edits it)
         const spec = structuredClone(v.spec);
         spec.layout.title.text = v.spec.title.replace("{year}", year);
-        Plotly.newPlot(v.plot, spec.data, spec.layout, v.config);
-        v.plot.on("plotly_afterplot", () => showYear(v, F.start_year + step));  // zoom, legend
+        if (v.plot._fullLayout) {  // a new run in the same chart: no new DOM
+          Plotly.react(v.plot, spec.data, spec.layout, v.config);
+        } else {
+          Plotly.newPlot(v.plot, spec.data, spec.layout, v.config);
+          v.plot.on("plotly_afterplot", () => showYear(v, F.start_year + step));  // zoom, legend
+        }
         showYear(v, year);
         v.drawn = true;
       } else {
@@ -258,10 +262,24 @@ async function render({ model, el }) {
     play.textContent = "Play";
   };
   const build = () => {
+    const next = JSON.parse(model.get("frames") || "{}");
+    if (F && next.grid && JSON.stringify(next.grid) === JSON.stringify(F.grid)) {
+      F = next;  // the same charts: each takes the new run's spec and is redrawn in place
+      for (const v of views) {
+        v.spec = F.charts[v.name];
+        v.drawn = false;
+      }
+      if (step > last()) {
+        step = last();
+        sync();
+      }
+      draw();
+      return;
+    }
     for (const v of views) Plotly.purge(v.plot);
     views = [];
     grid.replaceChildren();
-    F = JSON.parse(model.get("frames") || "{}");
+    F = next;
     if (!F || !F.charts) return;
     for (const row of F.grid) {
       const r = document.createElement("div");
