@@ -162,9 +162,29 @@ function mapLegend(legend, data) {
   legend.innerHTML = rows.join("");
 }
 // the map as a PNG with Plotly's own legend (the page draws it in HTML)
-function mapImage(gd, name) {
+function mapImage(gd, name, _year) {
   const layout = Object.assign({}, gd.layout, { showlegend: true });
   Plotly.downloadImage({ data: gd.data, layout }, { format: "png", filename: name, scale: 2 });
+}
+// a line chart as a PNG of the year shown: its lines cut after it, the year marker drawn
+// (on the page the cover and the marker are HTML, not part of Plotly's figure)
+function lineImage(gd, name, year) {
+  const data = gd.data.map((t) => {
+    if (!Array.isArray(t.x) || typeof t.x[0] !== "number") return t;
+    let n = 0;
+    while (n < t.x.length && t.x[n] <= year) n++;
+    const out = Object.assign({}, t);
+    for (const key of ["x", "y", "hovertext", "text"]) {
+      if (Array.isArray(t[key])) out[key] = t[key].slice(0, n);
+    }
+    return out;
+  });
+  const marker = {
+    type: "line", xref: "x", yref: "paper", x0: year, x1: year, y0: 0, y1: 1,
+    line: { color: "#555", width: 1, dash: "dot" },
+  };
+  const layout = Object.assign({}, gd.layout, { shapes: [...(gd.layout.shapes || []), marker] });
+  Plotly.downloadImage({ data, layout }, { format: "png", filename: name, scale: 2 });
 }
 function button(bar, label, cls) {
   const b = document.createElement("button");
@@ -305,13 +325,12 @@ async function render({ model, el }) {
               toImageButtonOptions: { filename: item, scale: 2 },
               modeBarButtonsToRemove: ["lasso2d", "select2d"],
             };
-            if (F.charts[item].kind === "map") {
-              config.modeBarButtonsToRemove.push("toImage");
-              config.modeBarButtonsToAdd = [{
-                name: "Download plot as a PNG", icon: Plotly.Icons.camera,
-                click: (gd) => mapImage(gd, item),
-              }];
-            }
+            const isMap = F.charts[item].kind === "map";
+            config.modeBarButtonsToRemove.push("toImage");
+            config.modeBarButtonsToAdd = [{
+              name: "Download plot as a PNG", icon: Plotly.Icons.camera,
+              click: (gd) => (isMap ? mapImage : lineImage)(gd, item, F.start_year + step),
+            }];
             views.push({ name: item, plot, cover, marker, legend, spec: F.charts[item], config });
           } else {
             div.className = "rv-heading";
