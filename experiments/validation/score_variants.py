@@ -51,6 +51,11 @@ def score(experiment: str, overrides: list[str], seed: int) -> dict:
         return run(cfg, Path(tmp))["hindcast"]
 
 
+def _fmt(value: float | None) -> str:
+    """A score to three decimals; ``nan`` where it is undefined (null in the JSON)."""
+    return "nan" if value is None else f"{value:.3f}"
+
+
 def table(results: dict) -> str:
     lines = []
     for experiment in EXPERIMENTS:
@@ -73,10 +78,8 @@ def table(results: dict) -> str:
                 lines.append(f"| {variant} | " + " | ".join(cells) + " |")
             for name, value in first[group].items():
                 if isinstance(value, dict) and name != "model":
-                    lines.append(
-                        f"| baseline: {name} | {value['spearman_levels']:.3f} | "
-                        f"{value['spearman_changes']:.3f} | {value['mae']:.3f} |"
-                    )
+                    cells = [_fmt(value[k]) for k in ("spearman_levels", "spearman_changes", "mae")]
+                    lines.append(f"| baseline: {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
