@@ -89,17 +89,8 @@ def exposed(model: AllianceModel, drivers: set[str]) -> set[str]:
     return (near | set(observed.nato_shares()["iso3"])) - drivers
 
 
-def log_change_error(
-    cfg: Config, world: World | None = None, nations: str = "exposed"
-) -> tuple[float, int]:
-    """The objective: mean |predicted - observed log change| over the scored nations.
-
-    ``|ln(s_pred_2019 / s_2014) - ln(s_obs_2019 / s_2014)|`` over the exposed responders
-    (``nations="exposed"``, :func:`exposed`) or every non-driver nation (``"all"``), where SIPRI
-    has both years. ``world`` is the loaded world of ``cfg`` (loaded here if not given; the
-    optimiser loads it once for all its trials).
-    """
-    start, end = WINDOW
+def calibration_run(cfg: Config, world: World | None = None) -> AllianceModel:
+    """The model of ``cfg`` run for its ``model.steps`` years (2014 -> 2019), on ``world``."""
     world = world if world is not None else load_world(cfg.world, cfg.seed)
     model = AllianceModel(
         world,
@@ -111,6 +102,21 @@ def log_change_error(
     )
     for _ in range(cfg.model.steps):
         model.step()
+    return model
+
+
+def log_change_error(
+    cfg: Config, world: World | None = None, nations: str = "exposed"
+) -> tuple[float, int]:
+    """The objective: mean |predicted - observed log change| over the scored nations.
+
+    ``|ln(s_pred_2019 / s_2014) - ln(s_obs_2019 / s_2014)|`` over the exposed responders
+    (``nations="exposed"``, :func:`exposed`) or every non-driver nation (``"all"``), where SIPRI
+    has both years. ``world`` is the loaded world of ``cfg`` (loaded here if not given; the
+    optimiser loads it once for all its trials).
+    """
+    start, end = WINDOW
+    model = calibration_run(cfg, world)
     drivers = {s.iso3 for s in cfg.scenario.schedules}
     scored = exposed(model, drivers) if nations == "exposed" else set(model.iso3) - drivers
     s0 = {c: observed_share(c, start) for c in model.iso3}

@@ -21,12 +21,11 @@ import pandas as pd
 import yaml
 from scipy.stats import spearmanr
 
-from sim.calibrate import base_config, with_values
+from sim.calibrate import base_config, calibration_run, observed_share, with_values
 from sim.config import CONFIG_DIR
-from sim.model import AllianceModel
 from sim.rules.projection import spill_in_change, threat_ratio
 from sim.rules.threat import great_circle_km
-from sim.worlds import load_world, observed
+from sim.worlds import observed
 
 PRIORS = {
     "budget_rule.k": 1.0,
@@ -43,30 +42,13 @@ def fitted() -> dict[str, float]:
     return {f"{g}.{k}": float(v) for g in ("budget_rule", "model") for k, v in fit[g].items()}
 
 
-def share(code: str, year: int) -> float:
-    try:
-        return observed.share(code, year)
-    except KeyError:
-        return float("nan")
-
-
 def changes(values: dict[str, float], overrides: list[str]) -> pd.DataFrame:
     """Observed and modelled 2014 -> 2019 changes (points), with the model's own terms."""
     cfg = with_values(base_config(overrides), values)
-    world = load_world(cfg.world, cfg.seed)
-    m = AllianceModel(
-        world,
-        scenario=cfg.scenario,
-        params=cfg.model,
-        budget_rule=cfg.budget_rule,
-        alliance_rule=cfg.alliance_rule,
-        rng=cfg.seed,
-    )
+    m = calibration_run(cfg)
     rule = m.budget_rule
-    for _ in range(cfg.model.steps):
-        m.step()
     ratio = threat_ratio(m.threat, m.capability, m.support)
-    spill = rule._spill(m.share * m.gdp, m)
+    spill = rule.spill_ins(m.share * m.gdp, m)
     f = spill_in_change(spill, rule.spill0, rule.spending0)
     nations = m.world.nations
     km = great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy())[m.row["RUS"]]
@@ -74,7 +56,7 @@ def changes(values: dict[str, float], overrides: list[str]) -> pd.DataFrame:
     nato = set(observed.nato_shares()["iso3"])
     rows = []
     for i, code in enumerate(m.iso3):
-        a, b = share(code, 2014), share(code, 2019)
+        a, b = observed_share(code, 2014), observed_share(code, 2019)
         if code in drivers or not (a > 0 and b > 0):
             continue
         rows.append(

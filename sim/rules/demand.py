@@ -175,12 +175,12 @@ class ThreatResponseV2:
         self.params = params
         self.spending0 = state.share * state.gdp
         self.leader = alliance_leader(self.spending0, state.ties.commitment)
-        self.spill0 = self._spill(self.spending0, state)
+        self.spill0 = self.spill_ins(self.spending0, state)
         self.ratio0 = threat_ratio(state.threat, state.capability, state.support)
         self.level = self._level(params, state.share)
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
 
-    def _spill(self, spending: np.ndarray, state: NationState) -> np.ndarray:
+    def spill_ins(self, spending: np.ndarray, state: NationState) -> np.ndarray:
         """Spill-ins ``S`` from every ally or from the leader only (``params.spill_in``)."""
         if self.params.spill_in == "leader":
             return leader_spill_ins(spending, state.ties.commitment, state.credibility, self.leader)
@@ -196,7 +196,7 @@ class ThreatResponseV2:
         noise = draw_noise(state.rng, p.noise, len(self.level))
         spending = state.share * state.gdp
         ratio = threat_ratio(state.threat, state.capability, state.support)
-        spill = self._spill(spending, state)
+        spill = self.spill_ins(spending, state)
         change = spill_in_change(spill, self.spill0, self.spending0)
         desired = desired_share(
             self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
