@@ -13,8 +13,10 @@ from sim import hindcast as hc
 from sim.calibrate import FREE, base_config, calibrate, log_change_error, with_values
 from sim.config import compose
 from sim.errors import ConfigError
-from sim.runner import run
+from sim.runner import run, simulate
 from sim.worlds import observed
+from sim.worlds.build import gdp_of
+from sim.worlds.sources import world_bank_gdp
 
 DRIVERS = {"USA", "RUS", "CHN"}
 EXPERIMENTS = {"hindcast_2014_2024": (2014, 2024), "outofsample_2019_2024": (2019, 2024)}
@@ -27,10 +29,14 @@ def test_experiments_drive_only_the_major_powers_on_their_recorded_paths(name):
     assert cfg.hindcast and cfg.model.steps == end - start
     assert {s.iso3 for s in cfg.scenario.schedules} == DRIVERS
     assert {s.iso3 for s in cfg.scenario.shocks} == {"RUS"}
-    for leg in cfg.scenario.schedules:  # one leg a year, to SIPRI's share of that year
+    # one leg a year; the legs chain the recorded spending, SIPRI share x World Bank GDP (A5 b)
+    gdp = {y: gdp_of(y, world_bank_gdp())[0] for y in range(start, end + 1)}
+    spent = {(c, y): observed.share(c, y) / 100 * gdp[y][c] for c in DRIVERS for y in gdp}
+    for leg in cfg.scenario.schedules:
         year = start + leg.start + 1
-        assert leg.years == 1
-        assert leg.to_share == pytest.approx(observed.share(leg.iso3, year) / 100, abs=1e-5)
+        assert leg.years == 1 and leg.to_share is None
+        recorded = spent[leg.iso3, year] / spent[leg.iso3, year - 1] - 1
+        assert leg.growth == pytest.approx(recorded, abs=1e-6)
     wars = {
         (start + s.step, s.iso3, tuple(s.against)) for s in cfg.scenario.shocks if s.kind == "war"
     }
@@ -162,3 +168,11 @@ def test_a_hindcast_from_a_world_that_starts_in_2024_is_refused(tmp_path):
     with pytest.raises(ConfigError, match=r"^hindcast: the observed shares end in 2024"):
         run(cfg, tmp_path)
     assert not (tmp_path / "summary.json").exists()
+
+
+def test_the_drivers_spend_their_recorded_us_dollars():
+    m = simulate(compose(["experiment=outofsample_2019_2024", "figures=false", "hindcast=false"]))
+    gdp = gdp_of(2024, world_bank_gdp())[0]
+    for code in DRIVERS:
+        recorded = observed.share(code, 2024) / 100 * gdp[code]
+        assert m.share[m.row[code]] * m.gdp[m.row[code]] == pytest.approx(recorded, rel=1e-6)

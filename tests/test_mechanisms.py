@@ -26,9 +26,11 @@ from sim.rules.institutions import (
     withdrawal_strain,
 )
 from sim.rules.projection import (
+    alliance_leader,
     allied_capability,
     hostile_capability,
     land_connected,
+    leader_spill_ins,
     reach,
     spill_in_change,
     spill_ins,
@@ -100,6 +102,25 @@ def test_spill_ins_and_their_log_change():
     assert s.tolist() == pytest.approx([100 * 0.5 + 0.5 * 40, 10.0, 0.5 * 10])
     f = spill_in_change(np.array([35.0, 0.0]), np.array([70.0, 0.0]), np.array([0.0, 5.0]))
     assert f.tolist() == pytest.approx([math.log(0.5), 0.0])
+
+
+def test_spill_ins_from_the_alliance_leader_only():
+    # A-B and A-C allied, D alone: A leads B and C; A's largest ally (B) spends less than A
+    w = np.array([[0, 1.0, 0.5, 0], [1.0, 0, 0, 0], [0.5, 0, 0, 0], [0, 0, 0, 0]])
+    m = np.array([100.0, 10.0, 40.0, 5.0])
+    leader = alliance_leader(m, w)
+    assert leader.tolist() == [-1, 0, 0, -1]
+    cred = np.array([0.5, 1.0, 1.0, 1.0])
+    s = leader_spill_ins(m, w, cred, leader)
+    assert s.tolist() == pytest.approx([0.0, 50.0, 25.0, 0.0])
+    # C's rise is no spill-in to B (it is under spill_ins): B sees only A
+    more = leader_spill_ins(np.array([100.0, 10.0, 400.0, 5.0]), w, cred, leader)
+    assert more[1] == pytest.approx(50.0)
+    assert spill_ins(np.array([100.0, 10.0, 400.0, 5.0]), w, cred)[0] > s[0]
+    # the tie to the leader ends: no spill-in
+    cut = w.copy()
+    cut[1, 0] = cut[0, 1] = 0.0
+    assert leader_spill_ins(m, cut, cred, leader)[1] == 0.0
 
 
 def test_anchored_level_makes_the_start_a_rest_point():

@@ -7,7 +7,9 @@ Pure functions on (N,) arrays (no Mesa, no Hydra). The rule (``docs/MODEL.md``, 
     s_war_i   = min(share_max, rho * sum_{j at war with i} M_j / Y_i)     war mobilisation
     ln s_i'   = ln s_i + eta_i (ln max(s*_i, s_war_i) - ln s_i),  eta_i = 1 where s_war_i > s*_i
 
-``R`` is the threat ratio and ``F`` the log change of spill-ins (:mod:`sim.rules.projection`).
+``R`` is the threat ratio and ``F`` the log change of spill-ins (:mod:`sim.rules.projection`):
+from every ally's spending (``spill_in="allies"``, pre-registration M3) or from the alliance
+leader's only (``spill_in="leader"``, amendment A5; Plümper & Neumayer 2015).
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
 """
@@ -19,11 +21,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.checks import nonneg, within
+from sim.checks import check, nonneg, within
 from sim.rules.base import BudgetRuleConfig, NationState, Reporters
 from sim.rules.budget import draw_noise
-from sim.rules.projection import spill_in_change, spill_ins, threat_ratio
+from sim.rules.projection import (
+    alliance_leader,
+    leader_spill_ins,
+    spill_in_change,
+    spill_ins,
+    threat_ratio,
+)
 
+#: the sources of spill-ins ``budget_rule.spill_in`` can name
+SPILL_INS = ("allies", "leader")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -139,12 +149,21 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     s_floor: float = 0.015  #: the level b of every nation when anchor is false
     #: each nation's level b_i makes its start-year share the rest point (start-year data only)
     anchor: bool = True
+    #: whose spending is a spill-in: every ally's (``allies``, pre-registration M3) or only the
+    #: alliance leader's (``leader``, amendment A5: Plümper & Neumayer 2015)
+    spill_in: str = "leader"
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise")
         within("budget_rule.eta", self.eta, 0.0, 1.0, open_low=True)
         within("budget_rule.rho", self.rho, 0.0, 1.0)
         within("budget_rule.s_floor", self.s_floor, 0.0, 1.0, open_low=True)
+        check(
+            self.spill_in in SPILL_INS,
+            "budget_rule.spill_in",
+            f"must be one of {', '.join(SPILL_INS)}",
+            self.spill_in,
+        )
 
 
 class ThreatResponseV2:
@@ -155,10 +174,17 @@ class ThreatResponseV2:
     def __init__(self, params: ThreatResponseV2Config, state: NationState) -> None:
         self.params = params
         self.spending0 = state.share * state.gdp
-        self.spill0 = spill_ins(self.spending0, state.ties.commitment, state.credibility)
+        self.leader = alliance_leader(self.spending0, state.ties.commitment)
+        self.spill0 = self.spill_ins(self.spending0, state)
         self.ratio0 = threat_ratio(state.threat, state.capability, state.support)
         self.level = self._level(params, state.share)
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
+
+    def spill_ins(self, spending: np.ndarray, state: NationState) -> np.ndarray:
+        """Spill-ins ``S`` from every ally or from the leader only (``params.spill_in``)."""
+        if self.params.spill_in == "leader":
+            return leader_spill_ins(spending, state.ties.commitment, state.credibility, self.leader)
+        return spill_ins(spending, state.ties.commitment, state.credibility)
 
     def _level(self, params: ThreatResponseV2Config, share0: np.ndarray) -> np.ndarray:
         if params.anchor:
@@ -170,7 +196,7 @@ class ThreatResponseV2:
         noise = draw_noise(state.rng, p.noise, len(self.level))
         spending = state.share * state.gdp
         ratio = threat_ratio(state.threat, state.capability, state.support)
-        spill = spill_ins(spending, state.ties.commitment, state.credibility)
+        spill = self.spill_ins(spending, state)
         change = spill_in_change(spill, self.spill0, self.spending0)
         desired = desired_share(
             self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
