@@ -111,7 +111,9 @@ def test_the_out_of_sample_test_writes_every_nation_and_labels_the_fit(tmp_path)
 def _record(overrides: list[str]) -> dict:
     cfg = compose(["experiment=outofsample_2019_2024", *overrides])
     values = hc.parameter_values(cfg.budget_rule, cfg.model)
-    return hc.parameter_record(cfg.budget_rule.name, cfg.alliance_rule.name, values, cfg.calibration)
+    return hc.parameter_record(
+        cfg.budget_rule.name, cfg.alliance_rule.name, values, cfg.calibration
+    )
 
 
 def test_only_the_values_equal_to_the_calibration_file_are_labelled_fitted():
