@@ -136,8 +136,12 @@ def next_share(
 class ThreatResponseV2Config(BudgetRuleConfig):
     """The revised threat-response rule (docs/MODEL.md, "Budgets"; pre-registration M4-M5).
 
-    ``k``, ``eta`` and ``p`` are free parameters: their defaults are the theory priors, and
-    ``configs/calibration/2014_2019.yaml`` holds the values fitted on 2014 -> 2019.
+    ``k``, ``eta`` and ``p`` are free parameters. ``eta`` and ``p`` default to A1's theory
+    priors; ``k`` defaults to 5, *not* A1's prior ``k = 1`` (``experiment=hindcast_2014_2024``
+    sets A1's priors of all five free parameters);
+    ``configs/calibration/y2014_2019.yaml`` holds the values fitted on 2014 -> 2019.
+    ``spill_in`` defaults to ``leader`` since A5's implementation (74d6a2d; PREREGISTRATION.md
+    A7): ``allies`` gives M3's spill-in, as V1-V3 were scored.
     """
 
     name: str = "threat_response_v2"
