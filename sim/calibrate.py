@@ -71,6 +71,18 @@ def base_config(overrides: list[str] | None = None) -> Config:
     )
 
 
+def priors() -> dict[str, float]:
+    """A1's theory priors of the free parameters: the values ``experiment=hindcast_2014_2024`` sets.
+
+    The one place they are written is that experiment's file; the validation scripts read them
+    here.
+    """
+    from sim.hindcast import parameter_values
+
+    cfg = base_config()
+    return parameter_values(cfg.budget_rule, cfg.model)
+
+
 def with_values(cfg: Config, values: dict[str, float]) -> Config:
     """``cfg`` with the free parameters set (each dataclass checks the new value itself)."""
     groups: dict[str, dict[str, float]] = {}

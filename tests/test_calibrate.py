@@ -53,3 +53,17 @@ def test_the_config_header_states_the_configuration_used(tmp_path):
     loaded = yaml.safe_load(text)
     assert loaded["budget_rule"] == {"k": 2.0} and loaded["model"] == {"land_range_km": 800.0}
     assert loaded["calibration"]["window"] == "2014-2019"
+
+
+def test_the_priors_are_a1s():
+    from sim.calibrate import FREE, priors
+
+    values = priors()
+    assert values == {
+        "budget_rule.k": 1.0,
+        "budget_rule.eta": 0.25,
+        "budget_rule.p": 0.3,
+        "model.land_range_km": 500.0,
+        "model.major_global_share": 0.3,
+    }
+    assert set(values) == set(FREE)
