@@ -9,7 +9,8 @@ Pure functions on (N,) arrays (no Mesa, no Hydra). The rule (``docs/MODEL.md``, 
 
 ``R`` is the threat ratio and ``F`` the log change of spill-ins (:mod:`sim.rules.projection`):
 from every ally's spending (``spill_in="allies"``, pre-registration M3) or from the alliance
-leader's only (``spill_in="leader"``, amendment A5; Plümper & Neumayer 2015).
+leader's only (``spill_in="leader"``, amendment A5, following Plümper & Neumayer's 2015
+specification: the US as the source of spill-in).
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
 """
@@ -154,7 +155,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     #: each nation's level b_i makes its start-year share the rest point (start-year data only)
     anchor: bool = True
     #: whose spending is a spill-in: every ally's (``allies``, pre-registration M3) or only the
-    #: alliance leader's (``leader``, amendment A5: Plümper & Neumayer 2015)
+    #: alliance leader's (``leader``, amendment A5: Plümper & Neumayer's 2015 specification)
     spill_in: str = "leader"
 
     def __post_init__(self) -> None:
