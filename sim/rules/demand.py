@@ -180,7 +180,14 @@ class ThreatResponseV2:
         self.params = params
         self.spending0 = state.share * state.gdp
         self.leader = alliance_leader(self.spending0, state.ties.commitment)
-        self.spill0 = self.spill_ins(self.spending0, state)
+        #: the start-year spill-ins of both forms, so a change of ``spill_in`` keeps F from 0
+        self.spill0_of = {
+            "leader": leader_spill_ins(
+                self.spending0, state.ties.commitment, state.credibility, self.leader
+            ),
+            "allies": spill_ins(self.spending0, state.ties.commitment, state.credibility),
+        }
+        self.spill0 = self.spill0_of[params.spill_in]
         self.ratio0 = threat_ratio(state.threat, state.capability, state.support)
         self.level = self._level(params, state.share)
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
@@ -212,8 +219,10 @@ class ThreatResponseV2:
         return update.share
 
     def change(self, params: ThreatResponseV2Config) -> None:
-        """New values from the next year on; anchored levels stay (they describe the world)."""
+        """New values from the next year on; anchored levels and the leaders stay (they describe
+        the start world); a new ``spill_in`` measures F against its own start-year spill-ins."""
         self.params = params
+        self.spill0 = self.spill0_of[params.spill_in]
         if not params.anchor:
             self.level = np.full(len(self.level), params.s_floor)
 
