@@ -5,16 +5,19 @@ drivers on their recorded 2014-2019 paths), with the five free parameters of
 ``experiments/validation/PREREGISTRATION.md`` (section 2) set by the optimiser. The objective is
 the mean absolute error of the log change of every non-driver nation's share,
 ``|ln(s_pred_2019 / s_2014) - ln(s_obs_2019 / s_2014)|`` (SIPRI, :mod:`sim.worlds.observed`).
-The nations scored (amendment A5 (d)) are the *exposed responders*: NATO's 2024 allies and every
-other non-driver nation whose capital lies within :data:`EXPOSED_KM` of Moscow (``--nations all``:
-every non-driver nation, the objective of A4). The optimiser is
+The objective is taken over the *exposed responders* (amendment A5 (d)): the NATO members of the
+start world (``world=y2014``'s treaties) and every other nation whose capital lies within
+:data:`EXPOSED_KM` of Moscow, less the drivers (``--nations all``: every non-driver nation, the
+objective of A4). The optimiser is
 ``scipy.optimize.differential_evolution`` (seeded, bounded). It writes
 
 - ``configs/calibration/y2014_2019_trials.csv``: every trial's parameters and objective;
 - ``configs/calibration/y2014_2019.yaml``: the best values, their window and objective, as a
-  config group the out-of-sample experiment loads (``experiment=outofsample_2019_2024``).
+  config group the out-of-sample experiment loads (``experiment=outofsample_2019_2024``); its
+  header states the configuration the trials ran with.
 
-No year after 2019 enters.
+No year after 2019 enters: the scored nations come from the 2014 world, the shares from SIPRI's
+2014 and 2019 columns.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 from scipy.optimize import differential_evolution
 
 from sim.config import CONFIG_DIR, Config, compose
+from sim.errors import ConfigError
 from sim.model import AllianceModel
 from sim.rules.threat import great_circle_km
 from sim.worlds import World, load_world, observed
@@ -48,7 +52,7 @@ OUT = CONFIG_DIR / "calibration"
 EXPOSED_KM = 3000.0
 NATIONS = ("exposed", "all")
 WHO = {
-    "exposed": f"NATO allies and nations within {EXPOSED_KM:,.0f} km of Moscow",
+    "exposed": f"NATO members of the start world and nations within {EXPOSED_KM:,.0f} km of Moscow",
     "all": "non-driver nations",
 }
 
@@ -67,6 +71,18 @@ def base_config(overrides: list[str] | None = None) -> Config:
     )
 
 
+def priors() -> dict[str, float]:
+    """A1's theory priors of the free parameters: the values ``experiment=hindcast_2014_2024`` sets.
+
+    The one place they are written is that experiment's file; the validation scripts read them
+    here.
+    """
+    from sim.hindcast import parameter_values
+
+    cfg = base_config()
+    return parameter_values(cfg.budget_rule, cfg.model)
+
+
 def with_values(cfg: Config, values: dict[str, float]) -> Config:
     """``cfg`` with the free parameters set (each dataclass checks the new value itself)."""
     groups: dict[str, dict[str, float]] = {}
@@ -76,17 +92,19 @@ def with_values(cfg: Config, values: dict[str, float]) -> Config:
     return replace(cfg, **{g: replace(getattr(cfg, g), **v) for g, v in groups.items()})
 
 
-def exposed(model: AllianceModel, drivers: set[str]) -> set[str]:
-    """The exposed responders: NATO's 2024 allies and the nations near Moscow (A5 (d)).
+def exposed(world: World, drivers: set[str]) -> set[str]:
+    """The exposed responders (A5 (d)): the start world's NATO members and the nations near Moscow.
 
-    NATO's allies of the June 2024 table (:func:`sim.worlds.observed.nato_shares`) and every
-    nation whose capital lies within :data:`EXPOSED_KM` (great circle) of Moscow, less the
-    drivers.
+    The members of the ``NATO`` treaty of ``world`` (for the calibration, ``world=y2014``: no
+    later enlargement enters) and every nation whose capital lies within :data:`EXPOSED_KM`
+    (great circle) of Moscow's, less the ``drivers``.
     """
-    nations = model.world.nations
-    km = great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy())
-    near = {c for c, d in zip(model.iso3, km[model.row["RUS"]], strict=True) if d <= EXPOSED_KM}
-    return (near | set(observed.nato_shares()["iso3"])) - drivers
+    nations = world.nations
+    codes = list(nations["iso3"])
+    km = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
+    near = {c for c, d in zip(codes, km[codes.index("RUS")], strict=True) if d <= EXPOSED_KM}
+    nato = set(world.treaties.loc[world.treaties["treaty"] == "NATO", "iso3"])
+    return (near | nato) - drivers
 
 
 def calibration_run(cfg: Config, world: World | None = None) -> AllianceModel:
@@ -115,10 +133,12 @@ def log_change_error(
     has both years. ``world`` is the loaded world of ``cfg`` (loaded here if not given; the
     optimiser loads it once for all its trials).
     """
+    if nations not in NATIONS:
+        raise ConfigError(f"nations: expected one of {', '.join(NATIONS)}, got {nations!r}")
     start, end = WINDOW
     model = calibration_run(cfg, world)
     drivers = {s.iso3 for s in cfg.scenario.schedules}
-    scored = exposed(model, drivers) if nations == "exposed" else set(model.iso3) - drivers
+    scored = exposed(model.world, drivers) if nations == "exposed" else set(model.iso3) - drivers
     s0 = {c: observed_share(c, start) for c in model.iso3}
     errors = []
     for i, code in enumerate(model.iso3):
@@ -171,6 +191,7 @@ def calibrate(
         writer.writeheader()
         writer.writerows(trials)
     write_config(
+        base,
         best,
         float(result.fun),
         trials[0]["nations"],
@@ -183,6 +204,7 @@ def calibrate(
 
 
 def write_config(
+    cfg: Config,
     best: dict[str, float],
     loss: float,
     n_nations: int,
@@ -191,13 +213,23 @@ def write_config(
     path: Path,
     nations: str = "exposed",
 ) -> None:
-    """The fitted values as a Hydra config group file (``# @package _global_``)."""
+    """The fitted values as a Hydra config group file (``# @package _global_``).
+
+    The header states the configuration ``cfg`` the trials ran with (world, drivers, rules,
+    noise, spill-in) and the nations scored.
+    """
+    start, end = WINDOW
+    drivers = ", ".join(sorted({s.iso3 for s in cfg.scenario.schedules}))
+    rule = cfg.budget_rule
     lines = [
         "# @package _global_",
-        "# Free parameters FITTED on 2014 -> 2019 only by `python -m sim.calibrate`",
-        "# (world=y2014, drivers on their recorded 2014-2019 spending, noise 0, leader spill-in:",
-        "# amendment A5; objective: mean |log change error| of the 2019 shares over",
-        f"# {n_nations} {WHO[nations]}, SIPRI 2025 release):",
+        f"# Free parameters FITTED on {start} -> {end} only by `python -m sim.calibrate`",
+        f"# (world={cfg.world.name}, {cfg.model.steps} years, drivers {drivers} on the schedules",
+        f"# of scenario {cfg.scenario.name}; budget_rule={rule.name}, noise "
+        f"{getattr(rule, 'noise', 'n/a')}, spill_in {getattr(rule, 'spill_in', 'n/a')};",
+        f"# alliance_rule={cfg.alliance_rule.name}, model.geography={cfg.model.geography}):",
+        "# objective: mean |log change error| of the 2019 shares over",
+        f"# {n_nations} {WHO[nations]}, SIPRI 2025 release:",
         f"# best objective {loss:.5f} after {n_trials} trials ({seconds:.0f} s),",
         "# scipy.optimize.differential_evolution; every trial in y2014_2019_trials.csv.",
         "# Used frozen by experiment=outofsample_2019_2024. No year after 2019 entered the fit.",

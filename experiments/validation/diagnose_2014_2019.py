@@ -1,6 +1,6 @@
 """In-sample diagnostics on the calibration window 2014 -> 2019 only (amendment A5).
 
-``python experiments/validation/diagnose_2014_2019.py [override ...]``
+``python experiments/validation/diagnose_2014_2019.py [--detail] [override ...]``
 
 Runs the calibration's configuration (``sim.calibrate.base_config``: ``world=y2014``, five
 years, the drivers on their recorded paths) for a few parameter sets and prints, for all
@@ -8,38 +8,48 @@ non-driver nations with a SIPRI share in 2014 and 2019 and for NATO's allies amo
 Spearman rank correlation of the modelled and observed 2014 -> 2019 changes, beside the change of
 the threat ratio ``R`` alone and ``-distance`` to Moscow; ``--detail`` adds the NATO table
 (observed and modelled change, ``dR``, ``R0``, spill-in change ``F``). No year after 2019 is
-read. Amendment A5's table was computed with this logic at commit 4bf2707 (the experiments'
-configuration before A5: share schedules for the drivers, noise 0.001, spill-ins from every
-ally); under today's configuration the same rows come out with A5's changes applied.
+read. Without overrides it also writes ``diagnostics_2014_2019.json`` beside this file: every
+row, and the calibration objective (:func:`sim.calibrate.log_change_error`, exposed nations) of
+the fitted values and of A1's priors (README.md section 2.1 and amendment A6 quote them).
+
+Amendment A5's table was computed by an uncommitted development version of this script on the
+code before A5 (4bf2707's experiments: share schedules for the drivers, noise 0.001, spill-ins
+from every ally); the script was first committed with A5's implementation (74d6a2d), so that
+table cannot be regenerated exactly: at 4bf2707 the script does not exist, and from 74d6a2d on
+the same rows come out with A5's changes applied.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import pandas as pd
-import yaml
 from scipy.stats import spearmanr
 
-from sim.calibrate import base_config, calibration_run, observed_share, with_values
-from sim.config import CONFIG_DIR
+from sim.calibrate import (
+    base_config,
+    calibration_run,
+    log_change_error,
+    observed_share,
+    priors,
+    with_values,
+)
+from sim.hindcast import calibrated_values
 from sim.rules.projection import spill_in_change, threat_ratio
 from sim.rules.threat import great_circle_km
 from sim.worlds import observed
 
-PRIORS = {
-    "budget_rule.k": 1.0,
-    "budget_rule.eta": 0.25,
-    "budget_rule.p": 0.3,
-    "model.land_range_km": 500.0,
-    "model.major_global_share": 0.3,
-}
+HERE = Path(__file__).resolve().parent
+
+
+PRIORS = priors()
 
 
 def fitted() -> dict[str, float]:
     """The shipped calibration's free parameters (configs/calibration/y2014_2019.yaml)."""
-    fit = yaml.safe_load((CONFIG_DIR / "calibration" / "y2014_2019.yaml").read_text())
-    return {f"{g}.{k}": float(v) for g in ("budget_rule", "model") for k, v in fit[g].items()}
+    return calibrated_values("configs/calibration/y2014_2019.yaml")
 
 
 def changes(values: dict[str, float], overrides: list[str]) -> pd.DataFrame:
@@ -75,13 +85,26 @@ def changes(values: dict[str, float], overrides: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("iso3")
 
 
-def line(label: str, frame: pd.DataFrame) -> str:
-    out = [f"{label:<40}"]
+def spearmans(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Spearman of the observed changes with the model's, with ``dR`` and with ``-distance``."""
+    out = {}
     for group, sub in (("all", frame), ("NATO", frame[frame.nato])):
-        rho = spearmanr(sub.model, sub.observed).statistic
-        d_r = spearmanr(sub.dR, sub.observed).statistic
-        dist = spearmanr(-sub.moscow_km, sub.observed).statistic
-        out.append(f"{group} {len(sub)}: model {rho:+.3f}  dR {d_r:+.3f}  -distance {dist:+.3f}")
+        out[group] = {
+            "n": len(sub),
+            "model": float(spearmanr(sub.model, sub.observed).statistic),
+            "dR": float(spearmanr(sub.dR, sub.observed).statistic),
+            "-distance": float(spearmanr(-sub.moscow_km, sub.observed).statistic),
+        }
+    return out
+
+
+def line(label: str, scores: dict[str, dict[str, float]]) -> str:
+    out = [f"{label:<40}"]
+    for group, s in scores.items():
+        out.append(
+            f"{group} {s['n']}: model {s['model']:+.3f}  dR {s['dR']:+.3f}  "
+            f"-distance {s['-distance']:+.3f}"
+        )
     return " | ".join(out)
 
 
@@ -97,12 +120,22 @@ def main(argv: list[str]) -> int:
         "priors, beta=0": (PRIORS, ["budget_rule.beta=0"]),
         "priors, spill_in=allies": (PRIORS, ["budget_rule.spill_in=allies"]),
     }
+    record: dict = {"window": "2014-2019", "priors": PRIORS, "calibrated": fitted(), "runs": {}}
     for label, (values, overrides) in runs.items():
         frame = changes(values, overrides + extra)
-        print(line(label, frame))
+        record["runs"][label] = scores = spearmans(frame)
+        print(line(label, scores))
         if detail and label == "calibrated":
             nato = frame[frame.nato].sort_values("moscow_km")
             print(nato.drop(columns="nato").round(3).to_string())
+    record["objective_exposed"] = {}
+    for label, values in (("calibrated", fitted()), ("priors", PRIORS)):
+        loss, n = log_change_error(with_values(base_config(extra), values))
+        record["objective_exposed"][label] = {"objective": round(loss, 5), "nations": n}
+        print(f"calibration objective, {label}: {loss:.5f} over {n} exposed nations")
+    if not extra:  # the committed record is of the configuration as shipped
+        path = HERE / "diagnostics_2014_2019.json"
+        path.write_text(json.dumps(record, indent=1) + "\n")
     return 0
 
 

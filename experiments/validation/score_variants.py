@@ -23,19 +23,15 @@ from pathlib import Path
 
 import yaml
 
+from sim.calibrate import priors
 from sim.config import CONFIG_DIR, compose
 from sim.runner import run
 
 HERE = Path(__file__).resolve().parent
 SEEDS = range(5)
 FITTED = yaml.safe_load((CONFIG_DIR / "calibration" / "y2014_2019.yaml").read_text())
-PRIORS = [
-    "budget_rule.k=1.0",
-    "budget_rule.eta=0.25",
-    "budget_rule.p=0.3",
-    "model.land_range_km=500",
-    "model.major_global_share=0.3",
-]
+#: A1's theory priors, as overrides: the values experiment=hindcast_2014_2024 sets (one place)
+PRIORS = [f"{key}={value}" for key, value in priors().items()]
 #: variant -> (overrides of hindcast_2014_2024, overrides of outofsample_2019_2024)
 VARIANTS = {
     "V4 A5, calibrated 2014-2019": (["+calibration=y2014_2019"], []),

@@ -9,7 +9,8 @@ Pure functions on (N,) arrays (no Mesa, no Hydra). The rule (``docs/MODEL.md``, 
 
 ``R`` is the threat ratio and ``F`` the log change of spill-ins (:mod:`sim.rules.projection`):
 from every ally's spending (``spill_in="allies"``, pre-registration M3) or from the alliance
-leader's only (``spill_in="leader"``, amendment A5; Plümper & Neumayer 2015).
+leader's only (``spill_in="leader"``, amendment A5, following Plümper & Neumayer's 2015
+specification: the US as the source of spill-in).
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
 """
@@ -136,8 +137,12 @@ def next_share(
 class ThreatResponseV2Config(BudgetRuleConfig):
     """The revised threat-response rule (docs/MODEL.md, "Budgets"; pre-registration M4-M5).
 
-    ``k``, ``eta`` and ``p`` are free parameters: their defaults are the theory priors, and
-    ``configs/calibration/2014_2019.yaml`` holds the values fitted on 2014 -> 2019.
+    ``k``, ``eta`` and ``p`` are free parameters. ``eta`` and ``p`` default to A1's theory
+    priors; ``k`` defaults to 5, *not* A1's prior ``k = 1`` (``experiment=hindcast_2014_2024``
+    sets A1's priors of all five free parameters);
+    ``configs/calibration/y2014_2019.yaml`` holds the values fitted on 2014 -> 2019.
+    ``spill_in`` defaults to ``leader`` since A5's implementation (74d6a2d; PREREGISTRATION.md
+    A7): ``allies`` gives M3's spill-in, as V1-V3 were scored.
     """
 
     name: str = "threat_response_v2"
@@ -150,7 +155,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     #: each nation's level b_i makes its start-year share the rest point (start-year data only)
     anchor: bool = True
     #: whose spending is a spill-in: every ally's (``allies``, pre-registration M3) or only the
-    #: alliance leader's (``leader``, amendment A5: Plümper & Neumayer 2015)
+    #: alliance leader's (``leader``, amendment A5: Plümper & Neumayer's 2015 specification)
     spill_in: str = "leader"
 
     def __post_init__(self) -> None:
@@ -175,7 +180,14 @@ class ThreatResponseV2:
         self.params = params
         self.spending0 = state.share * state.gdp
         self.leader = alliance_leader(self.spending0, state.ties.commitment)
-        self.spill0 = self.spill_ins(self.spending0, state)
+        #: the start-year spill-ins of both forms, so a change of ``spill_in`` keeps F from 0
+        self.spill0_of = {
+            "leader": leader_spill_ins(
+                self.spending0, state.ties.commitment, state.credibility, self.leader
+            ),
+            "allies": spill_ins(self.spending0, state.ties.commitment, state.credibility),
+        }
+        self.spill0 = self.spill0_of[params.spill_in]
         self.ratio0 = threat_ratio(state.threat, state.capability, state.support)
         self.level = self._level(params, state.share)
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
@@ -207,8 +219,10 @@ class ThreatResponseV2:
         return update.share
 
     def change(self, params: ThreatResponseV2Config) -> None:
-        """New values from the next year on; anchored levels stay (they describe the world)."""
+        """New values from the next year on; anchored levels and the leaders stay (they describe
+        the start world); a new ``spill_in`` measures F against its own start-year spill-ins."""
         self.params = params
+        self.spill0 = self.spill0_of[params.spill_in]
         if not params.anchor:
             self.level = np.full(len(self.level), params.s_floor)
 
