@@ -29,13 +29,20 @@ WRAP = """() => {
     window.Plotly[name] = function (...args) {
       const t0 = performance.now();
       try { return f.apply(this, args); } finally {
-        const key = `${name} ${args[0].closest(".chart") ? args[0].closest(".chart").className : ""}`;
+        const chart = args[0].closest(".chart");
+        const key = `${name} ${chart ? chart.className : ""}`;
         window.__plotlyTime[key] = (window.__plotlyTime[key] || 0) + performance.now() - t0;
       }
     };
   }
 }"""
-METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+METRICS = (
+    "TaskDuration",
+    "ScriptDuration",
+    "LayoutDuration",
+    "RecalcStyleDuration",
+    "TaskOtherDuration",
+)
 
 
 async def metrics(cdp) -> dict[str, float]:
@@ -54,10 +61,18 @@ def top_functions(profile: dict, n: int = 12) -> list[str]:
     times = profile.get("timeDeltas", [])
     for sample, delta in zip(profile.get("samples", []), times[1:] + [0], strict=False):
         frame = nodes[sample]["callFrame"]
-        where = f"{frame['functionName'] or '(anon)'} {Path(frame['url']).name}:{frame['lineNumber']}"
+        where = (
+            f"{frame['functionName'] or '(anon)'} {Path(frame['url']).name}:{frame['lineNumber']}"
+        )
         dt[where] += delta
     total = sum(dt.values()) or 1
-    return [f"{v / 1000:7.1f} ms {100 * v / total:4.1f}%  {k}" for k, v in dt.most_common(n)]
+    by_file = collections.Counter()
+    for where, v in dt.items():
+        by_file[where.split(" ")[-1].split(":")[0] or "(native)"] += v
+    files = [f"{v / 1000:7.1f} ms  file {k}" for k, v in by_file.most_common(8)]
+    return files + [
+        f"{v / 1000:7.1f} ms {100 * v / total:4.1f}%  {k}" for k, v in dt.most_common(n)
+    ]
 
 
 async def run(url: str, steps: int, profile: bool) -> None:
@@ -76,12 +91,15 @@ async def run(url: str, steps: int, profile: bool) -> None:
         if profile:
             await cdp.send("Profiler.enable")
             await cdp.send("Profiler.setSamplingInterval", {"interval": 200})
-        for name in ("steps", "setting"):
+        for name in ("idle", "steps", "setting"):
             if profile:
                 await cdp.send("Profiler.start")
             before = await metrics(cdp)
             started = time.perf_counter()
-            if name == "steps":
+            if name == "idle":  # the page's own background work over the time of 10 Steps
+                await page.wait_for_timeout(370 * steps)
+                n = steps
+            elif name == "steps":
                 for k in range(1, steps + 1):
                     await page.get_by_role("button", name="Step").click()
                     await page.locator(".chart-map .gtitle", has_text=str(2024 + k)).wait_for()
@@ -96,9 +114,15 @@ async def run(url: str, steps: int, profile: bool) -> None:
                 n = 1
             after = await metrics(cdp)
             wall = time.perf_counter() - started
-            print(f"{name}: {n} actions in {wall:.1f} s; per action: {per_action(before, after, n)}")
-            spent = await page.evaluate("() => { const t = window.__plotlyTime; window.__plotlyTime = {}; return t; }")
-            print("  in plotly.js calls, per action:", {k: round(v / n, 1) for k, v in spent.items()})
+            print(
+                f"{name}: {n} actions in {wall:.1f} s; per action: {per_action(before, after, n)}"
+            )
+            spent = await page.evaluate(
+                "() => { const t = window.__plotlyTime; window.__plotlyTime = {}; return t; }"
+            )
+            print(
+                "  in plotly.js calls, per action:", {k: round(v / n, 1) for k, v in spent.items()}
+            )
             if profile:
                 got = await cdp.send("Profiler.stop")
                 print("\n".join(top_functions(got["profile"])))

@@ -278,7 +278,9 @@ function mapHover(v, tip, event) {
   if (best < 0) { tip.style.display = "none"; return; }
   tip.textContent = `${m.names[best]}: ${m.share[d.k][best].toFixed(1)}% of GDP`;
   Object.assign(tip.style, {
-    display: "block", left: `${event.clientX - box.left + 12}px`, top: `${event.clientY - box.top + 12}px`,
+    display: "block",
+    left: `${event.clientX - box.left + 12}px`,
+    top: `${event.clientY - box.top + 12}px`,
   });
 }
 // a line chart as a PNG of the year shown: its lines cut after it, the year marker drawn
@@ -354,13 +356,18 @@ async function render({ model, el }) {
         if (!v.drawn) {  // the land, the names and the title, once per run; the dots in SVG
           const [, layout] = mapFigure(v.spec, 0, year, images[v.name]);
           const data = [structuredClone(v.spec.labels)];
+          const same = JSON.stringify([data, layout.images, layout.xaxis, layout.yaxis]);
+          if (v.dots) v.dots.g.remove();  // the new run's dots replace the old ones
           buildDots(v);
-          if (v.plot._fullLayout) {
+          if (v.plot._fullLayout && same === v.drawnKey) {
+            // a new run of the same world and names: Plotly has nothing to redraw
+          } else if (v.plot._fullLayout) {
             Plotly.react(v.plot, data, layout, v.config);
           } else {
             Plotly.newPlot(v.plot, data, layout, v.config);
             v.plot.on("plotly_afterplot", () => placeDots(v));  // a zoom, a new run
           }
+          v.drawnKey = same;
           placeDots(v);
           v.drawn = true;
         }
