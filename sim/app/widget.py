@@ -14,8 +14,8 @@ app`` puts the copy that the plotly package ships there) and keeps it in its HTT
   to come (HTML elements above the plot: Plotly redraws nothing); the map draws its land and
   names with Plotly once per run and its dots and ties as SVG elements in Plotly's scatter
   layer, and a Step sets their radius, colour and visibility from that year's arrays. The
-  year shown reaches the server (``year``) 250 ms after the last change, for what the server
-  draws from it (the settings link, the timeline).
+  year shown reaches the server (``year``) 250 ms after the last change, for the settings link;
+  the page's timeline rows (``.timeline-row[data-step]``) are greyed in the browser.
 """
 
 from __future__ import annotations
@@ -386,6 +386,10 @@ async function render({ model, el }) {
       } else {
         showYear(v, year);
       }
+    }
+    // the page's timeline (sim.app.page.Timeline): the years after the one shown, greyed
+    for (const row of document.querySelectorAll(".timeline-row[data-step]")) {
+      row.classList.toggle("timeline-future", Number(row.dataset.step) > step);
     }
     root.dataset.run = F.label;  // the run drawn (a test or the benchmark waits for it)
   };
