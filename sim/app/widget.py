@@ -180,28 +180,41 @@ const SVG = "http://www.w3.org/2000/svg";
 // visibility (a Plotly.react of the map cost ~40 ms of script a Step, this well under 1 ms)
 function buildDots(v) {
   const m = v.spec;
-  const g = document.createElementNS(SVG, "g");
-  g.setAttribute("class", "rv-dots");
-  const ties = document.createElementNS(SVG, "g");
-  const dots = document.createElementNS(SVG, "g");
-  g.append(ties, dots);
-  const lines = m.ties.map(([_a, _b, formed]) => {
-    const t = m.tie_traces[formed], l = document.createElementNS(SVG, "line");
+  let d = v.dots;
+  if (!d || d.circles.length !== m.x.length) {  // a new world: new dots (else reused)
+    if (d) d.g.remove();
+    const g = document.createElementNS(SVG, "g");
+    g.setAttribute("class", "rv-dots");
+    const ties = document.createElementNS(SVG, "g");
+    const dots = document.createElementNS(SVG, "g");
+    g.append(ties, dots);
+    const circles = m.x.map(() => {
+      const c = document.createElementNS(SVG, "circle");
+      c.setAttribute("stroke", "#333");
+      c.setAttribute("stroke-width", 0.7);
+      dots.appendChild(c);
+      return c;
+    });
+    d = v.dots = { g, ties, dots, circles, lines: [], px: [], py: [], order: "" };
+  }
+  while (d.lines.length < m.ties.length) {  // one line per tie of the run, kept for the next
+    const l = document.createElementNS(SVG, "line");
+    d.ties.appendChild(l);
+    d.lines.push(l);
+  }
+  d.lines.forEach((l, j) => {
+    if (j >= m.ties.length) {
+      l.style.display = "none";
+      return;
+    }
+    const t = m.tie_traces[m.ties[j][2]];
     l.setAttribute("stroke", t.line.color);
     l.setAttribute("stroke-width", t.line.width);
-    if (t.opacity !== undefined) l.setAttribute("stroke-opacity", t.opacity);
-    if (t.line.dash) l.setAttribute("stroke-dasharray", `${3 * t.line.width},${3 * t.line.width}`);
-    ties.appendChild(l);
-    return l;
+    l.setAttribute("stroke-opacity", t.opacity === undefined ? 1 : t.opacity);
+    const dash = 3 * t.line.width;
+    l.setAttribute("stroke-dasharray", t.line.dash ? `${dash},${dash}` : "none");
   });
-  const circles = m.x.map(() => {
-    const c = document.createElementNS(SVG, "circle");
-    c.setAttribute("stroke", "#333");
-    c.setAttribute("stroke-width", 0.7);
-    dots.appendChild(c);
-    return c;
-  });
-  v.dots = { g, dots, lines, circles, px: [], py: [], k: -1, order: "" };
+  d.k = -1;
 }
 // the dots placed on the plot's axes (once per drawing of the map: a zoom moves them)
 function placeDots(v) {
@@ -356,10 +369,10 @@ async function render({ model, el }) {
         if (!v.drawn) {  // the land, the names and the title, once per run; the dots in SVG
           const [, layout] = mapFigure(v.spec, 0, year, images[v.name]);
           const data = [structuredClone(v.spec.labels)];
-          const same = JSON.stringify([data, layout.images, layout.xaxis, layout.yaxis]);
-          if (v.dots) v.dots.g.remove();  // the new run's dots replace the old ones
-          buildDots(v);
-          if (v.plot._fullLayout && same === v.drawnKey) {
+          const image = layout.images ? layout.images[0].source : "";
+          const same = JSON.stringify([data, layout.xaxis, layout.yaxis]);
+          buildDots(v);  // the new run's dots and ties (the same elements for the same world)
+          if (v.plot._fullLayout && same === v.drawnKey && image === v.drawnImage) {
             // a new run of the same world and names: Plotly has nothing to redraw
           } else if (v.plot._fullLayout) {
             Plotly.react(v.plot, data, layout, v.config);
@@ -368,6 +381,7 @@ async function render({ model, el }) {
             v.plot.on("plotly_afterplot", () => placeDots(v));  // a zoom, a new run
           }
           v.drawnKey = same;
+          v.drawnImage = image;
           placeDots(v);
           v.drawn = true;
         }
