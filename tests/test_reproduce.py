@@ -207,7 +207,12 @@ def test_a_world_file_changed_since_the_run_is_reported(tmp_path):
         "model.steps=5",
     )
     nations = world / "nations.csv"
-    nations.write_text(nations.read_text().replace("412000000000", "413000000000"))  # Denmark
+    rows = nations.read_text().splitlines()
+    dnk = next(i for i, row in enumerate(rows) if row.startswith("DNK,"))
+    fields = rows[dnk].split(",")  # gdp_usd is the 5th column, before any quoted source text
+    fields[4] = str(int(fields[4]) + 10**9)  # Denmark's GDP, one billion more
+    rows[dnk] = ",".join(fields)
+    nations.write_text("\n".join(rows) + "\n")
     done = reproduce_cli(run_dir)
     assert f"warning: world.path={nations} changed since the run" in done.stderr
     assert "world.treaties" not in done.stderr  # only the file that changed is named

@@ -192,7 +192,7 @@ def test_edited_custom_world_reruns_with_the_new_numbers(tmp_path: Path) -> None
     sweep(tmp_path / "sweep", *args)
     old = pd.read_parquet(tmp_path / "sweep" / "sweep.parquet")["world_milex"]
     table = pd.read_csv(nations)
-    table.loc[table["iso3"] == "USA", "milex_usd"] /= 4  # the largest spender cuts by 3/4
+    table.loc[table["iso3"] == "USA", "milex_usd"] //= 4  # the largest spender cuts by 3/4
     table.to_csv(nations, index=False)
     log = sweep(tmp_path / "sweep", *args).stdout
     assert "is finished" not in log  # every job read the edited file: none is skipped
