@@ -1056,7 +1056,8 @@ def share_ray_context(config: DictConfig) -> None:
     it for every job, ~0.1 s a job, half of the launching process's time), and Hydra's context,
     the task function and that state put once into Ray's object store, with the remote function
     created once (the launcher re-creates it and pickles the three for every job). Jobs run as
-    before: the plugin's own ``_run_job``, to which Ray hands the stored objects."""
+    before, by the plugin's own ``_run_job`` (through :func:`_ray_run_job`, which keeps a Ray
+    worker's plugin registry from one job to the next)."""
     target = str(OmegaConf.select(config, "hydra.launcher._target_", default=""))
     if "hydra_ray_launcher" not in target:
         return
@@ -1102,11 +1103,10 @@ def _launch_job_on_ray(
     """The plugin's ``launch_job_on_ray`` with the remote function and the shared arguments made
     once per batch (the first job's); only ``sweep_config`` is pickled per job."""
     import ray
-    from hydra_plugins.hydra_ray_launcher._launcher_util import _run_job
 
     if not _RAY_SHARED:
         options = OmegaConf.to_container(ray_remote, resolve=True) if ray_remote else {}
-        remote = ray.remote(**options)(_run_job) if options else ray.remote(_run_job)
+        remote = ray.remote(**options)(_ray_run_job) if options else ray.remote(_ray_run_job)
         _RAY_SHARED.update(
             remote=remote,
             hydra_context=ray.put(hydra_context),
@@ -1120,6 +1120,25 @@ def _launch_job_on_ray(
         task_function=shared["task_function"],
         singleton_state=shared["singleton_state"],
     )
+
+
+def _ray_run_job(
+    hydra_context: HydraContext, sweep_config: DictConfig, task_function: Any, singleton_state: Any
+) -> Any:
+    """The plugin's ``_run_job`` in a Ray worker, keeping the worker's plugin registry.
+
+    Hydra's singleton state leaves the plugin registry out, so ``Singleton.set_state`` scans
+    (re-imports) every Hydra plugin again for every job; a worker that has scanned once hands
+    its registry back in, as the plugins of one installation do not change between jobs."""
+    from hydra.core.plugins import Plugins
+    from hydra.core.singleton import Singleton
+    from hydra_plugins.hydra_ray_launcher._launcher_util import _run_job
+
+    plugins = Singleton._instances.get(Plugins)
+    if plugins is not None:
+        instances = {**singleton_state["instances"], Plugins: plugins}
+        singleton_state = {**singleton_state, "instances": instances}
+    return _run_job(hydra_context, sweep_config, task_function, singleton_state)
 
 
 def representative_jobs(
