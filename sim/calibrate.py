@@ -5,13 +5,19 @@ drivers on their recorded 2014-2019 paths), with the five free parameters of
 ``experiments/validation/PREREGISTRATION.md`` (section 2) set by the optimiser. The objective is
 the mean absolute error of the log change of every non-driver nation's share,
 ``|ln(s_pred_2019 / s_2014) - ln(s_obs_2019 / s_2014)|`` (SIPRI, :mod:`sim.worlds.observed`).
-The optimiser is ``scipy.optimize.differential_evolution`` (seeded, bounded). It writes
+The objective is taken over the *exposed responders* (amendment A5 (d)): the NATO members of the
+start world (``world=y2014``'s treaties) and every other nation whose capital lies within
+:data:`EXPOSED_KM` of Moscow, less the drivers (``--nations all``: every non-driver nation, the
+objective of A4). The optimiser is
+``scipy.optimize.differential_evolution`` (seeded, bounded). It writes
 
 - ``configs/calibration/y2014_2019_trials.csv``: every trial's parameters and objective;
 - ``configs/calibration/y2014_2019.yaml``: the best values, their window and objective, as a
-  config group the out-of-sample experiment loads (``experiment=outofsample_2019_2024``).
+  config group the out-of-sample experiment loads (``experiment=outofsample_2019_2024``); its
+  header states the configuration the trials ran with.
 
-No year after 2019 enters.
+No year after 2019 enters: the scored nations come from the 2014 world, the shares from SIPRI's
+2014 and 2019 columns.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ import numpy as np
 from scipy.optimize import differential_evolution
 
 from sim.config import CONFIG_DIR, Config, compose
+from sim.errors import ConfigError
 from sim.model import AllianceModel
+from sim.rules.threat import great_circle_km
 from sim.worlds import World, load_world, observed
 
 WINDOW = (2014, 2019)
@@ -40,6 +48,13 @@ FREE = {
     "model.major_global_share": (0.1, 0.6),
 }
 OUT = CONFIG_DIR / "calibration"
+#: amendment A5 (d): non-members within this distance of Moscow count among the exposed responders
+EXPOSED_KM = 3000.0
+NATIONS = ("exposed", "all")
+WHO = {
+    "exposed": f"NATO members of the start world and nations within {EXPOSED_KM:,.0f} km of Moscow",
+    "all": "non-driver nations",
+}
 
 
 def base_config(overrides: list[str] | None = None) -> Config:
@@ -56,6 +71,18 @@ def base_config(overrides: list[str] | None = None) -> Config:
     )
 
 
+def priors() -> dict[str, float]:
+    """A1's theory priors of the free parameters: the values ``experiment=hindcast_2014_2024`` sets.
+
+    The one place they are written is that experiment's file; the validation scripts read them
+    here.
+    """
+    from sim.hindcast import parameter_values
+
+    cfg = base_config()
+    return parameter_values(cfg.budget_rule, cfg.model)
+
+
 def with_values(cfg: Config, values: dict[str, float]) -> Config:
     """``cfg`` with the free parameters set (each dataclass checks the new value itself)."""
     groups: dict[str, dict[str, float]] = {}
@@ -65,13 +92,23 @@ def with_values(cfg: Config, values: dict[str, float]) -> Config:
     return replace(cfg, **{g: replace(getattr(cfg, g), **v) for g, v in groups.items()})
 
 
-def log_change_error(cfg: Config, world: World | None = None) -> tuple[float, int]:
-    """The objective: mean |predicted - observed log change| over the non-driver nations.
+def exposed(world: World, drivers: set[str]) -> set[str]:
+    """The exposed responders (A5 (d)): the start world's NATO members and the nations near Moscow.
 
-    ``world`` is the loaded world of ``cfg`` (loaded here if not given; the optimiser loads it
-    once for all its trials).
+    The members of the ``NATO`` treaty of ``world`` (for the calibration, ``world=y2014``: no
+    later enlargement enters) and every nation whose capital lies within :data:`EXPOSED_KM`
+    (great circle) of Moscow's, less the ``drivers``.
     """
-    start, end = WINDOW
+    nations = world.nations
+    codes = list(nations["iso3"])
+    km = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
+    near = {c for c, d in zip(codes, km[codes.index("RUS")], strict=True) if d <= EXPOSED_KM}
+    nato = set(world.treaties.loc[world.treaties["treaty"] == "NATO", "iso3"])
+    return (near | nato) - drivers
+
+
+def calibration_run(cfg: Config, world: World | None = None) -> AllianceModel:
+    """The model of ``cfg`` run for its ``model.steps`` years (2014 -> 2019), on ``world``."""
     world = world if world is not None else load_world(cfg.world, cfg.seed)
     model = AllianceModel(
         world,
@@ -83,12 +120,30 @@ def log_change_error(cfg: Config, world: World | None = None) -> tuple[float, in
     )
     for _ in range(cfg.model.steps):
         model.step()
+    return model
+
+
+def log_change_error(
+    cfg: Config, world: World | None = None, nations: str = "exposed"
+) -> tuple[float, int]:
+    """The objective: mean |predicted - observed log change| over the scored nations.
+
+    ``|ln(s_pred_2019 / s_2014) - ln(s_obs_2019 / s_2014)|`` over the exposed responders
+    (``nations="exposed"``, :func:`exposed`) or every non-driver nation (``"all"``), where SIPRI
+    has both years. ``world`` is the loaded world of ``cfg`` (loaded here if not given; the
+    optimiser loads it once for all its trials).
+    """
+    if nations not in NATIONS:
+        raise ConfigError(f"nations: expected one of {', '.join(NATIONS)}, got {nations!r}")
+    start, end = WINDOW
+    model = calibration_run(cfg, world)
     drivers = {s.iso3 for s in cfg.scenario.schedules}
+    scored = exposed(model.world, drivers) if nations == "exposed" else set(model.iso3) - drivers
     s0 = {c: observed_share(c, start) for c in model.iso3}
     errors = []
     for i, code in enumerate(model.iso3):
         obs_end, obs_start = observed_share(code, end), s0[code]
-        if code in drivers or not (obs_end > 0 and obs_start > 0):
+        if code not in scored or not (obs_end > 0 and obs_start > 0):
             continue
         predicted = max(100 * float(model.share[i]), 1e-3)
         errors.append(abs(math.log(predicted / obs_start) - math.log(obs_end / obs_start)))
@@ -103,7 +158,9 @@ def observed_share(code: str, year: int) -> float:
         return float("nan")
 
 
-def calibrate(maxiter: int, popsize: int, seed: int, out: Path = OUT) -> dict[str, float]:
+def calibrate(
+    maxiter: int, popsize: int, seed: int, out: Path = OUT, nations: str = "exposed"
+) -> dict[str, float]:
     """Run the optimiser, record every trial, write the fitted config; return the best values."""
     base = base_config()
     world = load_world(base.world, base.seed)
@@ -113,7 +170,7 @@ def calibrate(maxiter: int, popsize: int, seed: int, out: Path = OUT) -> dict[st
 
     def objective(x: np.ndarray) -> float:
         values = dict(zip(keys, x.tolist(), strict=True))
-        loss, n = log_change_error(with_values(base, values), world)
+        loss, n = log_change_error(with_values(base, values), world, nations)
         trials.append({"trial": len(trials), **values, "objective": loss, "nations": n})
         return loss
 
@@ -134,25 +191,45 @@ def calibrate(maxiter: int, popsize: int, seed: int, out: Path = OUT) -> dict[st
         writer.writeheader()
         writer.writerows(trials)
     write_config(
+        base,
         best,
         float(result.fun),
         trials[0]["nations"],
         len(trials),
         time.perf_counter() - started,
         out / "y2014_2019.yaml",
+        nations,
     )
     return best
 
 
 def write_config(
-    best: dict[str, float], loss: float, nations: int, n_trials: int, seconds: float, path: Path
+    cfg: Config,
+    best: dict[str, float],
+    loss: float,
+    n_nations: int,
+    n_trials: int,
+    seconds: float,
+    path: Path,
+    nations: str = "exposed",
 ) -> None:
-    """The fitted values as a Hydra config group file (``# @package _global_``)."""
+    """The fitted values as a Hydra config group file (``# @package _global_``).
+
+    The header states the configuration ``cfg`` the trials ran with (world, drivers, rules,
+    noise, spill-in) and the nations scored.
+    """
+    start, end = WINDOW
+    drivers = ", ".join(sorted({s.iso3 for s in cfg.scenario.schedules}))
+    rule = cfg.budget_rule
     lines = [
         "# @package _global_",
-        "# Free parameters FITTED on 2014 -> 2019 only by `python -m sim.calibrate`",
-        "# (world=y2014, drivers on their recorded 2014-2019 paths; objective: mean |log change",
-        f"# error| of the 2019 shares over {nations} non-driver nations, SIPRI 2025 release):",
+        f"# Free parameters FITTED on {start} -> {end} only by `python -m sim.calibrate`",
+        f"# (world={cfg.world.name}, {cfg.model.steps} years, drivers {drivers} on the schedules",
+        f"# of scenario {cfg.scenario.name}; budget_rule={rule.name}, noise "
+        f"{getattr(rule, 'noise', 'n/a')}, spill_in {getattr(rule, 'spill_in', 'n/a')};",
+        f"# alliance_rule={cfg.alliance_rule.name}, model.geography={cfg.model.geography}):",
+        "# objective: mean |log change error| of the 2019 shares over",
+        f"# {n_nations} {WHO[nations]}, SIPRI 2025 release:",
         f"# best objective {loss:.5f} after {n_trials} trials ({seconds:.0f} s),",
         "# scipy.optimize.differential_evolution; every trial in y2014_2019_trials.csv.",
         "# Used frozen by experiment=outofsample_2019_2024. No year after 2019 entered the fit.",
@@ -180,8 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0, help="optimiser seed")
     parser.add_argument("--out", type=Path, default=OUT, help="output directory")
+    parser.add_argument(
+        "--nations", choices=NATIONS, default="exposed", help="nations scored (default exposed)"
+    )
     args = parser.parse_args(argv)
-    best = calibrate(args.maxiter, args.popsize, args.seed, args.out)
+    best = calibrate(args.maxiter, args.popsize, args.seed, args.out, args.nations)
     for key, value in best.items():
         print(f"{key} = {value:.6g}")
     return 0

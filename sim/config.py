@@ -391,7 +391,7 @@ class Config:
     #: after the run, score it against the observed shares (sim/hindcast.py)
     hindcast: bool = False
     #: where fitted parameters come from: ``source`` and ``window`` of a calibration file
-    #: (``configs/calibration/``, written by ``python -m sim.calibrate``); empty: theory defaults
+    #: (``configs/calibration/``, written by ``python -m sim.calibrate``); empty: nothing fitted
     calibration: dict[str, str] = field(default_factory=dict)
     #: the user's own keys (labels, bookkeeping), recorded in summary.json and never read:
     #: ``+extra.study=pilot``. Every other key must be one the schema declares.

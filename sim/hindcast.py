@@ -22,6 +22,7 @@ US change, which the model is given too): ``experiments/validation/PREREGISTRATI
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim import baselines as bl
-from sim.config import Config
+from sim.config import CONFIG_DIR, Config
 from sim.errors import ConfigError
 from sim.output import atomic_write, write_json
 from sim.rules.threat import great_circle_km
@@ -214,7 +215,7 @@ def hindcast_scores(
         "units": "percent of GDP; mae in percentage points",
         "observed": "SIPRI Military Expenditure Database, 2025 release (sim.worlds.observed)",
         "excluded_drivers": sorted(drivers),
-        "parameters": parameter_record(model, calibration or {}),
+        "parameters": model_parameter_record(model, calibration or {}),
         "all_nations": score_all(predicted, s0, wide[end], preds, ranks, scored),
         "nato_allies": score_all(
             predicted, s0, wide[end], preds, ranks, [c for c in scored if c in allies]
@@ -239,15 +240,83 @@ def hindcast_scores(
     return table, scores
 
 
-def parameter_record(model: AllianceModel, calibration: dict[str, str]) -> dict[str, Any]:
-    """Where the run's free parameters come from (a calibration's window, or theory)."""
+def parameter_values(budget_params: Any, model_params: Any) -> dict[str, float]:
+    """The values the run used for the free parameters (:data:`sim.calibrate.FREE`).
+
+    Keys are config keys (``budget_rule.k``, ``model.land_range_km``, ...); a parameter the run's
+    rule does not have is left out.
+    """
+    from sim.calibrate import FREE  # lazily: the optimiser's module imports scipy.optimize
+
+    groups = {"budget_rule": budget_params, "model": model_params}
+    values = {}
+    for key in FREE:
+        group, name = key.split(".")
+        if hasattr(groups[group], name):
+            values[key] = float(getattr(groups[group], name))
+    return values
+
+
+def calibrated_values(source: str) -> dict[str, float]:
+    """The fitted values in a calibration file (``source`` relative to the package, as written)."""
+    import yaml
+
+    path = CONFIG_DIR.parent / source
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"calibration.source: cannot read {path}: {exc}") from exc
     return {
-        "budget_rule": model.budget_rule.params.name,
-        "alliance_rule": model.alliance_rule.params.name,
-        "source": calibration.get("source", "theory defaults (not fitted)"),
-        "window": calibration.get("window"),
-        "fitted": bool(calibration),
+        f"{group}.{name}": float(value)
+        for group, entries in loaded.items()
+        if group != "calibration" and isinstance(entries, dict)
+        for name, value in entries.items()
     }
+
+
+def parameter_record(
+    budget_rule: str,
+    alliance_rule: str,
+    values: dict[str, float],
+    calibration: dict[str, str],
+) -> dict[str, Any]:
+    """The free parameters' values as used, and which of them are fitted (and where).
+
+    A parameter counts as fitted only where its value equals the calibration file's (so an
+    override of a calibrated value, e.g. ``budget_rule.k=1``, makes it not fitted); the others
+    are "not fitted" (theory priors or an override). ``fitted`` is ``"all"``, ``"some"`` or
+    ``"none"``; ``source`` and ``window`` name the calibration where any parameter is fitted.
+    """
+    fitted_values = calibrated_values(calibration["source"]) if calibration else {}
+    per_key: dict[str, Any] = {}
+    for key, value in values.items():
+        fitted = key in fitted_values and math.isclose(value, fitted_values[key], rel_tol=1e-9)
+        per_key[key] = {
+            "value": value,
+            "fitted": fitted,
+            "source": calibration["source"] if fitted else "not fitted",
+            "window": calibration.get("window") if fitted else None,
+        }
+    n_fitted = sum(p["fitted"] for p in per_key.values())
+    summary = "all" if n_fitted == len(per_key) and per_key else "some" if n_fitted else "none"
+    return {
+        "budget_rule": budget_rule,
+        "alliance_rule": alliance_rule,
+        "source": calibration["source"] if n_fitted else "not fitted",
+        "window": calibration.get("window") if n_fitted else None,
+        "fitted": summary,
+        "values": per_key,
+    }
+
+
+def model_parameter_record(model: AllianceModel, calibration: dict[str, str]) -> dict[str, Any]:
+    """:func:`parameter_record` of a built model (the values its rules hold)."""
+    return parameter_record(
+        model.budget_rule.params.name,
+        model.alliance_rule.params.name,
+        parameter_values(model.budget_rule.params, model.params),
+        calibration,
+    )
 
 
 def drivers_of(model: AllianceModel) -> list[str]:
@@ -308,7 +377,8 @@ def write_hindcast(
 ) -> dict[str, Any]:
     """Write ``hindcast.csv``, ``hindcast.json`` and ``figures/hindcast.png``; return the scores.
 
-    ``calibration`` (the config's ``calibration``: source and window) labels fitted parameters.
+    ``calibration`` (the config's ``calibration``: source and window) names the file against
+    which each parameter's value is checked: only values equal to the file's are labelled fitted.
     """
     table, scores = hindcast_scores(model, nations, calibration)
     atomic_write(run_dir / "hindcast.csv", lambda tmp: table.to_csv(tmp, index=False))

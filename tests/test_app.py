@@ -213,3 +213,58 @@ def test_configure_is_the_cli_compose_path():
     cfg = configure(Controls(scenario="russia_shock", us_spending=2.0))
     by_nation = {s.iso3: s for s in cfg.scenario.schedules}
     assert by_nation["RUS"].to_share == 0.08 and by_nation["USA"].factor == 2.0
+
+
+@pytest.mark.parametrize(
+    "controls",
+    [
+        Controls(us_spending=0.5),
+        Controls(scenario="china_rise", russia_spending=1.5, free_riding=0.05, seed=3),
+        Controls(scenario="arms_race", us_spending=2.0, threat_sensitivity=0.1),
+        Controls(world="synthetic", seed=4, form_threshold=0.2, break_threshold=-0.3),
+    ],
+)
+def test_configure_gives_the_config_hydra_composes(controls):
+    # configure composes a world and scenario once and sets the numbers on a copy
+    assert configure(controls) == compose(overrides(controls))
+
+
+def test_a_run_stepped_in_the_browser_has_every_year():
+    from sim.app.frames import explorer_frames
+
+    run = get_run(Controls(scenario="us_retrenchment"))
+    ghost = get_ghost(run.controls)
+    spans = run.tie_spans()
+    for step in (0, 7, run.years):  # the spans give the ties the events give, in any year
+        treaty, formed = run.edges_at(step)
+        standing = {(frozenset((a, b)), f) for a, b, f, first, end in spans if first <= step < end}
+        expected = {(frozenset(e), False) for e in treaty} | {(frozenset(e), True) for e in formed}
+        assert standing == expected
+    frames = explorer_frames(run, ghost, None, None, ("POL",), "share")
+    assert len(frames["status"]) == run.years + 1
+    assert frames["status"][3].startswith(f"Year {run.start_year + 3} · step 3 of {APP_YEARS}")
+    spending = frames["charts"]["spending"]
+    assert "{year}" in spending["title"]  # the browser writes the year shown
+    assert all(s["line"]["color"] != "#555" for s in spending["layout"]["shapes"])  # no marker
+    usa = [t for t in spending["data"] if t.get("name") == "United States"][0]
+    assert len(usa["x"]) == run.years + 1  # the whole run, sent once
+    world = frames["charts"]["map"]
+    assert len(world["size"]) == len(world["bloc"]) == run.years + 1
+    assert len(world["size"][0]) == len(run.iso3)
+    assert "Poland" in world["labels"]["text"]
+    assert explorer_frames(run, ghost, None, None, ("POL",), "share") is frames  # shared
+
+
+def test_labels_of_nearby_nations_do_not_overlap():
+    from sim.app.charts import LABEL_PLACES, place_labels
+
+    points, texts = [(0.0, 0.0), (0.01, 0.0), (0.0, 0.01)], ["Germany", "Poland", "Czechia"]
+    places = place_labels(points, texts, px_per_unit=300.0)
+    boxes = []
+    for (x, y), text, place in zip(points, texts, places, strict=True):
+        x0, x1, y0, y1 = LABEL_PLACES[place](7.2 * len(text), 14.4)
+        boxes.append((300 * x + x0, 300 * x + x1, 300 * y + y0, 300 * y + y1))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert min(a[1], b[1]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[2], b[2])
+    assert place_labels([(0.0, 0.0), (5.0, 5.0)], ["A", "B"], 300.0) == ["top right"] * 2

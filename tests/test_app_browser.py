@@ -197,6 +197,12 @@ def test_compare_side_by_side_timeline_and_downloads(browser, app_url, tmp_path)
         png = tmp_path / "map.png"
         download.value.save_as(png)
         assert png.read_bytes()[:4] == b"\x89PNG" and download.value.suggested_filename == "map.png"
+        page.locator(".chart-spending").hover()  # a line chart's PNG: the year shown
+        with page.expect_download() as download:
+            page.locator(".chart-spending .modebar-btn[data-title*='PNG']").click()
+        assert download.value.suggested_filename == "spending.png"
+        download.value.save_as(tmp_path / "spending.png")
+        print(f"spending chart: {tmp_path / 'spending.png'}")
     finally:
         context.close()
 

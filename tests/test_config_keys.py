@@ -27,6 +27,11 @@ REFUSED = {
     # non-finite or out of range
     "dilemma_inf": (["model.dilemma=inf"], "model.dilemma", None),
     "noise_inf": (["budget_rule.noise=inf"], "budget_rule.noise", None),
+    "spill_in_unknown": (
+        ["budget_rule=threat_response_v2", "budget_rule.spill_in=everyone"],
+        "budget_rule.spill_in",
+        None,
+    ),
     "bloc_resolution_inf": (["model.bloc_resolution=inf"], "model.bloc_resolution", None),
     "max_hostility_negative": (
         ["alliance_rule.max_hostility=-5"],

@@ -13,8 +13,10 @@ from sim import hindcast as hc
 from sim.calibrate import FREE, base_config, calibrate, log_change_error, with_values
 from sim.config import compose
 from sim.errors import ConfigError
-from sim.runner import run
+from sim.runner import run, simulate
 from sim.worlds import observed
+from sim.worlds.build import gdp_of
+from sim.worlds.sources import world_bank_gdp
 
 DRIVERS = {"USA", "RUS", "CHN"}
 EXPERIMENTS = {"hindcast_2014_2024": (2014, 2024), "outofsample_2019_2024": (2019, 2024)}
@@ -27,10 +29,14 @@ def test_experiments_drive_only_the_major_powers_on_their_recorded_paths(name):
     assert cfg.hindcast and cfg.model.steps == end - start
     assert {s.iso3 for s in cfg.scenario.schedules} == DRIVERS
     assert {s.iso3 for s in cfg.scenario.shocks} == {"RUS"}
-    for leg in cfg.scenario.schedules:  # one leg a year, to SIPRI's share of that year
+    # one leg a year; the legs chain the recorded spending, SIPRI share x World Bank GDP (A5 b)
+    gdp = {y: gdp_of(y, world_bank_gdp())[0] for y in range(start, end + 1)}
+    spent = {(c, y): observed.share(c, y) / 100 * gdp[y][c] for c in DRIVERS for y in gdp}
+    for leg in cfg.scenario.schedules:
         year = start + leg.start + 1
-        assert leg.years == 1
-        assert leg.to_share == pytest.approx(observed.share(leg.iso3, year) / 100, abs=1e-5)
+        assert leg.years == 1 and leg.to_share is None
+        recorded = spent[leg.iso3, year] / spent[leg.iso3, year - 1] - 1
+        assert leg.growth == pytest.approx(recorded, abs=1e-6)
     wars = {
         (start + s.step, s.iso3, tuple(s.against)) for s in cfg.scenario.shocks if s.kind == "war"
     }
@@ -63,7 +69,8 @@ def test_the_2014_hindcast_writes_its_files_and_scores(tmp_path):
     scores = json.loads((tmp_path / "hindcast.json").read_text())
     assert scores == summary["hindcast"]
     assert scores["excluded_drivers"] == sorted(DRIVERS)
-    assert scores["parameters"]["fitted"] is False
+    assert scores["parameters"]["fitted"] == "none"
+    assert scores["parameters"]["values"]["budget_rule.k"]["value"] == 1.0  # A1's prior, as used
     for group in ("all_nations", "nato_allies", "nato_allies_nato_figures"):
         block = scores[group]
         assert block["n"] >= (100 if group == "all_nations" else 29)
@@ -89,15 +96,40 @@ def test_the_out_of_sample_test_writes_every_nation_and_labels_the_fit(tmp_path)
     assert list(table.columns) == hc.columns(2024) and len(table) >= 140
     scores = json.loads((tmp_path / "hindcast.json").read_text())
     assert scores["window"] == "2019-2024"
-    assert scores["parameters"] == {
-        "budget_rule": "threat_response_v2",
-        "alliance_rule": "utility_v2",
-        "source": "configs/calibration/y2014_2019.yaml",
-        "window": "2014-2019",
-        "fitted": True,
-    }
+    record = scores["parameters"]
+    assert (record["source"], record["window"], record["fitted"]) == (
+        "configs/calibration/y2014_2019.yaml",
+        "2014-2019",
+        "all",
+    )
+    assert set(record["values"]) == set(FREE)
+    assert all(p["fitted"] and p["window"] == "2014-2019" for p in record["values"].values())
     assert scores["regression_fit"]["window"] == "2014-2019"
     assert (tmp_path / "figures" / "hindcast.png").stat().st_size > 10_000
+
+
+def _record(overrides: list[str]) -> dict:
+    cfg = compose(["experiment=outofsample_2019_2024", *overrides])
+    values = hc.parameter_values(cfg.budget_rule, cfg.model)
+    return hc.parameter_record(
+        cfg.budget_rule.name, cfg.alliance_rule.name, values, cfg.calibration
+    )
+
+
+def test_only_the_values_equal_to_the_calibration_file_are_labelled_fitted():
+    fitted = hc.calibrated_values("configs/calibration/y2014_2019.yaml")
+    record = _record(["budget_rule.k=1.0"])
+    assert record["fitted"] == "some" and record["window"] == "2014-2019"
+    k = record["values"]["budget_rule.k"]
+    assert k == {"value": 1.0, "fitted": False, "source": "not fitted", "window": None}
+    for key in set(FREE) - {"budget_rule.k"}:
+        assert record["values"][key]["fitted"] and record["values"][key]["value"] == fitted[key]
+    # the theory priors over all five (V4p of score_variants.py): nothing is fitted
+    priors = ["budget_rule.k=1.0", "budget_rule.eta=0.25", "budget_rule.p=0.3"]
+    priors += ["model.land_range_km=500", "model.major_global_share=0.3"]
+    record = _record(priors)
+    assert (record["fitted"], record["source"], record["window"]) == ("none", "not fitted", None)
+    assert not any(p["fitted"] for p in record["values"].values())
 
 
 def test_a_run_past_the_observed_years_is_refused_before_it_starts(tmp_path):
@@ -162,3 +194,11 @@ def test_a_hindcast_from_a_world_that_starts_in_2024_is_refused(tmp_path):
     with pytest.raises(ConfigError, match=r"^hindcast: the observed shares end in 2024"):
         run(cfg, tmp_path)
     assert not (tmp_path / "summary.json").exists()
+
+
+def test_the_drivers_spend_their_recorded_us_dollars():
+    m = simulate(compose(["experiment=outofsample_2019_2024", "figures=false", "hindcast=false"]))
+    gdp = gdp_of(2024, world_bank_gdp())[0]
+    for code in DRIVERS:
+        recorded = observed.share(code, 2024) / 100 * gdp[code]
+        assert m.share[m.row[code]] * m.gdp[m.row[code]] == pytest.approx(recorded, rel=1e-6)

@@ -6,6 +6,7 @@ Nations A, B, C: A and B share a land border, C is an island 1000 km from both b
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from sim.blocs import separate_rivals, signed_blocs, signed_edges, signed_louvain, signed_modularity
 from sim.rules.demand import (
     SHARE_EPS,
+    ThreatResponseV2,
+    ThreatResponseV2Config,
     anchored_level,
     desired_share,
     next_share,
@@ -26,9 +29,11 @@ from sim.rules.institutions import (
     withdrawal_strain,
 )
 from sim.rules.projection import (
+    alliance_leader,
     allied_capability,
     hostile_capability,
     land_connected,
+    leader_spill_ins,
     reach,
     spill_in_change,
     spill_ins,
@@ -100,6 +105,66 @@ def test_spill_ins_and_their_log_change():
     assert s.tolist() == pytest.approx([100 * 0.5 + 0.5 * 40, 10.0, 0.5 * 10])
     f = spill_in_change(np.array([35.0, 0.0]), np.array([70.0, 0.0]), np.array([0.0, 5.0]))
     assert f.tolist() == pytest.approx([math.log(0.5), 0.0])
+
+
+def test_spill_ins_from_the_alliance_leader_only():
+    # A-B and A-C allied, D alone: A leads B and C; A's largest ally (B) spends less than A
+    w = np.array([[0, 1.0, 0.5, 0], [1.0, 0, 0, 0], [0.5, 0, 0, 0], [0, 0, 0, 0]])
+    m = np.array([100.0, 10.0, 40.0, 5.0])
+    leader = alliance_leader(m, w)
+    assert leader.tolist() == [-1, 0, 0, -1]
+    cred = np.array([0.5, 1.0, 1.0, 1.0])
+    s = leader_spill_ins(m, w, cred, leader)
+    assert s.tolist() == pytest.approx([0.0, 50.0, 25.0, 0.0])
+    # C's rise is no spill-in to B (it is under spill_ins): B sees only A
+    more = leader_spill_ins(np.array([100.0, 10.0, 400.0, 5.0]), w, cred, leader)
+    assert more[1] == pytest.approx(50.0)
+    assert spill_ins(np.array([100.0, 10.0, 400.0, 5.0]), w, cred)[0] > s[0]
+    # the tie to the leader ends: no spill-in
+    cut = w.copy()
+    cut[1, 0] = cut[0, 1] = 0.0
+    assert leader_spill_ins(m, cut, cred, leader)[1] == 0.0
+
+
+def _state(spending: list[float]) -> SimpleNamespace:
+    """Four nations, A-B, A-C and B-C allied, D alone; GDP 1000 each, no threat, no war."""
+    w = np.array([[0, 1.0, 0.5, 0], [1.0, 0, 1.0, 0], [0.5, 1.0, 0, 0], [0, 0, 0, 0]])
+    n, gdp = 4, np.full(4, 1000.0)
+    return SimpleNamespace(
+        iso3=["A", "B", "C", "D"],
+        rng=np.random.default_rng(0),
+        gdp=gdp,
+        share=np.array(spending) / gdp,
+        capability=np.ones(n),
+        threat=np.zeros(n),
+        support=np.zeros(n),
+        credibility=np.ones(n),
+        target=np.zeros(n),
+        at_war=np.zeros((n, n), bool),
+        ties=SimpleNamespace(commitment=w),
+    )
+
+
+def test_the_v2_rule_switches_between_leader_and_allies_and_fixes_the_leader_at_the_start():
+    start = _state([100.0, 10.0, 40.0, 5.0])
+    leader = ThreatResponseV2(ThreatResponseV2Config(spill_in="leader", noise=0.0), start)
+    allies = ThreatResponseV2(ThreatResponseV2Config(spill_in="allies", noise=0.0), start)
+    assert leader.leader.tolist() == [-1, 0, 0, -1] == allies.leader.tolist()
+    assert leader.spill0.tolist() == pytest.approx([0.0, 100.0, 50.0, 0.0])  # A's only
+    assert allies.spill0.tolist() == pytest.approx([30.0, 140.0, 60.0, 0.0])  # every ally's
+    # C quadruples its spending above A's: under `allies` B free-rides on it (a lower share),
+    # under `leader` B still sees only A, the leader of the start year, and keeps its share
+    later = _state([100.0, 10.0, 400.0, 5.0])
+    b_leader, b_allies = leader.shares(later)[1], allies.shares(later)[1]
+    assert b_leader == pytest.approx(0.01)
+    assert b_allies < 0.01 - 1e-4
+    assert leader.leader.tolist() == [-1, 0, 0, -1]  # not re-chosen from the new spending
+    assert ThreatResponseV2(leader.params, later).leader.tolist()[1] == 2  # C would lead B now
+    # switching mid-run: F is measured against the new form's own start-year spill-ins
+    leader.change(ThreatResponseV2Config(spill_in="allies", noise=0.0))
+    assert leader.spill0.tolist() == pytest.approx(allies.spill0.tolist())
+    assert leader.shares(later)[1] == pytest.approx(b_allies)
+    assert leader.shares(start)[1] == pytest.approx(0.01)  # the start is a rest point again
 
 
 def test_anchored_level_makes_the_start_a_rest_point():

@@ -108,3 +108,24 @@ def test_richardson_runs_on_the_shipped_world():
     model = simulate(compose(["budget_rule=richardson", "model.steps=5", "figures=false"]))
     assert np.all(np.isfinite(model.share))
     assert model.budget_rule.coefficients is not None
+
+
+def test_the_default_is_stable_for_any_hostility_on_worlds_up_to_167_nations():
+    from sim.rules.richardson import richardson_coefficients, richardson_stability
+
+    p = RichardsonConfig()
+    n = 167  # Gershgorin: k (N - 1) < a and |1 - dt a| + dt k (N - 1) < 1
+    coefficients = richardson_coefficients([f"N{i}" for i in range(n)], p)
+    worst = np.ones((n, n)) - np.eye(n)  # every pair at full hostility
+    st = richardson_stability(coefficients, worst, p.dt)
+    assert st.continuous_stable and st.discrete_stable
+
+
+@pytest.mark.parametrize("extra", [[], ["++budget_rule.reaction={RUS: 0.05}"]])
+def test_the_readme_recipes_never_reach_share_max(extra):
+    from sim.config import compose
+    from sim.runner import simulate
+
+    model = simulate(compose(["budget_rule=richardson", "figures=false", *extra]))
+    shares = model.nations_table().query("step > 0")["share"]
+    assert shares.max() < 0.5 * model.params.share_max

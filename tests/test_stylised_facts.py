@@ -88,8 +88,9 @@ def test_russia_shock_response_follows_proximity(seed):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured 4.9-6.1% (seeds 0-4), not a tenth: European allies' own rises are spill-ins "
-    "to each other and damp the response (PREREGISTRATION.md, A4)",
+    reason="measured 7.8-9.5% (seeds 0-4) with spill-ins from the alliance leader (A5; 4.9-6.1% "
+    "with every ally's, A4), not a tenth: the cut is ramped over 10 years, 41% below baseline "
+    "at year 10, and the partial adjustment lags (PREREGISTRATION.md, A4, A5)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_us_retrenchment_europe_fills_part_of_the_gap(seed):
@@ -97,7 +98,7 @@ def test_us_retrenchment_europe_fills_part_of_the_gap(seed):
     us, eu = base.row["USA"], _europe(base)
     gap = _at(base, 10, "milex")[us] - _at(cut, 10, "milex")[us]
     filled = (_at(cut, 10, "milex")[eu] - _at(base, 10, "milex")[eu]).sum()
-    # spill-in alone predicts ~10% (beta 0.3, a third less spill-in); at least a tenth
+    # A5's ex-ante estimate was 20-30% with the leader spill-in; at least a tenth
     assert gap > 0 and filled >= 0.1 * gap, f"Europe filled {filled / gap:.1%} of the US cut"
 
 

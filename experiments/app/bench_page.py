@@ -7,11 +7,16 @@ end whatever happens), then:
    and the map both show the new year;
 2. ``--students`` students at once (one browser context each, one server process): they open
    the page one after another (untimed), then all at once each clicks Step ``--class-steps``
-   times and changes one setting (the US spending slider, one notch), each action timed until
-   the charts show it; ``--think`` seconds between actions; the CPU seconds of the server and of
-   the browsers over that phase;
-3. the server's memory (RSS) before, with every student connected, and after they leave and the
-   kernel cull timeout passes.
+   times and, after half of its steps, changes one setting: student ``i`` moves slider
+   ``SETTINGS[i % 6]`` one notch (US, China or Russia spending, down or up: six different new
+   runs, each asked for by five of 30 students; their counterfactual is the default run, which
+   the first page load computed). A Step is timed from the click until the spending chart and
+   the map both show the new year; a setting change from the key press until the page draws
+   the new run (``.run-view[data-run]`` names it). ``--think`` seconds between actions; the CPU
+   seconds of the server and of the browsers over that phase;
+3. the server's memory before, with every student connected, and after they leave, the kernel
+   cull timeout passes and the server gives the freed memory back (``sim.app.memory``): RSS and
+   the heap in use (``mallinfo2``), from the server's own memory log.
 
 Prints a table and writes ``bench_results.json`` beside this file. The machine's load
 (``uptime``) is recorded beside the figures. Usage::
@@ -26,6 +31,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import time
@@ -39,6 +45,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 CULL = "20s"
+#: the setting student i changes: (slider label, key, what the running settings then say)
+SETTINGS = [
+    ("US spending", "ArrowLeft", "US x0.75"),
+    ("China spending", "ArrowRight", "China x1.25"),
+    ("Russia spending", "ArrowLeft", "Russia x0.75"),
+    ("US spending", "ArrowRight", "US x1.25"),
+    ("China spending", "ArrowLeft", "China x0.75"),
+    ("Russia spending", "ArrowRight", "Russia x1.25"),
+]
 
 
 def rss_mb(proc: subprocess.Popen) -> float:
@@ -101,15 +116,34 @@ async def step_once(page, start_year: int, k: int, timeout: float) -> float:
     return time.perf_counter() - started
 
 
-async def change_setting(page, timeout: float) -> float:
-    """One notch down on the US spending slider, timed until the new run is on the charts."""
-    slider = page.locator(".v-input", has_text="US spending").get_by_role("slider")
-    started = time.perf_counter()
+async def change_setting(page, i: int, timeout: float) -> float:
+    """Student ``i``'s setting (:data:`SETTINGS`), timed until the page draws the new run."""
+    label, key, running = SETTINGS[i % len(SETTINGS)]
+    slider = page.locator(".v-input", has_text=label).get_by_role("slider")
     await slider.focus()
-    await slider.press("ArrowLeft")
-    await page.locator(".run-settings", has_text="US x0.75").wait_for(timeout=timeout * 1000)
-    await page.locator(".chart-difference .gtitle").first.wait_for(timeout=timeout * 1000)
+    started = time.perf_counter()
+    await slider.press(key)
+    await page.locator(f".run-view[data-run*='{running}']").wait_for(timeout=timeout * 1000)
     return time.perf_counter() - started
+
+
+def memory_log(path: Path) -> list[dict]:
+    """The server's memory log (``SIM_APP_MEMORY_LOG``): one dict per line."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def ask_memory(server, path: Path) -> dict:
+    """The server's memory now: it logs a line on SIGUSR1 (``sim.app.memory``)."""
+    before = len(memory_log(path))
+    os.kill(server.pid, signal.SIGUSR1)
+    for _ in range(50):
+        time.sleep(0.1)
+        lines = memory_log(path)
+        if len(lines) > before:
+            return lines[-1]
+    return {"rss_mb": round(rss_mb(server), 1)}  # no answer: RSS only
 
 
 async def one_student(url: str, steps: int, timeout: float) -> list[float]:
@@ -126,7 +160,14 @@ async def one_student(url: str, steps: int, timeout: float) -> list[float]:
 
 
 async def a_class(
-    url: str, students: int, steps: int, think: float, timeout: float, server, memory: dict
+    url: str,
+    students: int,
+    steps: int,
+    think: float,
+    timeout: float,
+    server,
+    memory: dict,
+    mlog: Path,
 ) -> dict:
     from playwright.async_api import async_playwright
 
@@ -141,7 +182,7 @@ async def a_class(
                 pages.append(await open_page(browser, url, 2 * timeout))
             except Exception as exc:
                 errors.append(f"load {i}: {exc!r}"[:200])
-        memory["connected_mb"] = round(rss_mb(server), 1)
+        memory["connected"] = ask_memory(server, mlog)
         server_proc = psutil.Process(server.pid)
         cpu0 = (cpu_s([server_proc]), cpu_s(browsers()))
         wall0 = time.perf_counter()
@@ -153,7 +194,7 @@ async def a_class(
                     step_times.append(await step_once(page, 2024, k, timeout))
                     await page.wait_for_timeout(int(1000 * think))
                     if k == steps // 2:
-                        change_times.append(await change_setting(page, timeout))
+                        change_times.append(await change_setting(page, i, timeout))
                         await page.wait_for_timeout(int(1000 * think))
                 body = await page.inner_text("body")
                 if "Traceback" in body or "Not changed" in body:
@@ -162,7 +203,7 @@ async def a_class(
                 errors.append(f"student {i}: {exc!r}"[:300])
 
         await asyncio.gather(*(student(i, page) for i, (_, page) in enumerate(pages)))
-        memory["peak_mb"] = round(rss_mb(server), 1)
+        memory["peak"] = ask_memory(server, mlog)
         cpu = {
             "wall_s": round(time.perf_counter() - wall0, 1),
             "server_cpu_s": round(cpu_s([server_proc]) - cpu0[0], 1),
@@ -194,30 +235,46 @@ def main() -> None:
     args = parser.parse_args()
     port = serve.free_port()
     log = Path("/tmp") / f"bench_page_{port}.log"
+    mlog = Path("/tmp") / f"bench_page_{port}_memory.jsonl"
+    env = {"SOLARA_KERNEL_CULL_TIMEOUT": CULL, "SIM_APP_MEMORY_LOG": str(mlog)}
     try:
-        server = serve.start(port, log, {"SOLARA_KERNEL_CULL_TIMEOUT": CULL})
+        server = serve.start(port, log, env)
     except serve.ServerError as exc:
         raise SystemExit(f"error: {exc}") from None
     url = f"http://127.0.0.1:{port}/"
     results: dict = {"load_before": os.getloadavg()}
     try:
-        memory: dict = {"idle_mb": round(rss_mb(server), 1)}
+        memory: dict = {"idle": ask_memory(server, mlog)}
         results["one_student"] = summary(asyncio.run(one_student(url, args.steps, args.timeout)))
         results["load_after_one"] = os.getloadavg()
         time.sleep(1)
-        memory["before_class_mb"] = round(rss_mb(server), 1)
+        memory["before_class"] = ask_memory(server, mlog)
         results["class"] = asyncio.run(
-            a_class(url, args.students, args.class_steps, args.think, args.timeout, server, memory)
+            a_class(
+                url,
+                args.students,
+                args.class_steps,
+                args.think,
+                args.timeout,
+                server,
+                memory,
+                mlog,
+            )
         )
         results["load_after_class"] = os.getloadavg()
         cull = float(CULL.rstrip("s"))
-        time.sleep(cull + 15)  # the kernels are culled, then collected
-        memory["after_leaving_mb"] = round(rss_mb(server), 1)
+        time.sleep(cull + 15)  # the kernels are culled, collected and their memory given back
+        memory["after_leaving"] = ask_memory(server, mlog)
+        memory["releases"] = [line for line in memory_log(mlog) if line["event"] == "released"]
         n = max(args.students, 1)
-        memory["per_student_mb"] = round(
-            (memory["connected_mb"] - memory["before_class_mb"]) / n, 2
-        )
-        memory["released_mb"] = round(memory["peak_mb"] - memory["after_leaving_mb"], 1)
+        for key in ("rss_mb", "heap_mb"):
+            if all(key in memory[k] for k in ("before_class", "connected", "after_leaving")):
+                memory[f"per_student_{key}"] = round(
+                    (memory["connected"][key] - memory["before_class"][key]) / n, 2
+                )
+                memory[f"released_{key}"] = round(
+                    memory["peak"][key] - memory["after_leaving"][key], 1
+                )
         results["memory"] = memory
     finally:
         serve.stop(server)
@@ -239,7 +296,10 @@ def main() -> None:
                 f"{s['p95_ms']} | {s['max_ms']} |"
             )
     print(f"errors: {len(klass['errors'])} {klass['errors'][:3]}")
-    print(f"memory: {results['memory']}")
+    m = results["memory"]
+    for key in ("idle", "before_class", "connected", "peak", "after_leaving"):
+        print(f"memory {key}: {m[key]}")
+    print({k: v for k, v in m.items() if k.startswith(("per_student", "released_"))})
     print(f"cpu during the class: {klass['cpu']}")
 
 

@@ -2,12 +2,16 @@
 
 ``python experiments/validation/score_variants.py``
 
-Variants (experiments/validation/PREREGISTRATION.md, section 5): V0 the version-1 model; V1 the
-revised rules with their theory priors; V2 the revised rules calibrated on 2014 -> 2019; V3 = V2
-without anchoring; V2 with the spill-in elasticity at 0.15 and 0.45. Each on
-``experiment=hindcast_2014_2024`` and ``experiment=outofsample_2019_2024``, seeds 0-4 (seed 0 is
-the headline). Writes ``variants.json`` (every score) and ``variants.md`` (the tables of
-README.md) beside this file. Offline and deterministic; a few minutes.
+Variants of amendment A5 (experiments/validation/PREREGISTRATION.md): V4, the experiments'
+configuration (noise-free point forecast, drivers on recorded spending, spill-in from the alliance
+leader) calibrated on 2014 -> 2019 on the exposed responders; V4p, the same with the theory priors
+of A1. Each on ``experiment=hindcast_2014_2024`` and ``experiment=outofsample_2019_2024``, seeds
+0-4 (seed 0 is the headline). Writes ``variants_a5.json`` (every score) and ``variants_a5.md``
+(the tables of README.md) beside this file. Offline and deterministic; a few minutes.
+
+The variants of section 5 and A4 (V0-V3, ``variants.json``/``variants.md``) were scored by this
+script at commit 4bf2707, on the experiments' configuration before A5; they are kept as scored
+and are not re-run here (the experiments now carry A5's changes).
 """
 
 from __future__ import annotations
@@ -19,42 +23,19 @@ from pathlib import Path
 
 import yaml
 
+from sim.calibrate import priors
 from sim.config import CONFIG_DIR, compose
 from sim.runner import run
 
 HERE = Path(__file__).resolve().parent
 SEEDS = range(5)
 FITTED = yaml.safe_load((CONFIG_DIR / "calibration" / "y2014_2019.yaml").read_text())
-PRIORS = [
-    "budget_rule.k=1.0",
-    "budget_rule.eta=0.25",
-    "budget_rule.p=0.3",
-    "model.land_range_km=500",
-    "model.major_global_share=0.3",
-]
-V0 = [
-    "budget_rule=threat_response",
-    "alliance_rule=utility",
-    "model.geography=capital_gradient",
-    "model.blocs=louvain",
-]
+#: A1's theory priors, as overrides: the values experiment=hindcast_2014_2024 sets (one place)
+PRIORS = [f"{key}={value}" for key, value in priors().items()]
 #: variant -> (overrides of hindcast_2014_2024, overrides of outofsample_2019_2024)
 VARIANTS = {
-    "V0 version 1 (not fitted)": (V0, V0),
-    "V1 revised, theory priors": ([], PRIORS),
-    "V2 revised, calibrated 2014-2019": (["+calibration=y2014_2019"], []),
-    "V3 = V2, anchor=false": (
-        ["+calibration=y2014_2019", "budget_rule.anchor=false"],
-        ["budget_rule.anchor=false"],
-    ),
-    "V2, beta=0.15": (
-        ["+calibration=y2014_2019", "budget_rule.beta=0.15"],
-        ["budget_rule.beta=0.15"],
-    ),
-    "V2, beta=0.45": (
-        ["+calibration=y2014_2019", "budget_rule.beta=0.45"],
-        ["budget_rule.beta=0.45"],
-    ),
+    "V4 A5, calibrated 2014-2019": (["+calibration=y2014_2019"], []),
+    "V4p A5, theory priors": (PRIORS, PRIORS),
 }
 EXPERIMENTS = ["hindcast_2014_2024", "outofsample_2019_2024"]
 GROUPS = ["all_nations", "nato_allies"]
@@ -66,11 +47,17 @@ def score(experiment: str, overrides: list[str], seed: int) -> dict:
         return run(cfg, Path(tmp))["hindcast"]
 
 
+def _fmt(value: float | None) -> str:
+    """A score to three decimals; ``nan`` where it is undefined (null in the JSON)."""
+    return "nan" if value is None else f"{value:.3f}"
+
+
 def table(results: dict) -> str:
     lines = []
     for experiment in EXPERIMENTS:
         first = results[next(iter(VARIANTS))][experiment]["0"]
-        for group in GROUPS:
+        extra = [g for g in ("nato_allies_nato_figures",) if g in first]
+        for group in GROUPS + extra:
             lines += [
                 f"\n**{experiment}, {group.replace('_', ' ')}** "
                 f"({first[group]['n']} nations, seed 0; range over seeds 0-4)\n",
@@ -87,10 +74,8 @@ def table(results: dict) -> str:
                 lines.append(f"| {variant} | " + " | ".join(cells) + " |")
             for name, value in first[group].items():
                 if isinstance(value, dict) and name != "model":
-                    lines.append(
-                        f"| baseline: {name} | {value['spearman_levels']:.3f} | "
-                        f"{value['spearman_changes']:.3f} | {value['mae']:.3f} |"
-                    )
+                    cells = [_fmt(value[k]) for k in ("spearman_levels", "spearman_changes", "mae")]
+                    lines.append(f"| baseline: {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -104,8 +89,8 @@ def main() -> int:
             }
             print(variant, experiment, "done", file=sys.stderr)
     results["calibration"] = FITTED
-    (HERE / "variants.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    (HERE / "variants.md").write_text(table(results))
+    (HERE / "variants_a5.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    (HERE / "variants_a5.md").write_text(table(results))
     print(table(results))
     return 0
 

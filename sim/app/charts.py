@@ -28,6 +28,10 @@ WIDTH, HEIGHT = 490, 300
 GHOST_NOTE = "dotted: no policy change"
 #: a run's scenario events (not tie events) get a vertical line on every chart
 MARKED_KINDS = ("shock", "schedule", "policy")
+#: chart titles; ``{year}`` is the year shown (filled here, or in the browser for a Step)
+SPENDING_TITLE = "Defence spending ({label}), {year}"
+BLOCS_TITLE = "Blocs, polarity and tie changes, {year}"
+MAP_TITLE = "Alliances in {year}: dot area = capability, colour = bloc"
 
 
 def _hex(rgb: tuple[float, float, float]) -> str:
@@ -213,7 +217,7 @@ def spending_chart(
             }
         )
     label = "% of GDP" if unit == "share" else "US$ bn a year"
-    title = f"Defence spending ({label}), {run.start_year + step}"
+    title = SPENDING_TITLE.format(label=label, year=run.start_year + step)
     layout = _layout(run, title, HEIGHT, shapes=shapes)
     layout["yaxis"] = {"title": {"text": label}, "range": [0, top * 1.08], "gridcolor": "#eee"}
     return {"data": data, "layout": layout}
@@ -334,7 +338,7 @@ def blocs_chart(run: Run, other: Run | None, step: int, other_label: str = GHOST
     most_blocs = max(float(f["n_blocs"].max()) for f in frames)
     most_poles = max(float(f["polarity"].max()) for f in frames)
     most_ties = max(float(max(f["ties_formed"].max(), f["ties_dissolved"].max())) for f in frames)
-    title = f"Blocs, polarity and tie changes, {run.start_year + step}"
+    title = BLOCS_TITLE.format(year=run.start_year + step)
     layout = _layout(run, title, HEIGHT, shapes=[_year_line(run, step)] + _event_lines(run))
     layout["barmode"] = "relative"
     layout["xaxis"]["anchor"] = "y3"
@@ -419,6 +423,31 @@ def map_background(run: Run) -> dict:
     }
 
 
+#: the map's two tie traces (without their segments): treaty ties, ties formed in the run
+TIE_TRACES = (
+    {
+        "type": "scatter",
+        "mode": "lines",
+        "line": {"color": "#8c8c8c", "width": 0.6},
+        "opacity": 0.5,
+        "name": "treaty tie",
+        "hoverinfo": "skip",
+    },
+    {
+        "type": "scatter",
+        "mode": "lines",
+        "line": {"color": "#111", "width": 1.6, "dash": "dash"},
+        "name": "tie formed in this run",
+        "hoverinfo": "skip",
+    },
+)
+
+
+def dot_sizes(cap: np.ndarray) -> np.ndarray:
+    """Marker diameters in px, ``5 + 40 sqrt(K_i / max K)``: dot area grows with capability."""
+    return 5 + 40 * np.sqrt(cap / cap.max()) if cap.max() > 0 else np.full(len(cap), 6.0)
+
+
 def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) -> dict:
     """The alliance network in year ``step``: dot area = capability, colour = bloc.
 
@@ -431,30 +460,10 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
     cap = run.capability.iloc[step].reindex(list(run.iso3)).to_numpy(float)
     bloc = run.bloc.iloc[step].reindex(list(run.iso3)).to_numpy(int)
     share = run.share.iloc[step].reindex(list(run.iso3)).to_numpy(float)
-    size = 5 + 40 * np.sqrt(cap / cap.max()) if cap.max() > 0 else np.full(len(cap), 6.0)
+    size = dot_sizes(cap)
     tx, ty = _segments(treaty, pos)
     fx, fy = _segments(formed, pos)
-    data = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": tx,
-            "y": ty,
-            "line": {"color": "#8c8c8c", "width": 0.6},
-            "opacity": 0.5,
-            "name": "treaty tie",
-            "hoverinfo": "skip",
-        },
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": fx,
-            "y": fy,
-            "line": {"color": "#111", "width": 1.6, "dash": "dash"},
-            "name": "tie formed in this run",
-            "hoverinfo": "skip",
-        },
-    ]
+    data = [{**TIE_TRACES[0], "x": tx, "y": ty}, {**TIE_TRACES[1], "x": fx, "y": fy}]
     order = np.argsort(-cap)
     for b in range(MAP_BLOCS + 1):
         members = [i for i in order if (bloc[i] == b if b < MAP_BLOCS else bloc[i] >= b)]
@@ -479,23 +488,83 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
                 "showlegend": bool(members),
             }
         )
+    data.append(map_labels(run, pos, labelled, height))
+    title = MAP_TITLE.format(year=run.start_year + step)
+    return {"data": data, "layout": map_layout(run, title, height)}
+
+
+#: where a label may sit beside its dot: Plotly's textposition -> its box (x0, x1, y0, y1) in px
+#: from the dot for a label ``w`` px wide and ``h`` px high (y up)
+LABEL_PLACES = {
+    "top right": lambda w, h: (2, 2 + w, 2, 2 + h),
+    "bottom right": lambda w, h: (2, 2 + w, -2 - h, -2),
+    "top left": lambda w, h: (-2 - w, -2, 2, 2 + h),
+    "bottom left": lambda w, h: (-2 - w, -2, -2 - h, -2),
+    "middle right": lambda w, h: (5, 5 + w, -h / 2, h / 2),
+    "middle left": lambda w, h: (-5 - w, -5, -h / 2, h / 2),
+    "top center": lambda w, h: (-w / 2, w / 2, 5, 5 + h),
+    "bottom center": lambda w, h: (-w / 2, w / 2, -5 - h, -5),
+}
+
+
+def place_labels(
+    points: list[tuple[float, float]], texts: list[str], px_per_unit: float, size: int = 12
+) -> list[str]:
+    """A textposition per label, so that labels of nearby nations do not overlap (Europe).
+
+    Greedy, in the order given (the major powers first): each label takes the first place of
+    :data:`LABEL_PLACES` whose box (``0.6 size`` px per character, ``1.2 size`` px high)
+    overlaps no label placed before it, else the place that overlaps them least.
+    """
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for (x, y), text in zip(points, texts, strict=True):
+        w, h = 0.6 * size * len(text), 1.2 * size
+        cx, cy = x * px_per_unit, y * px_per_unit
+        best, best_overlap = "top right", float("inf")
+        for name, box in LABEL_PLACES.items():
+            x0, x1, y0, y1 = box(w, h)
+            b = (cx + x0, cx + x1, cy + y0, cy + y1)
+            overlap = sum(
+                max(0.0, min(b[1], p[1]) - max(b[0], p[0]))
+                * max(0.0, min(b[3], p[3]) - max(b[2], p[2]))
+                for p in placed
+            )
+            if overlap < best_overlap:
+                best, best_overlap, best_box = name, overlap, b
+            if overlap == 0:
+                break
+        placed.append(best_box)
+        out.append(best)
+    return out
+
+
+def map_labels(
+    run: Run, pos: dict[str, tuple[float, float]], labelled: list[str], height: int = HEIGHT
+) -> dict:
+    """The names of the major powers and of the nations in ``labelled``, as a text trace,
+    each placed where it overlaps the others least (:func:`place_labels`)."""
     labels = list(run.majors) + [c for c in labelled if c in pos and c not in run.majors]
-    data.append(
-        {
-            "type": "scatter",
-            "mode": "text",
-            "x": [pos[c][0] for c in labels],
-            "y": [pos[c][1] for c in labels],
-            "text": [run.names[c] for c in labels],
-            "textposition": "top right",
-            "textfont": {"size": 12, "color": "#111"},
-            "hoverinfo": "skip",
-            "showlegend": False,
-        }
-    )
     xr, yr = map_extent(run)
-    title = f"Alliances in {run.start_year + step}: dot area = capability, colour = bloc"
-    layout = _layout(
+    px_per_unit = min((WIDTH - 4) / (xr[1] - xr[0]), (height - 34) / (yr[1] - yr[0]))
+    texts = [run.names[c] for c in labels]
+    return {
+        "type": "scatter",
+        "mode": "text",
+        "x": [pos[c][0] for c in labels],
+        "y": [pos[c][1] for c in labels],
+        "text": texts,
+        "textposition": place_labels([pos[c] for c in labels], texts, px_per_unit),
+        "textfont": {"size": 12, "color": "#111"},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+def map_layout(run: Run, title: str, height: int = HEIGHT) -> dict:
+    """The map's layout: the world's own extent, no axes, the legend in the lower left."""
+    xr, yr = map_extent(run)
+    return _layout(
         run,
         title,
         height,
@@ -505,7 +574,16 @@ def map_chart(run: Run, step: int, labelled: list[str], height: int = HEIGHT) ->
         yaxis={"range": yr, "visible": False, "scaleanchor": "x"},
         showlegend=True,
     )
-    return {"data": data, "layout": layout}
+
+
+#: the tables a class can download
+TABLES = ("nations.csv", "world.csv", "timeline.csv")
+
+
+@functools.lru_cache(maxsize=16)
+def table_csv(run: Run, other: Run | None, name: str) -> bytes:
+    """One table of :func:`tables_csv`, as UTF-8 bytes (written once per run, on request)."""
+    return tables_csv(run, other)[name].encode()
 
 
 def tables_csv(run: Run, other: Run | None) -> dict[str, str]:

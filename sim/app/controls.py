@@ -9,6 +9,7 @@ exactly what ``python -m sim`` with the same overrides runs (:func:`cli_command`
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import shlex
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from omegaconf import OmegaConf
 
-from sim.config import CONFIG_DIR, Config, compose
+from sim.config import CONFIG_DIR, Config, ScheduleConfig, compose
 from sim.rules.threat_response import ThreatResponseConfig
 from sim.rules.utility import UtilityConfig
 
@@ -271,23 +272,43 @@ def overrides(c: Controls, years: int = APP_YEARS) -> list[str]:
             f"budget_rule.k={_hydra_value(float(c.threat_sensitivity))}",
             f"budget_rule.f={_hydra_value(float(c.free_riding))}",
         ]
-    changed = {
+    changed = _changed_powers(c)
+    if changed:
+        kept = [s for s in scenario_schedules(c.scenario) if s.get("iso3") not in changed]
+        out.append(_schedule_override(kept + _ramps(changed)))
+    return out
+
+
+def _changed_powers(c: Controls) -> dict[str, float]:
+    """The major powers whose multiplier is not 1: ISO3 -> multiplier."""
+    return {
         iso3: float(getattr(c, name))
         for name, iso3 in POWERS.items()
         if abs(float(getattr(c, name)) - 1.0) > 1e-9
     }
-    if changed:
-        kept = [s for s in scenario_schedules(c.scenario) if s.get("iso3") not in changed]
-        added = [
-            {"iso3": iso3, "start": 0, "years": RAMP_YEARS, "factor": m}
-            for iso3, m in changed.items()
-        ]
-        out.append(_schedule_override(kept + added))
-    return out
+
+
+def _ramps(changed: dict[str, float]) -> list[dict[str, Any]]:
+    """The page's schedules: each changed power's share moves to ``m`` x its start value."""
+    return [
+        {"iso3": iso3, "start": 0, "years": RAMP_YEARS, "factor": m} for iso3, m in changed.items()
+    ]
+
+
+@cache
+def _composed(world: str, scenario: str, years: int) -> Config:
+    """The config of a world and scenario with every other key at its default (composed once)."""
+    with _COMPOSE_LOCK:
+        return compose([f"world={world}", f"scenario={scenario}", f"model.steps={years}"])
 
 
 def configure(c: Controls, years: int = APP_YEARS) -> Config:
-    """The typed config for the controls, through the same compose path as the CLI.
+    """The typed config for the controls: what ``compose(overrides(c, years))`` returns.
+
+    Hydra composes each world and scenario once (~0.13 s); the numeric controls are then set on
+    a copy with :func:`dataclasses.replace`, which runs each dataclass's own checks again, so an
+    invalid value fails with the same message as through the CLI. The schedules are those of
+    :func:`overrides`. (``tests/test_app.py`` checks that both paths give equal configs.)
 
     Raises
     ------
@@ -295,8 +316,24 @@ def configure(c: Controls, years: int = APP_YEARS) -> Config:
         naming the key when the controls make an invalid run (e.g. a break threshold above the
         form threshold).
     """
-    with _COMPOSE_LOCK:
-        return compose(overrides(c, years))
+    base = copy.deepcopy(_composed(c.world, c.scenario, years))
+    budget = base.budget_rule
+    if scenario_rule_name(c.scenario) == "threat_response":  # k and f are that rule's terms
+        budget = replace(budget, k=float(c.threat_sensitivity), f=float(c.free_riding))
+    alliance = replace(
+        base.alliance_rule,
+        form_threshold=float(c.form_threshold),
+        break_threshold=float(c.break_threshold),
+    )
+    scenario = base.scenario
+    changed = _changed_powers(c)
+    if changed:
+        kept = [s for s in scenario.schedules if s.iso3 not in changed]
+        added = [ScheduleConfig(**s) for s in _ramps(changed)]
+        scenario = replace(scenario, schedules=kept + added)
+    return replace(
+        base, budget_rule=budget, alliance_rule=alliance, scenario=scenario, seed=int(c.seed)
+    )
 
 
 def cli_command(c: Controls) -> str:

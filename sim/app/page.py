@@ -5,8 +5,9 @@ Start it with ``make app`` (``solara run sim.app.page``) and open http://127.0.0
 
 A setting change computes the whole run at once (:func:`sim.app.runs.get_run`, through the same
 compose path as ``python -m sim``), with its counterfactual (same world and seed, no policy
-change); Step, Play and the year slider then only show stored frames, and the charts (Plotly,
-drawn in the browser) receive only the traces that changed. Every value the browser sends is
+change), and its frames go to the browser once (:mod:`sim.app.frames`); Step, Back, Play and
+the year slider run in the browser (:class:`sim.app.widget.RunView`), which reports the year
+shown back for the timeline and the settings link. Every value the browser sends is
 checked on the server (:func:`sim.app.controls.validate`); an invalid one shows a message and
 changes nothing. The class mode (:mod:`sim.app.classroom`) runs a world that a class steps
 together, one nation per student.
@@ -14,25 +15,19 @@ together, one nation per student.
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
 
 import solara
+import solara.lab
 import solara.server.settings
 
-from sim.app.charts import (
-    blocs_chart,
-    difference_chart,
-    map_background,
-    map_chart,
-    spending_chart,
-    tables_csv,
-)
+from sim.app import memory
+from sim.app.charts import TABLES, map_background, table_csv
 from sim.app.controls import (
     APP_YEARS,
     CHOICES,
@@ -51,15 +46,19 @@ from sim.app.controls import (
     settings_line,
     validate,
 )
-from sim.app.runs import Run, RunError, get_ghost, get_run
-from sim.app.widget import PLOTLY_URL, PlotlyView
+from sim.app.frames import explorer_json
+from sim.app.runs import Run, RunError, get_ghost, get_run, is_cached
+from sim.app.widget import PLOTLY_URL, RunView
 
 #: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h);
 #: SOLARA_KERNEL_CULL_TIMEOUT overrides it
 if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
     solara.server.settings.kernel.cull_timeout = "60s"
-#: seconds between years while playing
-PLAY_INTERVAL = 0.6
+#: seconds a control rests before a run not yet computed is computed (a dragged slider: once)
+SETTLE = 0.15
+# when a session's kernel closes, its memory goes back to the system (sim.app.memory)
+solara.lab.on_kernel_start(memory.on_kernel_start)
+memory.log_on_signal()
 #: nations drawn in the spending figure besides the major powers, until a student picks others
 DEFAULT_NATIONS = ("DEU", "GBR", "POL", "JPN", "IND")
 CSS = """
@@ -71,28 +70,6 @@ CSS = """
 .timeline-future { color: #aaa; }
 .status-line { font-size: 14px; }
 """
-
-
-# ----------------------------------------------------------------------------- a chart widget
-
-
-@solara.component
-def Chart(draw: Callable[[int], dict], name: str, background: dict | None = None) -> None:
-    """The figure ``draw(step)`` of the year shown (this component alone re-renders on a Step).
-
-    The browser redraws it with ``Plotly.react`` (only what differs); ``background`` (the
-    map's land image) is sent once.
-    """
-    figure = draw(year.value)
-    config = {
-        "displaylogo": False,
-        "toImageButtonOptions": {"filename": name, "scale": 2},
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-    }
-    with solara.Div(classes=["chart", f"chart-{name}"]):
-        PlotlyView.element(
-            figure=figure, background=background or {}, config=config, plotly_url=PLOTLY_URL
-        )
 
 
 # ----------------------------------------------------------------------------- the sidebar
@@ -204,12 +181,14 @@ def Timeline(run: Run) -> None:
 def TakeAway(run: Run, ghost: Run | None) -> None:
     """CSV tables, a note on the PNGs, the settings link and the same run from a terminal."""
     with solara.Card("Take away", classes=["take-away"]):
-        csv = solara.use_memo(lambda: tables_csv(run, ghost), [run, ghost])
+        # each table is written when its button is clicked (once per run, for every session)
+        tables = solara.use_memo(
+            lambda: {name: functools.partial(table_csv, run, ghost, name) for name in TABLES},
+            [run, ghost],
+        )
         with solara.Row():
-            for filename, body in csv.items():
-                solara.FileDownload(
-                    body.encode(), filename=filename, label=filename, mime_type="text/csv"
-                )
+            for filename, body in tables.items():
+                solara.FileDownload(body, filename=filename, label=filename, mime_type="text/csv")
         solara.Text("Each chart's camera icon (top right, on hover) saves it as a PNG.")
         SettingsLink()
         solara.Text("The same run from a terminal:")
@@ -243,12 +222,11 @@ shown = solara.reactive(Controls())  # the controls of the run on the charts (al
 year = solara.reactive(0)  # the step shown
 message = solara.reactive(cast(str | None, None))  # the last input refused, and why
 run_error = solara.reactive(cast(str | None, None))  # why the sidebar's controls make no run
-playing = solara.reactive(False)
 unit = solara.reactive("share")
 
 
 def change_control(name: str, raw: Any) -> None:
-    """One control changed in the browser: check it, then compute (or fetch) its run.
+    """One control changed in the browser: check it; :func:`RunLoader` then computes its run.
 
     The run follows the values the server holds, so no button can rebuild it from a stale
     slider value; a refused value leaves everything as it was and says why.
@@ -259,21 +237,45 @@ def change_control(name: str, raw: Any) -> None:
         message.set(f"Not changed: {exc}")
         return
     message.set(None)
-    settings.set(replace(settings.value, controls=new))
-    try:
-        get_run(new)
-        get_ghost(new)
-        if settings.value.versus:
-            get_run(replace(new, scenario=settings.value.versus))
-    except RunError as exc:
-        run_error.set(str(exc))
-        return
     run_error.set(None)
-    shown.set(new)
+    settings.set(replace(settings.value, controls=new))
+
+
+@solara.component
+def RunLoader() -> None:
+    """Compute the run of the sidebar's controls (and its counterfactual) and show it.
+
+    In a thread of the session, so the page stays live meanwhile; a run not yet computed waits
+    until the controls have rested :data:`SETTLE` s, and a run whose controls changed again
+    before it was ready is not shown: a dragged slider shows (and mostly computes) only the
+    value it stops at.
+    """
+    wanted = settings.value.controls
+    versus = settings.value.versus
+
+    def load(cancel: threading.Event) -> None:
+        if wanted == shown.peek():
+            return
+        if not is_cached(wanted) and cancel.wait(SETTLE):
+            return  # the controls moved on
+        try:
+            get_run(wanted)
+            get_ghost(wanted)
+            if versus:
+                get_run(replace(wanted, scenario=versus))
+        except RunError as exc:
+            if not cancel.is_set():
+                run_error.set(str(exc))
+            return
+        if not cancel.is_set():
+            run_error.set(None)
+            shown.set(wanted)
+
+    solara.use_thread(load, dependencies=[wanted, versus], intrusive_cancel=False)
 
 
 def set_year(raw: Any) -> None:
-    """Show stored year ``raw`` (checked: an integer step of the run)."""
+    """The browser shows year ``raw`` (checked: an integer step of the run)."""
     try:
         year.set(int(check_number("year", raw, RANGES_YEAR)))
     except ControlError as exc:
@@ -304,84 +306,35 @@ def set_nations(codes: list[str]) -> None:
 
 
 @solara.component
-def StepBar(start_year: int) -> None:
-    """Back, Step, Play and the year slider (the frames are stored: all of them are instant)."""
-    step = year.value
-
-    def play(cancel: threading.Event) -> None:
-        while playing.value and not cancel.is_set():
-            time.sleep(PLAY_INTERVAL)
-            if cancel.is_set() or not playing.value:
-                return
-            if year.value >= APP_YEARS:
-                playing.set(False)
-                return
-            year.set(year.value + 1)
-
-    solara.use_thread(play, dependencies=[playing.value])
-    with solara.Row(style={"align-items": "center", "gap": "6px"}):
-        solara.Button("Back", on_click=lambda: set_year(step - 1), disabled=step <= 0, dense=True)
-        solara.Button(
-            "Step",
-            on_click=lambda: set_year(step + 1),
-            disabled=step >= APP_YEARS,
-            color="primary",
-            dense=True,
-        )
-        solara.Button(
-            "Pause" if playing.value else "Play",
-            on_click=lambda: playing.set(not playing.value),
-            dense=True,
-        )
-        solara.Button("Start", on_click=lambda: set_year(0), dense=True, text=True)
-        with solara.Div(style={"flex-grow": "1", "min-width": "300px"}):
-            solara.SliderInt(
-                f"Year {start_year + step} (step {step} of {APP_YEARS})",
-                value=step,
-                min=0,
-                max=APP_YEARS,
-                on_value=set_year,
-            )
-
-
-@solara.component
 def Frames() -> None:
-    """The stored frame of the current year: status, charts, map, timeline, take-away."""
+    """The run on the charts (stepped in the browser), its timeline and what to take away.
+
+    This component does not read ``year``: a Step re-renders only the timeline and the
+    settings link, once the browser reports the year.
+    """
     run = get_run(shown.value)
     ghost = get_ghost(shown.value)
     versus = settings.value.versus
     other = get_run(replace(shown.value, scenario=versus)) if versus else None
     other_ghost = get_ghost(other.controls) if other is not None else None
-    chosen = [c for c in (settings.value.nations or DEFAULT_NATIONS) if c in run.names]
-    u = unit.value
-    StepBar(run.start_year)
-    Status(run)
-    if other is None:
-        label = "the no-change run"
-        with solara.Columns([1, 1], gutters_dense=True):
-            Chart(lambda t: map_chart(run, t, chosen), "map", map_background(run))
-            Chart(lambda t: spending_chart(run, ghost, t, chosen, u), "spending")
-        with solara.Columns([1, 1], gutters_dense=True):
-            Chart(lambda t: blocs_chart(run, ghost, t), "blocs")
-            Chart(lambda t: difference_chart(run, ghost, t, label), "difference")
-    else:
-        a, b = shown.value.scenario, other.controls.scenario
-        with solara.Columns([1, 1], gutters_dense=True):
-            with solara.Column(gap="0px"):
-                solara.Text(f"A: {a}", style={"font-weight": "bold"})
-                Chart(lambda t: spending_chart(run, ghost, t, chosen, u), "spending")
-                Chart(lambda t: map_chart(run, t, chosen), "map", map_background(run))
-            with solara.Column(gap="0px"):
-                solara.Text(f"B: {b}", style={"font-weight": "bold"})
-                Chart(lambda t: spending_chart(other, other_ghost, t, chosen, u), "spending-b")
-                Chart(lambda t: map_chart(other, t, chosen), "map-b", map_background(other))
-        with solara.Columns([1, 1], gutters_dense=True):
-            Chart(lambda t: difference_chart(run, other, t, f"B ({b})"), "difference")
-            Chart(lambda t: blocs_chart(run, other, t, f"B ({b})"), "blocs")
+    chosen = tuple(c for c in (settings.value.nations or DEFAULT_NATIONS) if c in run.names)
+    frames = explorer_json(run, ghost, other, other_ghost, chosen, unit.value)
+    images = {"map": map_background(run)}
+    if other is not None:
+        images["map-b"] = map_background(other)
+    first_step = solara.use_memo(year.peek, [])  # later steps are the browser's
+    solara.Text(
+        f"Running: {settings_line(run.controls)}",
+        classes=["run-settings"],
+        style={"font-size": "12px", "color": "#555"},
+    )
+    RunView.element(
+        frames=frames, images=images, start_step=first_step, plotly_url=PLOTLY_URL, on_year=set_year
+    )
     with solara.Columns([1, 1]):
         Timeline(run)
         with solara.Column():
-            NationPicker(run, chosen, set_nations, message.set)
+            NationPicker(run, list(chosen), set_nations, message.set)
             TakeAway(run, ghost)
 
 
@@ -404,14 +357,20 @@ def Explore() -> None:
         Sidebar(controls, change_control, settings.value.versus, set_versus, unit.value, set_unit)
     if message.value:
         solara.Warning(message.value, classes=["banner", "input-message"], dense=True)
-    if controls != shown.value:
-        reason = f" ({run_error.value})" if run_error.value else ""
+    RunLoader()
+    if controls != shown.value and run_error.value:
         solara.Error(
             f"The controls differ from the run shown: these settings are not a valid "
-            f"run{reason}. The charts still show: {settings_line(shown.value)}.",
+            f"run ({run_error.value}). The charts still show: {settings_line(shown.value)}.",
             classes=["banner", "stale-banner"],
             dense=True,
         )
+    computing = controls != shown.value and not run_error.value
+    solara.Text(  # always there (shown or hidden): a banner made and dropped each time costs more
+        "Computing the run of the new settings; the charts still show the last one.",
+        classes=["banner", "computing-banner"],
+        style={"display": "block" if computing else "none", "color": "#1565c0"},
+    )
     Frames()
 
 
@@ -436,25 +395,6 @@ def NationPicker(run: Run, chosen: list[str], on_pick, on_error) -> None:
         all_values=sorted(by_name),
         on_value=pick,
         dense=True,
-    )
-
-
-@solara.component
-def Status(run: Run) -> None:
-    """Where the run stands in the year shown, and what is running."""
-    step = min(year.value, run.years)
-    w = run.world.iloc[step]
-    solara.Text(
-        f"Year {run.start_year + step} · step {step} of {APP_YEARS} · {len(run.iso3)} nations · "
-        f"{int(w['n_ties'])} ties · {int(w['n_blocs'])} blocs · polarity {w['polarity']:.2f} · "
-        f"world spending ${w['world_milex'] / 1e12:.2f} tn · "
-        f"allies at their guideline {100 * w['share_at_target']:.0f}%",
-        classes=["status-line", "run-step"],
-    )
-    solara.Text(
-        f"Running: {settings_line(run.controls)}",
-        classes=["run-settings"],
-        style={"font-size": "12px", "color": "#555"},
     )
 
 
@@ -501,4 +441,4 @@ routes = [
     solara.Route(path="class", component=Page, label="Class mode"),
 ]
 
-__all__ = ["Chart", "Explore", "Page", "routes"]
+__all__ = ["Explore", "Page", "routes"]

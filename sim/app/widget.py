@@ -1,11 +1,20 @@
-"""A small Plotly widget for the page: plotly.js loaded once per browser, frames via Plotly.react.
+"""The page's Plotly widgets: plotly.js loaded once per browser; a run stepped in the browser.
 
 Plotly's own ``FigureWidget`` sends its whole 5 MB browser bundle through the websocket for every
-figure (four per page, on every page load) and validates each update in Python. This widget
-ships ~1 kB of JavaScript; the browser loads plotly.js once from Solara's asset cache (``make
-app`` puts the copy that the plotly package ships there) and keeps it in its HTTP cache. A frame
-is a plain spec; ``Plotly.react`` redraws only what differs. The map's background image is a
-separate trait, sent once.
+figure (four per page, on every page load) and validates each update in Python. These widgets
+ship a few kB of JavaScript; the browser loads plotly.js once from Solara's asset cache (``make
+app`` puts the copy that the plotly package ships there) and keeps it in its HTTP cache.
+
+- :class:`PlotlyView`: one chart, redrawn with ``Plotly.react`` when its ``figure`` changes
+  (the class mode);
+- :class:`RunView`: a whole run (:func:`sim.app.frames.explorer_frames`) with its step bar
+  (Back, Step, Play, Start, the year slider), its status line and its charts. A Step, a Play
+  tick or a move of the year slider is drawn in the browser alone, in one animation frame: the
+  line charts rewrite their title and move their year marker and a white cover over the years
+  to come (HTML elements above the plot: Plotly redraws nothing); the map is rebuilt from that
+  year's arrays (``Plotly.react``). The
+  year shown reaches the server (``year``) 250 ms after the last change, for what the server
+  draws from it (the settings link, the timeline).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ PLOTLY_PATH = f"/_solara/cdn/{PLOTLY_PACKAGE}/plotly.min.js"
 #: the same under the server's root path
 PLOTLY_URL = (solara.server.settings.main.root_path or "") + PLOTLY_PATH
 
-_ESM = """
+_LOADER = """
 function loadPlotly(url) {
   if (!window.__plotlyLoading) {
     window.__plotlyLoading = new Promise((resolve, reject) => {
@@ -37,6 +46,11 @@ function loadPlotly(url) {
   }
   return window.__plotlyLoading;
 }
+"""
+
+_ESM = (
+    _LOADER
+    + """
 async function render({ model, el }) {
   const Plotly = await loadPlotly(model.get("plotly_url"));
   const div = document.createElement("div");
@@ -55,6 +69,7 @@ async function render({ model, el }) {
 }
 export default { render };
 """
+)
 
 
 class PlotlyView(anywidget.AnyWidget):
@@ -65,3 +80,342 @@ class PlotlyView(anywidget.AnyWidget):
     figure = traitlets.Dict().tag(sync=True)
     background = traitlets.Dict().tag(sync=True)
     config = traitlets.Dict().tag(sync=True)
+
+
+_RUN_ESM = (
+    _LOADER
+    + """
+// a line chart shown in year `year`: the title rewritten, the cover over the years after it
+// and the year marker moved (HTML elements above the plot: Plotly redraws nothing)
+function showYear(v, year) {
+  const text = v.spec.title.replace("{year}", year);
+  const plot = v.plot;
+  if (plot.layout && plot.layout.title) plot.layout.title.text = text;  // for Plotly's redraws
+  const title = plot.querySelector(".gtitle");
+  if (title) title.textContent = text;
+  const full = plot._fullLayout;
+  if (!full || !full.xaxis) return;
+  const xa = full.xaxis, size = full._size;
+  const at = (x) => xa._offset + xa.l2p(x);
+  const right = size.l + size.w;
+  const left = Math.max(size.l, Math.min(at(year + 0.5), right));
+  Object.assign(v.cover.style, {
+    left: `${left}px`, width: `${right - left}px`, top: `${size.t}px`, height: `${size.h}px`,
+  });
+  const line = at(year);
+  Object.assign(v.marker.style, {
+    left: `${line}px`, top: `${size.t}px`, height: `${size.h}px`,
+    display: line >= size.l && line <= right ? "block" : "none",
+  });
+}
+// the map in step k, as sim.app.charts.map_chart draws it on the server
+function mapFigure(m, k, year, image) {
+  const size = m.size[k], bloc = m.bloc[k], share = m.share[k], order = m.order[k];
+  const seg = [[[], []], [[], []]];
+  for (const [a, b, formed, first, end] of m.ties) {
+    if (first <= k && k < end) {
+      const s = seg[formed];
+      s[0].push(m.x[a], m.x[b], null);
+      s[1].push(m.y[a], m.y[b], null);
+    }
+  }
+  const data = m.tie_traces.map((t, f) => Object.assign({}, t, { x: seg[f][0], y: seg[f][1] }));
+  for (let b = 0; b <= m.blocs; b++) {
+    const members = order.filter((i) => (b < m.blocs ? bloc[i] === b : bloc[i] >= b));
+    const name = b < m.blocs && members.length
+      ? `bloc led by ${m.names[members[0]]} (${members.length})`
+      : (b === m.blocs ? "other blocs" : `bloc ${b + 1}`);
+    data.push({
+      type: "scatter", mode: "markers", name, hoverinfo: "text", showlegend: members.length > 0,
+      x: members.map((i) => m.x[i]), y: members.map((i) => m.y[i]),
+      marker: {
+        size: members.map((i) => size[i]),
+        color: b < m.blocs ? m.colours[b % m.colours.length] : "#ffffff",
+        line: { color: "#333", width: 0.7 },
+      },
+      text: members.map((i) => `${m.names[i]}: ${share[i].toFixed(1)}% of GDP`),
+    });
+  }
+  data.push(m.labels);
+  const layout = Object.assign({}, m.layout);
+  layout.title = Object.assign({}, m.layout.title, { text: m.title.replace("{year}", year) });
+  layout.showlegend = false;  // an HTML legend (mapLegend): Plotly's costs ~40 ms a redraw
+  if (image && image.source) layout.images = [image];
+  return [data, layout];
+}
+// the map's legend as HTML, from the traces of mapFigure
+function mapLegend(legend, data) {
+  const rows = [];
+  for (const t of data) {
+    if (t.showlegend === false || !t.name) continue;
+    if (t.mode === "lines") {
+      if (!t.x.length) continue;
+      const dash = t.line.dash ? "dashed" : "solid";
+      const swatch = `border-top: 2px ${dash} ${t.line.color}; width: 18px; height: 0;`;
+      rows.push(`<div><span class="rv-swatch" style="${swatch}"></span>${t.name}</div>`);
+    } else {
+      const swatch = `background: ${t.marker.color}; border: 1px solid #333; width: 9px; ` +
+        "height: 9px; border-radius: 50%;";
+      rows.push(`<div><span class="rv-swatch" style="${swatch}"></span>${t.name}</div>`);
+    }
+  }
+  legend.innerHTML = rows.join("");
+}
+// the map as a PNG with Plotly's own legend (the page draws it in HTML)
+function mapImage(gd, name, _year) {
+  const layout = Object.assign({}, gd.layout, { showlegend: true });
+  Plotly.downloadImage({ data: gd.data, layout }, { format: "png", filename: name, scale: 2 });
+}
+// a line chart as a PNG of the year shown: its lines cut after it, the year marker drawn
+// (on the page the cover and the marker are HTML, not part of Plotly's figure)
+function lineImage(gd, name, year) {
+  const data = gd.data.map((t) => {
+    if (!Array.isArray(t.x) || typeof t.x[0] !== "number") return t;
+    let n = 0;
+    while (n < t.x.length && t.x[n] <= year) n++;
+    const out = Object.assign({}, t);
+    for (const key of ["x", "y", "hovertext", "text"]) {
+      if (Array.isArray(t[key])) out[key] = t[key].slice(0, n);
+    }
+    return out;
+  });
+  const marker = {
+    type: "line", xref: "x", yref: "paper", x0: year, x1: year, y0: 0, y1: 1,
+    line: { color: "#555", width: 1, dash: "dot" },
+  };
+  const layout = Object.assign({}, gd.layout, { shapes: [...(gd.layout.shapes || []), marker] });
+  Plotly.downloadImage({ data, layout }, { format: "png", filename: name, scale: 2 });
+}
+function button(bar, label, cls) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = label;
+  b.className = "rv-btn " + cls;
+  bar.appendChild(b);
+  return b;
+}
+async function render({ model, el }) {
+  const Plotly = await loadPlotly(model.get("plotly_url"));
+  const root = document.createElement("div");
+  root.className = "run-view";
+  const bar = document.createElement("div");
+  bar.className = "rv-bar";
+  const back = button(bar, "Back", "rv-back");
+  const forward = button(bar, "Step", "rv-step rv-primary");
+  const play = button(bar, "Play", "rv-play");
+  const start = button(bar, "Start", "rv-start rv-text");
+  const yearBox = document.createElement("label");
+  yearBox.className = "rv-year";
+  const yearLabel = document.createElement("span");
+  const slider = document.createElement("input");
+  slider.type = "range";
+  slider.min = 0;
+  slider.step = 1;
+  slider.className = "rv-slider";
+  yearBox.append(yearLabel, slider);
+  bar.appendChild(yearBox);
+  const status = document.createElement("div");
+  status.className = "status-line run-step";
+  const grid = document.createElement("div");
+  grid.className = "rv-grid";
+  root.append(bar, status, grid);
+  el.appendChild(root);
+
+  let F = null, step = model.get("start_step"), views = [], images = model.get("images") || {};
+  let queued = false, syncTimer = null, playing = null;
+  const last = () => Math.min(F.last_step, F.years);
+  const paint = () => {
+    queued = false;
+    if (!F || !F.charts) return;
+    const year = F.start_year + step;
+    back.disabled = step <= 0;
+    forward.disabled = step >= last();
+    slider.max = F.last_step;
+    slider.value = step;
+    yearLabel.textContent = `Year ${year} (step ${step} of ${F.last_step})`;
+    status.textContent = F.status[Math.min(step, F.status.length - 1)];
+    for (const v of views) {
+      if (v.spec.kind === "map") {
+        const [data, layout] = mapFigure(v.spec, Math.min(step, F.years), year, images[v.name]);
+        Plotly.react(v.plot, data, layout, v.config);
+        mapLegend(v.legend, data);
+      } else if (!v.drawn) {  // the whole run, once (a copy: Plotly keeps and edits it)
+        const spec = structuredClone(v.spec);
+        spec.layout.title.text = v.spec.title.replace("{year}", year);
+        if (v.plot._fullLayout) {  // a new run in the same chart: no new DOM
+          Plotly.react(v.plot, spec.data, spec.layout, v.config);
+        } else {
+          Plotly.newPlot(v.plot, spec.data, spec.layout, v.config);
+          v.plot.on("plotly_afterplot", () => showYear(v, F.start_year + step));  // zoom, legend
+        }
+        showYear(v, year);
+        v.drawn = true;
+      } else {
+        showYear(v, year);
+      }
+    }
+    root.dataset.run = F.label;  // the run drawn (a test or the benchmark waits for it)
+  };
+  const draw = () => {
+    if (!queued) {
+      queued = true;
+      requestAnimationFrame(paint);
+    }
+  };
+  const sync = () => {  // the year to the server, once it rests
+    clearTimeout(syncTimer);
+    syncTimer = setTimeout(() => {
+      model.set("year", step);
+      model.save_changes();
+    }, 250);
+  };
+  const show = (k) => {
+    const next = Math.max(0, Math.min(k, last()));
+    if (next === step) return;
+    step = next;
+    draw();
+    sync();
+  };
+  const stop = () => {
+    clearInterval(playing);
+    playing = null;
+    play.textContent = "Play";
+  };
+  const build = () => {
+    const next = JSON.parse(model.get("frames") || "{}");
+    if (F && next.grid && JSON.stringify(next.grid) === JSON.stringify(F.grid)) {
+      F = next;  // the same charts: each takes the new run's spec and is redrawn in place
+      for (const v of views) {
+        v.spec = F.charts[v.name];
+        v.drawn = false;
+      }
+      if (step > last()) {
+        step = last();
+        sync();
+      }
+      draw();
+      return;
+    }
+    for (const v of views) Plotly.purge(v.plot);
+    views = [];
+    grid.replaceChildren();
+    F = next;
+    if (!F || !F.charts) return;
+    for (const row of F.grid) {
+      const r = document.createElement("div");
+      r.className = "rv-row";
+      for (const column of row) {
+        const col = document.createElement("div");
+        col.className = "rv-col";
+        for (const item of column) {
+          const div = document.createElement("div");
+          if (F.charts[item]) {
+            div.className = `chart chart-${item}`;
+            const plot = document.createElement("div");
+            const cover = document.createElement("div");
+            cover.className = "rv-cover";
+            const marker = document.createElement("div");
+            marker.className = "rv-marker";
+            div.append(plot, cover, marker);
+            const legend = document.createElement("div");
+            legend.className = "rv-legend";
+            if (F.charts[item].kind === "map") div.appendChild(legend);
+            const config = {
+              displaylogo: false,
+              toImageButtonOptions: { filename: item, scale: 2 },
+              modeBarButtonsToRemove: ["lasso2d", "select2d"],
+            };
+            const isMap = F.charts[item].kind === "map";
+            config.modeBarButtonsToRemove.push("toImage");
+            config.modeBarButtonsToAdd = [{
+              name: "Download plot as a PNG", icon: Plotly.Icons.camera,
+              click: (gd) => (isMap ? mapImage : lineImage)(gd, item, F.start_year + step),
+            }];
+            views.push({ name: item, plot, cover, marker, legend, spec: F.charts[item], config });
+          } else {
+            div.className = "rv-heading";
+            div.textContent = item;
+          }
+          col.appendChild(div);
+        }
+        r.appendChild(col);
+      }
+      grid.appendChild(r);
+    }
+    if (step > last()) {
+      step = last();
+      sync();
+    }
+    draw();
+  };
+  back.onclick = () => show(step - 1);
+  forward.onclick = () => show(step + 1);
+  start.onclick = () => show(0);
+  slider.oninput = () => show(Number(slider.value));
+  play.onclick = () => {
+    if (playing) {
+      stop();
+      return;
+    }
+    play.textContent = "Pause";
+    playing = setInterval(() => (step >= last() ? stop() : show(step + 1)), F.play_ms);
+  };
+  model.on("change:frames", build);
+  model.on("change:images", () => {
+    images = model.get("images") || {};
+    draw();
+  });
+  build();
+  return () => {
+    stop();
+    clearTimeout(syncTimer);
+    for (const v of views) Plotly.purge(v.plot);
+  };
+}
+export default { render };
+"""
+)
+
+_RUN_CSS = """
+.run-view .rv-bar { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.run-view .rv-btn {
+  font: 500 13px Roboto, Helvetica, Arial, sans-serif; letter-spacing: .04em;
+  text-transform: uppercase; padding: 4px 10px; border: none; border-radius: 4px;
+  background: #e0e0e0; color: #222; cursor: pointer;
+}
+.run-view .rv-primary { background: #1976d2; color: #fff; }
+.run-view .rv-text { background: transparent; }
+.run-view .rv-btn:disabled { opacity: .45; cursor: default; }
+.run-view .rv-year {
+  flex-grow: 1; min-width: 300px; display: flex; align-items: center; gap: 8px; font-size: 13px;
+}
+.run-view .rv-slider { flex-grow: 1; }
+.run-view .status-line { font-size: 14px; margin: 2px 0; }
+.run-view .rv-row { display: flex; gap: 4px; }
+.run-view .rv-col { flex: 1 1 0; min-width: 0; }
+.run-view .chart { min-height: 300px; position: relative; }
+.run-view .rv-cover { position: absolute; background: #fff; z-index: 1; pointer-events: auto; }
+.run-view .rv-marker {
+  position: absolute; width: 0; border-left: 1px dotted #555; z-index: 2; pointer-events: none;
+}
+.run-view .rv-legend {
+  position: absolute; left: 4px; bottom: 4px; z-index: 1; font-size: 12px; line-height: 17px;
+  background: rgba(255, 255, 255, 0.8); padding: 2px 6px; pointer-events: none;
+}
+.run-view .rv-swatch { display: inline-block; margin-right: 6px; vertical-align: middle; }
+.run-view .rv-heading { font-weight: bold; font-size: 14px; }
+"""
+
+
+class RunView(anywidget.AnyWidget):
+    """A run stepped in the browser: ``frames`` (JSON, sent once per run), ``images`` (the maps'
+    land, sent once per world), ``start_step`` (the step shown first), ``year`` (the step
+    shown, reported by the browser: the server never sets it)."""
+
+    _esm = _RUN_ESM
+    _css = _RUN_CSS
+    plotly_url = traitlets.Unicode(PLOTLY_PATH).tag(sync=True)
+    frames = traitlets.Unicode("{}").tag(sync=True)  # JSON: sim.app.frames.explorer_json
+    images = traitlets.Dict().tag(sync=True)
+    start_step = traitlets.Int(0).tag(sync=True)
+    year = traitlets.Int(0).tag(sync=True)

@@ -7,7 +7,10 @@ Pure functions on (N,) arrays (no Mesa, no Hydra). The rule (``docs/MODEL.md``, 
     s_war_i   = min(share_max, rho * sum_{j at war with i} M_j / Y_i)     war mobilisation
     ln s_i'   = ln s_i + eta_i (ln max(s*_i, s_war_i) - ln s_i),  eta_i = 1 where s_war_i > s*_i
 
-``R`` is the threat ratio and ``F`` the log change of spill-ins (:mod:`sim.rules.projection`).
+``R`` is the threat ratio and ``F`` the log change of spill-ins (:mod:`sim.rules.projection`):
+from every ally's spending (``spill_in="allies"``, pre-registration M3) or from the alliance
+leader's only (``spill_in="leader"``, amendment A5, following Plümper & Neumayer's 2015
+specification: the US as the source of spill-in).
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
 """
@@ -19,11 +22,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.checks import nonneg, within
+from sim.checks import check, nonneg, within
 from sim.rules.base import BudgetRuleConfig, NationState, Reporters
 from sim.rules.budget import draw_noise
-from sim.rules.projection import spill_in_change, spill_ins, threat_ratio
+from sim.rules.projection import (
+    alliance_leader,
+    leader_spill_ins,
+    spill_in_change,
+    spill_ins,
+    threat_ratio,
+)
 
+#: the sources of spill-ins ``budget_rule.spill_in`` can name
+SPILL_INS = ("allies", "leader")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -126,8 +137,12 @@ def next_share(
 class ThreatResponseV2Config(BudgetRuleConfig):
     """The revised threat-response rule (docs/MODEL.md, "Budgets"; pre-registration M4-M5).
 
-    ``k``, ``eta`` and ``p`` are free parameters: their defaults are the theory priors, and
-    ``configs/calibration/2014_2019.yaml`` holds the values fitted on 2014 -> 2019.
+    ``k``, ``eta`` and ``p`` are free parameters. ``eta`` and ``p`` default to A1's theory
+    priors; ``k`` defaults to 5, *not* A1's prior ``k = 1`` (``experiment=hindcast_2014_2024``
+    sets A1's priors of all five free parameters);
+    ``configs/calibration/y2014_2019.yaml`` holds the values fitted on 2014 -> 2019.
+    ``spill_in`` defaults to ``leader`` since A5's implementation (74d6a2d; PREREGISTRATION.md
+    A7): ``allies`` gives M3's spill-in, as V1-V3 were scored.
     """
 
     name: str = "threat_response_v2"
@@ -139,12 +154,21 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     s_floor: float = 0.015  #: the level b of every nation when anchor is false
     #: each nation's level b_i makes its start-year share the rest point (start-year data only)
     anchor: bool = True
+    #: whose spending is a spill-in: every ally's (``allies``, pre-registration M3) or only the
+    #: alliance leader's (``leader``, amendment A5: Plümper & Neumayer's 2015 specification)
+    spill_in: str = "leader"
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise")
         within("budget_rule.eta", self.eta, 0.0, 1.0, open_low=True)
         within("budget_rule.rho", self.rho, 0.0, 1.0)
         within("budget_rule.s_floor", self.s_floor, 0.0, 1.0, open_low=True)
+        check(
+            self.spill_in in SPILL_INS,
+            "budget_rule.spill_in",
+            f"must be one of {', '.join(SPILL_INS)}",
+            self.spill_in,
+        )
 
 
 class ThreatResponseV2:
@@ -155,10 +179,24 @@ class ThreatResponseV2:
     def __init__(self, params: ThreatResponseV2Config, state: NationState) -> None:
         self.params = params
         self.spending0 = state.share * state.gdp
-        self.spill0 = spill_ins(self.spending0, state.ties.commitment, state.credibility)
+        self.leader = alliance_leader(self.spending0, state.ties.commitment)
+        #: the start-year spill-ins of both forms, so a change of ``spill_in`` keeps F from 0
+        self.spill0_of = {
+            "leader": leader_spill_ins(
+                self.spending0, state.ties.commitment, state.credibility, self.leader
+            ),
+            "allies": spill_ins(self.spending0, state.ties.commitment, state.credibility),
+        }
+        self.spill0 = self.spill0_of[params.spill_in]
         self.ratio0 = threat_ratio(state.threat, state.capability, state.support)
         self.level = self._level(params, state.share)
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
+
+    def spill_ins(self, spending: np.ndarray, state: NationState) -> np.ndarray:
+        """Spill-ins ``S`` from every ally or from the leader only (``params.spill_in``)."""
+        if self.params.spill_in == "leader":
+            return leader_spill_ins(spending, state.ties.commitment, state.credibility, self.leader)
+        return spill_ins(spending, state.ties.commitment, state.credibility)
 
     def _level(self, params: ThreatResponseV2Config, share0: np.ndarray) -> np.ndarray:
         if params.anchor:
@@ -170,7 +208,7 @@ class ThreatResponseV2:
         noise = draw_noise(state.rng, p.noise, len(self.level))
         spending = state.share * state.gdp
         ratio = threat_ratio(state.threat, state.capability, state.support)
-        spill = spill_ins(spending, state.ties.commitment, state.credibility)
+        spill = self.spill_ins(spending, state)
         change = spill_in_change(spill, self.spill0, self.spending0)
         desired = desired_share(
             self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
@@ -181,8 +219,10 @@ class ThreatResponseV2:
         return update.share
 
     def change(self, params: ThreatResponseV2Config) -> None:
-        """New values from the next year on; anchored levels stay (they describe the world)."""
+        """New values from the next year on; anchored levels and the leaders stay (they describe
+        the start world); a new ``spill_in`` measures F against its own start-year spill-ins."""
         self.params = params
+        self.spill0 = self.spill0_of[params.spill_in]
         if not params.anchor:
             self.level = np.full(len(self.level), params.s_floor)
 

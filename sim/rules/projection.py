@@ -147,3 +147,48 @@ def spill_in_change(
     den = spill_start + own_start
     ok = (num > 0) & (den > 0)
     return np.where(ok, np.log(np.where(ok, num, 1.0) / np.where(ok, den, 1.0)), 0.0)
+
+
+def alliance_leader(spending: np.ndarray, commitment: np.ndarray) -> np.ndarray:
+    """Each nation's alliance leader: its ally with the largest spending, if above its own.
+
+    ``L(i) = argmax_{j: w_ij > 0} M_j`` when ``max_j M_j > M_i``, else ``-1`` (no leader: a
+    nation with no ally, or the largest spender of its alliances). This follows the
+    specification of Plümper & Neumayer (2015, "Free-riding in alliances: testing an old theory
+    with a new method", *Conflict Management and Peace Science* 32(3)), who take the US as the
+    source of spill-in and estimate the allies' responses to US spending; they do not test the
+    largest member against the other allies as the source. The leader generalises that choice
+    to every alliance (its largest spender).
+
+    Parameters
+    ----------
+    spending : (N,) spending ``M`` (US$).
+    commitment : (N, N) weighted adjacency ``w`` (0 where there is no tie).
+
+    Returns
+    -------
+    (N,) int array of row indices, ``-1`` where there is no leader.
+    """
+    allied = np.asarray(commitment) > 0
+    candidate = np.where(allied, np.asarray(spending, float)[None, :], -np.inf)
+    best = candidate.argmax(axis=1)
+    top = candidate[np.arange(len(best)), best]
+    return np.where(top > spending, best, -1)
+
+
+def leader_spill_ins(
+    spending: np.ndarray, commitment: np.ndarray, cred: np.ndarray, leader: np.ndarray
+) -> np.ndarray:
+    """Spill-ins from the alliance leader only, ``S_i = w_iL c_L M_L`` (US$; 0 without a leader).
+
+    The leader-only form of :func:`spill_ins`, following Plümper & Neumayer's (2015)
+    specification (the US as the source of spill-in; George & Sandler 2018, *Eur. J. Polit.
+    Econ.* 53, on the US as the dominant source of spill-ins): an ally's own
+    rise is not a spill-in to the others, so the response to the leader's cut is not damped by
+    the followers' responses to each other. ``w_iL`` is the current tie (0 once it is gone).
+    """
+    has = leader >= 0
+    j = np.where(has, leader, 0)
+    rows = np.arange(len(j))
+    value = np.asarray(commitment)[rows, j] * np.asarray(cred)[j] * np.asarray(spending)[j]
+    return np.where(has, value, 0.0)
