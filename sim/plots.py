@@ -16,7 +16,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 
 from sim.output import atomic_write  # noqa: E402
-from sim.worlds import DATA_DIR  # noqa: E402
+from sim.worlds import MAP_FILE  # noqa: E402
 
 RUN_TIE_COLOUR = "#111111"
 MAJOR_COLOURS = {"USA": "#1f4e99", "CHN": "#c0392b", "RUS": "#7d3c98"}
@@ -84,7 +84,7 @@ def robinson(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @functools.cache
 def country_outlines() -> list[tuple[np.ndarray, np.ndarray]]:
     """Country outlines (Natural Earth 1:110m) in Robinson coordinates, for drawing only."""
-    data = json.loads((DATA_DIR / "countries_110m.json").read_text())
+    data = json.loads(MAP_FILE.read_text())
     return [
         robinson(ring[:, 1], ring[:, 0])
         for ring in (np.asarray(r, float) for r in data["rings_lonlat"])

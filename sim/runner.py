@@ -19,6 +19,7 @@ from sim.output import (
     TABLES,
     check_writable,
     git_revision,
+    input_files,
     input_hashes,
     table_hash,
     versions,
@@ -26,7 +27,7 @@ from sim.output import (
     write_json,
     write_table,
 )
-from sim.worlds import load_world
+from sim.worlds import MAP_FILE, load_world, world_files
 
 
 @functools.cache
@@ -57,6 +58,22 @@ def build_model(cfg: Config) -> AllianceModel:
         scenario=cfg.scenario,
         rng=cfg.seed,
     )
+
+
+def run_inputs(cfg: Config) -> list[Path]:
+    """Every file a run of ``cfg`` reads, each once: its world's (:func:`sim.worlds.world_files`,
+    none for a synthetic world), any other file its config names (``alliance_rule.propensity``:
+    :data:`sim.output.INPUT_KEYS`), the observed series when it scores a hindcast
+    (:data:`sim.worlds.observed.SERIES_FILES`) and the map outlines when it draws the map."""
+    files = world_files(cfg.world).paths()
+    files += [Path(p) for p in input_files(asdict(cfg)).values()]
+    if cfg.hindcast:
+        from sim.worlds.observed import SERIES_FILES
+
+        files += SERIES_FILES
+    if cfg.figures and cfg.outputs == "full":
+        files.append(MAP_FILE)
+    return list(dict.fromkeys(files))
 
 
 def check_run(cfg: Config) -> AllianceModel:

@@ -13,8 +13,9 @@ each distinct configuration once per process (:class:`ComposeOnce`: jobs differi
 plain values reuse one composition and get their values applied as Hydra applies them).
 
 **The job** (:func:`run_sweep_job`). Its *identity* is a hash of its resolved config and of the
-content of every input file it reads (any config string naming an existing file, such as
-``world.path`` and ``world.treaties``, and every data file shipped in ``sim/worlds/data``). A job
+content of exactly the input files it reads (:func:`input_files`: the selected world's tables,
+none for a synthetic world; a custom world's or propensity file named in the config; the observed
+series of a hindcast), as decided by the code that loads them. A job
 whose directory holds a complete ``summary.json`` and a ``point.json`` recording the same
 identity is skipped (logged as ``skip``); any other is run again, so extending, shrinking or
 repeating a grid in one sweep directory reuses exactly the finished points, and an edited input
@@ -60,7 +61,7 @@ import time
 import traceback
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
@@ -72,6 +73,9 @@ from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from sim.output import SUMMARY, TABLES, atomic_write, write_json, write_table
+
+if TYPE_CHECKING:
+    from sim.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -157,30 +161,22 @@ def file_hash(path: Path) -> str:
     return _HASHES[key]
 
 
-def _strings(node: Any) -> Iterable[str]:
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from _strings(value)
-    elif isinstance(node, list | tuple):
-        for value in node:
-            yield from _strings(value)
-    elif isinstance(node, str):
-        yield node
+def input_files(cfg: Config) -> dict[str, str | None]:
+    """Content hashes of exactly the files a job of ``cfg`` reads (:func:`sim.runner.run_inputs`:
+    its world's files, a configured propensity table, the observed series of a hindcast, the
+    map outlines of its figures), by path; a file of the package by its path inside the package
+    (``<package>/sim/worlds/data/today_nations.csv``), so that the identity does not depend on
+    where the package is installed. A missing file hashes as None: the job runs and its loader
+    names the file."""
+    from sim.runner import run_inputs
 
-
-def input_files(resolved: dict[str, Any]) -> dict[str, str]:
-    """Content hashes of every input file a job reads: each config string naming an existing
-    file (``world.path``, ``world.treaties``, a borders or propensity table, ...) and every data
-    file shipped with the package (``sim/worlds/data``, which the named worlds read)."""
-    from sim.worlds import DATA_DIR
-
-    found: dict[str, str] = {}
-    for value in _strings({k: v for k, v in resolved.items() if k != "hydra"}):
-        if value and len(value) < 4096 and "\n" not in value and os.path.isfile(value):
-            found[value] = file_hash(Path(value))
-    for path in sorted(DATA_DIR.rglob("*")):
-        if path.is_file() and path.suffix != ".md":
-            found[f"<package>/{path.relative_to(DATA_DIR.parents[2]).as_posix()}"] = file_hash(path)
+    package = Path(__file__).resolve().parent
+    found: dict[str, str | None] = {}
+    for path in run_inputs(cfg):
+        full = path.resolve()
+        inside = full.is_relative_to(package)
+        label = f"<package>/{full.relative_to(package.parent).as_posix()}" if inside else str(path)
+        found[label] = file_hash(path) if path.is_file() else None
     return found
 
 
@@ -247,7 +243,13 @@ def run_sweep_job(cfg: DictConfig, run_dir: Path, resolved: dict[str, Any]) -> f
     run_dir = Path(run_dir)
     rel = _relative(run_dir, sweep_dir)
     tables = _dataset_tables(hc)
-    inputs = input_files(resolved)
+    try:
+        config = to_config(cfg)
+    except USER_ERRORS as exc:  # checked before the sweep; kept for a job composed otherwise
+        _record_failure(run_dir, num, overrides, exc, user_error=True)
+        _finish(sweep_dir, "failed", num, rel, started)
+        return None
+    inputs = input_files(config)
     ident = identity(resolved, inputs)
     record = {
         "point": point_id(overrides),
@@ -273,7 +275,7 @@ def run_sweep_job(cfg: DictConfig, run_dir: Path, resolved: dict[str, Any]) -> f
         (run_dir / FAILED).unlink(missing_ok=True)
         _hydra_files(hc, cfg, run_dir)
         write_json(record, run_dir / POINT)
-        summary = run(to_config(cfg), run_dir, resolved)
+        summary = run(config, run_dir, resolved)
         for table in tables:
             write_partition(sweep_dir, table, record, run_dir)
     except USER_ERRORS as exc:
@@ -1003,6 +1005,7 @@ class GridSweeper(BasicSweeper):
         jobs = [list(job) for batch in batches for job in batch]
         plan_or_exit(self.config, jobs, self.hydra_context.config_loader)
         fork_joblib_workers(self.config)
+        share_ray_context(self.config)
         return super().sweep(arguments)
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
@@ -1040,6 +1043,102 @@ def fork_joblib_workers(config: DictConfig) -> None:
         return
     warnings.filterwarnings("ignore", message="`fork` start method should not be used")
     context.set_start_method(method, force=True)
+
+
+#: the Ray launcher's remote function and the object refs of what every job of the batch being
+#: submitted shares (see :func:`share_ray_context`)
+_RAY_SHARED: dict[str, Any] = {}
+
+
+def share_ray_context(config: DictConfig) -> None:
+    """With the Ray launcher (hydra-ray-launcher 1.2.2), take what every job of a batch shares
+    once per batch instead of once per job: Hydra's singleton state (the launcher deep-copies
+    it for every job, ~0.1 s a job, half of the launching process's time), and Hydra's context,
+    the task function and that state put once into Ray's object store, with the remote function
+    created once (the launcher re-creates it and pickles the three for every job). Jobs run as
+    before, by the plugin's own ``_run_job`` (through :func:`_ray_run_job`, which keeps a Ray
+    worker's plugin registry from one job to the next)."""
+    target = str(OmegaConf.select(config, "hydra.launcher._target_", default=""))
+    if "hydra_ray_launcher" not in target:
+        return
+    from hydra.core.singleton import Singleton
+    from hydra_plugins.hydra_ray_launcher import _core
+
+    if getattr(_core.launch, "shares_context", False):
+        return
+    batch_launch = _core.launch
+
+    def launch(*args: Any, **kwargs: Any) -> Any:
+        _RAY_SHARED.clear()
+        _core.Singleton = _BatchState(Singleton.get_state())  # what launch() reads per job
+        try:
+            return batch_launch(*args, **kwargs)
+        finally:
+            _core.Singleton = Singleton
+            _RAY_SHARED.clear()  # the batch's jobs have returned: release the stored objects
+
+    launch.shares_context = True  # type: ignore[attr-defined]
+    _core.launch = launch
+    _core.launch_job_on_ray = _launch_job_on_ray
+
+
+class _BatchState:
+    """Stands in for Hydra's ``Singleton`` in the Ray launcher's batch loop: the state taken at
+    the start of the batch (nothing in the loop changes it)."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+
+    def get_state(self) -> Any:
+        return self.state
+
+
+def _launch_job_on_ray(
+    hydra_context: HydraContext,
+    ray_remote: DictConfig,
+    sweep_config: DictConfig,
+    task_function: Any,
+    singleton_state: Any,
+) -> Any:
+    """The plugin's ``launch_job_on_ray`` with the remote function and the shared arguments made
+    once per batch (the first job's); only ``sweep_config`` is pickled per job."""
+    import ray
+
+    if not _RAY_SHARED:
+        options = OmegaConf.to_container(ray_remote, resolve=True) if ray_remote else {}
+        remote = ray.remote(**options)(_ray_run_job) if options else ray.remote(_ray_run_job)
+        _RAY_SHARED.update(
+            remote=remote,
+            hydra_context=ray.put(hydra_context),
+            task_function=ray.put(task_function),
+            singleton_state=ray.put(singleton_state),
+        )
+    shared = _RAY_SHARED
+    return shared["remote"].remote(
+        hydra_context=shared["hydra_context"],
+        sweep_config=sweep_config,
+        task_function=shared["task_function"],
+        singleton_state=shared["singleton_state"],
+    )
+
+
+def _ray_run_job(
+    hydra_context: HydraContext, sweep_config: DictConfig, task_function: Any, singleton_state: Any
+) -> Any:
+    """The plugin's ``_run_job`` in a Ray worker, keeping the worker's plugin registry.
+
+    Hydra's singleton state leaves the plugin registry out, so ``Singleton.set_state`` scans
+    (re-imports) every Hydra plugin again for every job; a worker that has scanned once hands
+    its registry back in, as the plugins of one installation do not change between jobs."""
+    from hydra.core.plugins import Plugins
+    from hydra.core.singleton import Singleton
+    from hydra_plugins.hydra_ray_launcher._launcher_util import _run_job
+
+    plugins = Singleton._instances.get(Plugins)
+    if plugins is not None:
+        instances = {**singleton_state["instances"], Plugins: plugins}
+        singleton_state = {**singleton_state, "instances": instances}
+    return _run_job(hydra_context, sweep_config, task_function, singleton_state)
 
 
 def representative_jobs(

@@ -205,6 +205,64 @@ def test_edited_custom_world_reruns_with_the_new_numbers(tmp_path: Path) -> None
     assert str(nations) in record["inputs"]
 
 
+def test_identity_hashes_exactly_the_files_the_job_reads() -> None:
+    """world=today hashes today's tables and the conflict data, no other world's files; a
+    synthetic world reads none; a hindcast adds the observed series; the map only with figures."""
+    from sim.config import compose
+    from sim.sweep import input_files
+
+    today = input_files(compose(["figures=false"]))
+    data = "<package>/sim/worlds/data/"
+    assert sorted(today) == sorted(
+        [
+            *(f"{data}today_{t}.csv" for t in ("nations", "treaties", "borders", "rivalries")),
+            "<package>/sim/worlds/raw/ucdp_interstate_conflicts_1990_2024.csv",
+        ]
+    )
+    assert input_files(compose(["world=synthetic", "figures=false"])) == {}
+    assert list(input_files(compose(["world=synthetic"]))) == [f"{data}countries_110m.json"]
+    hindcast = input_files(compose(["experiment=hindcast_2014_2024", "figures=false"]))
+    assert not any("today_" in k for k in hindcast) and f"{data}y2014_nations.csv" in hindcast
+    assert "<package>/sim/worlds/raw/sipri_milex_share_of_gdp_1990_2024.csv" in hindcast
+    assert f"{data}nato_reference_2014_2024.csv" in hindcast
+
+
+def test_editing_another_worlds_file_keeps_the_job_fresh(tmp_path: Path) -> None:
+    """On a copy of the package: editing y2014's nations leaves a world=today job finished;
+    editing today's treaties reruns it."""
+    package = tmp_path / "pkg"
+    shutil.copytree(ROOT / "sim", package / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(package)}
+    args = [
+        sys.executable,
+        "-m",
+        "sim",
+        "-m",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        "seed=0",
+        "model.steps=1",
+        "outputs=metrics",
+        "figures=false",
+    ]
+
+    def run() -> str:
+        done = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "is finished" not in run()
+    record = json.loads(next((tmp_path / "sweep").glob(f"*/{POINT}")).read_text())
+    assert not any("y2014" in k for k in record["inputs"])
+    data = package / "sim" / "worlds" / "data"
+    with (data / "y2014_nations.csv").open("a") as fh:
+        fh.write("\n")
+    assert run().count("is finished for this identity") == 1
+    treaties = data / "today_treaties.csv"
+    treaties.write_text(treaties.read_text().replace("NATO,USA,0.02,", "NATO,USA,0.03,", 1))
+    log = run()
+    assert "is finished" not in log and "1 jobs: 1 ok" in log
+
+
 def test_colliding_subdir_is_refused_before_any_job(tmp_path: Path) -> None:
     done = sweep(tmp_path, *TINY, "seed=0,1", "hydra.sweep.subdir=${world.name}", check=False)
     assert done.returncode == 2

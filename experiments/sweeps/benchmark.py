@@ -23,7 +23,11 @@ that the joblib outcomes equal the serial ones job for job, and that batch_run's
 share matches.
 
     python experiments/sweeps/benchmark.py            # 2 x 50 seeds (100 jobs each way)
-    python experiments/sweeps/benchmark.py --seeds 10 # a quicker look
+    python experiments/sweeps/benchmark.py --seeds 10 --rounds 1  # a quicker look
+
+Serial Hydra runs once; then, ``--rounds`` times (3), joblib, batch_run in-process and batch_run
+as a command run back to back, so each round compares them under the same load; the table
+gives each way's fastest round, and the joblib / batch_run ratio is printed for every round.
 
 Writes ``benchmark_results.json`` beside this file. Other processes on the machine distort the
 figures: it prints the load average before and after.
@@ -129,6 +133,7 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="joblib/batch_run rounds")
     parser.add_argument("--batch-run-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.batch_run_only:
@@ -138,47 +143,65 @@ def main() -> None:
     print(f"grid: {len(SCENARIOS)} scenarios x {args.seeds} seeds x {STEPS} steps = {jobs} jobs")
     before = load()
     print(f"load average before: {before}  (cpus: {os.cpu_count()})")
-    splits = {}
+    splits, rounds = {}, []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t_serial, c_serial = hydra_sweep(tmp / "serial", args.seeds)
-        t_joblib, c_joblib = hydra_sweep(
-            tmp / "joblib", args.seeds, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2"
-        )
-        serial, joblib = outcomes(tmp / "serial"), outcomes(tmp / "joblib")
+        serial = outcomes(tmp / "serial")
         splits["serial (basic launcher)"] = cpu_split(tmp / "serial", c_serial, jobs)
-        splits["joblib, 2 workers"] = cpu_split(tmp / "joblib", c_joblib, jobs)
-    t_batch, c_batch, shares = batch(args.seeds, 2)
-    t_cmd, c_cmd = batch_command(args.seeds)
-    same = serial == joblib and len(serial) == jobs
+        same = len(serial) == jobs
+        # the ways compared run back to back in each round, so a change of load between
+        # rounds moves all of them; the ratios are read within a round
+        for r in range(args.rounds):
+            joblib_dir = tmp / f"joblib{r}"
+            launcher = ("hydra/launcher=parallel", "hydra.launcher.n_jobs=2")
+            t_joblib, c_joblib = hydra_sweep(joblib_dir, args.seeds, *launcher)
+            same = same and outcomes(joblib_dir) == serial
+            splits.setdefault("joblib, 2 workers", cpu_split(joblib_dir, c_joblib, jobs))
+            t_batch, c_batch, shares = batch(args.seeds, 2)
+            t_cmd, c_cmd = batch_command(args.seeds)
+            rounds.append(
+                {
+                    "joblib, 2 workers": (t_joblib, c_joblib),
+                    "mesa.batch_run, 2 processes": (t_batch, c_batch),
+                    "mesa.batch_run, as a command": (t_cmd, c_cmd),
+                    "load": load(),
+                }
+            )
+            print(f"round {r + 1}: joblib {jobs / t_joblib:.2f} jobs/s, batch_run "
+                  f"{jobs / t_batch:.2f} (in-process), {jobs / t_cmd:.2f} (command); "
+                  f"load {rounds[-1]['load']}")  # fmt: skip
     batch_same = all(shares[k] == v["metrics"]["mean_share"] for k, v in serial.items())
     after = load()
-    rows = {
-        "serial (basic launcher)": (t_serial, c_serial),
-        "joblib, 2 workers": (t_joblib, c_joblib),
-        "mesa.batch_run, 2 processes": (t_batch, c_batch),
-        "mesa.batch_run, as a command": (t_cmd, c_cmd),
-    }
+    ways = ("joblib, 2 workers", "mesa.batch_run, 2 processes", "mesa.batch_run, as a command")
+    best = {w: min(rd[w] for rd in rounds) for w in ways}  # fastest round: least disturbed
+    rows = {"serial (basic launcher)": (t_serial, c_serial), **best}
     head = ("way", "wall s", "jobs/s", "CPU s/job", "compose", "model", "write", "other")
+    print("fastest round of each way:")
     print("{:30s} {:>7s} {:>7s} {:>9s} {:>8s} {:>8s} {:>8s} {:>8s}".format(*head))
     for name, (seconds, cpu) in rows.items():
         split = splits.get(name, {})
         parts = "".join(f" {split[k]:8.3f}" for k in split)
         print(f"{name:30s} {seconds:7.1f} {jobs / seconds:7.2f} {cpu / jobs:9.3f}{parts}")
+    ratios = [(rd[ways[1]][0] / rd[ways[0]][0], rd[ways[2]][0] / rd[ways[0]][0]) for rd in rounds]
     print(f"joblib outcomes equal serial, job for job: {same}")
     print(f"batch_run final mean_share equals the Hydra jobs': {batch_same}")
-    print(f"joblib / batch_run throughput: {t_batch / t_joblib:.2f} (in-process), "
-          f"{t_cmd / t_joblib:.2f} (as a command)")  # fmt: skip
+    for r, (inproc, cmd) in enumerate(ratios, 1):
+        print(f"round {r}: joblib / batch_run throughput {inproc:.2f} (in-process), "
+              f"{cmd:.2f} (as a command)")  # fmt: skip
     print(f"load average after: {after}")
     result = {
         "jobs": jobs,
+        "rounds": [
+            {k: (v if k == "load" else {"wall_s": v[0], "cpu_s": v[1]}) for k, v in rd.items()}
+            for rd in rounds
+        ],
         "wall_s": {k: v[0] for k, v in rows.items()},
         "cpu_s": {k: v[1] for k, v in rows.items()},
         "jobs_per_s": {k: jobs / v[0] for k, v in rows.items()},
         "cpu_s_per_job_split": splits,
-        "joblib_speedup": t_serial / t_joblib,
-        "joblib_vs_batch_run": t_batch / t_joblib,
-        "joblib_vs_batch_run_command": t_cmd / t_joblib,
+        "joblib_vs_batch_run_by_round": [r[0] for r in ratios],
+        "joblib_vs_batch_run_command_by_round": [r[1] for r in ratios],
         "joblib_equals_serial": same,
         "batch_run_equals_serial": batch_same,
         "load_before_after": [before, after],

@@ -101,6 +101,25 @@ def finished(sweep_dir: Path) -> int:
         return 0
 
 
+def skipped(sweep_dir: Path) -> int:
+    """Jobs the last command skipped as finished (``k`` records of .sweep/done)."""
+    try:
+        return (sweep_dir / ".sweep" / "done").read_bytes().count(b"k")
+    except OSError:
+        return 0
+
+
+def complete_jobs(sweep_dir: Path) -> int:
+    """Job directories holding a complete ``summary.json`` (the finished points)."""
+    count = 0
+    for path in sweep_dir.glob("*/summary.json"):
+        try:
+            count += "metrics" in json.loads(path.read_text())
+        except (OSError, ValueError):
+            pass
+    return count
+
+
 def run(args: argparse.Namespace) -> dict:
     sweep_dir = Path(args.sweep_dir or tempfile.mkdtemp(prefix="ray_scale_"))
     temp_dir = Path(tempfile.mkdtemp(prefix="rs", dir="/tmp"))
@@ -114,6 +133,7 @@ def run(args: argparse.Namespace) -> dict:
         f"seed=range(0,{args.jobs // 2})",
     ]  # fmt: skip
     samples: list[dict] = []
+    load_before = os.getloadavg()
     attempts = []
     head = start_head(port, temp_dir)
     started = time.time()
@@ -122,6 +142,7 @@ def run(args: argparse.Namespace) -> dict:
         head_killed = False
         for attempt in (1, 2, 3, 4):  # a head lost otherwise (another user's `ray stop`) too
             t0 = time.time()
+            complete = complete_jobs(sweep_dir)  # what a resume must skip, exactly
             log = open(sweep_dir.parent / f"{sweep_dir.name}_attempt{attempt}.log", "w")  # noqa: SIM115
             proc = psutil.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
             next_mark, killed = 1000, False
@@ -137,6 +158,7 @@ def run(args: argparse.Namespace) -> dict:
                     "done": done,
                     "launcher_mb": round(launcher, 1),
                     "ray_mb": round(tree_rss(head), 1),
+                    "load": os.getloadavg()[0],
                 }
                 if done >= next_mark:
                     samples.append(sample)
@@ -153,7 +175,9 @@ def run(args: argparse.Namespace) -> dict:
                     "attempt": attempt,
                     "exit": proc.returncode,
                     "seconds": round(time.time() - t0, 1),
+                    "complete_before": complete,
                     "jobs_done": finished(sweep_dir),
+                    "skipped": skipped(sweep_dir),
                     "killed_head": killed,
                 }
             )
@@ -163,7 +187,6 @@ def run(args: argparse.Namespace) -> dict:
             head = start_head(port, temp_dir)
     finally:
         kill(head_processes(temp_dir))
-    skipped = (sweep_dir / ".sweep" / "done").read_bytes().count(b"k")  # by the last command
     import pandas as pd
 
     frame = pd.read_parquet(sweep_dir / "sweep.parquet")
@@ -174,11 +197,12 @@ def run(args: argparse.Namespace) -> dict:
         "steps": args.steps,
         "sweep_dir": str(sweep_dir),
         "attempts": attempts,
-        "skipped_on_resume": skipped,
+        "skipped_on_resume": skipped(sweep_dir),  # by the last command
         "status_counts": frame["status"].value_counts().to_dict(),
         "seconds_total": round(total, 1),
         "jobs_per_s_overall": round(args.jobs / total, 2),
         "memory_every_1000_jobs": samples,
+        "load_before": load_before,
         "load_after": os.getloadavg(),
     }
 
@@ -190,10 +214,11 @@ def main() -> None:
     parser.add_argument("--nations", type=int, default=10)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--sweep-dir", type=Path, default=None)
+    parser.add_argument("--results", type=Path, default=HERE / "ray_scale_results.json")
     args = parser.parse_args()
     result = run(args)
     print(json.dumps({k: v for k, v in result.items() if k != "memory_every_1000_jobs"}))
-    (HERE / "ray_scale_results.json").write_text(json.dumps(result, indent=2) + "\n")
+    args.results.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

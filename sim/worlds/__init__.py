@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,19 +33,24 @@ from sim.worlds.tables import (
 
 __all__ = [
     "DATA_DIR",
+    "MAP_FILE",
     "NATION_COLUMNS",
     "OPTIONAL_NATION_COLUMNS",
     "SNAPSHOT_YEARS",
     "TREATY_COLUMNS",
     "World",
     "WorldError",
+    "WorldFiles",
     "load_world",
     "validate_borders",
     "validate_nations",
     "validate_treaties",
+    "world_files",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+#: country outlines (Natural Earth 1:110m) that the map figures draw
+MAP_FILE = DATA_DIR / "countries_110m.json"
 SNAPSHOT_YEARS = {"today": 2024, "y2019": 2019, "y2014": 2014}
 #: columns of :attr:`World.borders` and :attr:`World.wars`
 BORDERS_FRAME = ("iso3_a", "iso3_b", "contiguous", "distance_km")
@@ -124,6 +130,45 @@ def _pair_matrix(world: World, column: str, fill: float) -> np.ndarray:
     return out
 
 
+class WorldFiles(NamedTuple):
+    """The files :func:`load_world` reads for a world config (None: that table is not read)."""
+
+    nations: Path | None = None
+    treaties: Path | None = None
+    borders: Path | None = None
+    rivalries: Path | None = None
+    #: the UCDP conflicts, from which a shipped or custom world takes its wars
+    conflicts: Path | None = None
+
+    def paths(self) -> list[Path]:
+        """The files read, in the order above."""
+        return [p for p in self if p is not None]
+
+
+def world_files(cfg: WorldConfig) -> WorldFiles:
+    """Which files a world config reads: a snapshot's four tables in ``data/``, a custom world's
+    configured files, none for ``synthetic``; the conflict data for every non-synthetic world.
+
+    :func:`load_world` reads exactly these, so a sweep's job identity
+    (:func:`sim.sweep.input_files`) hashes exactly what the job's world read.
+    """
+    from sim.worlds.sources import RAW_DIR, UCDP_FILE
+
+    if cfg.name == "synthetic":
+        return WorldFiles()
+    conflicts = RAW_DIR / UCDP_FILE
+    if cfg.name == "custom":
+        return WorldFiles(
+            Path(cfg.path),
+            Path(cfg.treaties) if cfg.treaties else None,
+            Path(cfg.borders) if cfg.borders else None,
+            None,
+            conflicts,
+        )
+    tables = (DATA_DIR / f"{cfg.name}_{table}.csv" for table in WorldFiles._fields[:4])
+    return WorldFiles(*tables, conflicts)
+
+
 def load_world(cfg: WorldConfig, seed: int = 0) -> World:
     """Build the world a config names; ``seed`` only matters for ``synthetic``.
 
@@ -131,8 +176,10 @@ def load_world(cfg: WorldConfig, seed: int = 0) -> World:
     configured ``world.rivalries`` are added on top (a configured pair replaces the data's
     level). ``world=custom`` reads ``world.path``, optional ``world.treaties`` and
     ``world.borders``. ``world.regimes=false`` sets every regime score to 0, which removes the
-    regime terms (hostility from regime distance, regime affinity) from the model.
+    regime terms (hostility from regime distance, regime affinity) from the model. The files
+    read are :func:`world_files`'s.
     """
+    files = world_files(cfg)
     if cfg.name == "synthetic":
         from sim.worlds.synthetic import synthetic_world
 
@@ -140,28 +187,18 @@ def load_world(cfg: WorldConfig, seed: int = 0) -> World:
         rivalries.update(_parse_rivalries(cfg.rivalries))
         year = cfg.start_year if cfg.start_year is not None else 2024
         return _finish(cfg, year, nations, treaties, rivalries, ("<synthetic>", ""))
-    data_rivalries: dict[tuple[str, str], float] = {}
-    extra: list[Path] = []
-    if cfg.name == "custom":
-        nations_path = Path(cfg.path)
-        treaties_path = Path(cfg.treaties) if cfg.treaties else None
-        borders_path = Path(cfg.borders) if cfg.borders else None
-        year = cfg.start_year if cfg.start_year is not None else 2024
-    else:
-        nations_path = DATA_DIR / f"{cfg.name}_nations.csv"
-        treaties_path = DATA_DIR / f"{cfg.name}_treaties.csv"
-        borders_path = DATA_DIR / f"{cfg.name}_borders.csv"
-        rivalries_path = DATA_DIR / f"{cfg.name}_rivalries.csv"
-        data_rivalries = _read_rivalries(rivalries_path)
-        extra = [rivalries_path]
-        year = cfg.start_year if cfg.start_year is not None else SNAPSHOT_YEARS[cfg.name]
-    nations = read_table(nations_path)
-    treaties = read_table(treaties_path) if treaties_path else pd.DataFrame(columns=TREATY_COLUMNS)
-    borders = read_table(borders_path) if borders_path else None
-    paths = [p for p in (nations_path, treaties_path, borders_path, *extra) if p is not None]
-    files = (str(nations_path), str(treaties_path or ""), str(borders_path or ""))
+    default_year = 2024 if cfg.name == "custom" else SNAPSHOT_YEARS[cfg.name]
+    year = cfg.start_year if cfg.start_year is not None else default_year
+    data_rivalries = _read_rivalries(files.rivalries) if files.rivalries else {}
+    nations = read_table(files.nations)
+    treaties = (
+        read_table(files.treaties) if files.treaties else pd.DataFrame(columns=TREATY_COLUMNS)
+    )
+    borders = read_table(files.borders) if files.borders else None
+    hashed = [p for p in files[:4] if p is not None]  # the world's content hash: its tables
+    names = (str(files.nations), str(files.treaties or ""), str(files.borders or ""))
     rivalries = {**data_rivalries, **_parse_rivalries(cfg.rivalries)}
-    return _finish(cfg, year, nations, treaties, rivalries, files, borders, _hash_files(paths))
+    return _finish(cfg, year, nations, treaties, rivalries, names, borders, _hash_files(hashed))
 
 
 def _finish(

@@ -23,6 +23,9 @@ from sim.worlds.sources import RAW_DIR
 
 NATO_REFERENCE = RAW_DIR.parent / "data" / "nato_reference_2014_2024.csv"
 NATO_YEARS = (2014, 2024)
+#: the files the observed series are read from: SIPRI's shares and NATO's table (a hindcast
+#: reads both)
+SERIES_FILES = (RAW_DIR / sources.SIPRI_FILE, NATO_REFERENCE)
 
 
 def shares(start: int = 1990, end: int = 2024) -> pd.DataFrame:

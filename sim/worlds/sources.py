@@ -18,6 +18,10 @@ import numpy as np
 import pandas as pd
 
 RAW_DIR = Path(__file__).resolve().parent / "raw"
+#: the raw files a run reads (the others only the world builder): the observed shares of GDP
+#: (hindcasts) and the interstate conflicts (every shipped or custom world's wars)
+SIPRI_FILE = "sipri_milex_share_of_gdp_1990_2024.csv"
+UCDP_FILE = "ucdp_interstate_conflicts_1990_2024.csv"
 
 #: editions, as named beside every figure taken from them
 SIPRI = "SIPRI MILEX 2025 release (data to 2024), via OWID"
@@ -86,7 +90,7 @@ def check_number(frame: pd.DataFrame, column: str, integer: bool = False) -> pd.
 def sipri_shares(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     """SIPRI military expenditure, percent of GDP: ``iso3, name, year, share_pct`` (1990-2024)."""
     f = read_source(
-        "sipri_milex_share_of_gdp_1990_2024.csv",
+        SIPRI_FILE,
         ("country", "iso3", "year", "milex_share_gdp_pct"),
         raw_dir,
     )
@@ -134,7 +138,7 @@ def ucdp_conflicts(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     in the conversion dropped; Gleditsch-Ward codes without ISO3 mapped by :data:`GW_TO_ISO3`,
     any other unmapped code is a :class:`SourceError`)."""
     f = read_source(
-        "ucdp_interstate_conflicts_1990_2024.csv",
+        UCDP_FILE,
         ("conflict_id", "year", "iso3_a", "iso3_b", "gwno_a", "gwno_b", "intensity_level"),
         raw_dir,
     )
