@@ -6,11 +6,11 @@ Start it with ``make app`` (``solara run sim.app.page``) and open http://127.0.0
 A setting change computes the whole run at once (:func:`sim.app.runs.get_run`, through the same
 compose path as ``python -m sim``), with its counterfactual (same world and seed, no policy
 change), and its frames go to the browser once (:mod:`sim.app.frames`); Step, Back, Play and
-the year slider run in the browser (:class:`sim.app.widget.RunView`), which reports the year
-shown back for the timeline and the settings link. Every value the browser sends is
-checked on the server (:func:`sim.app.controls.validate`); an invalid one shows a message and
-changes nothing. The class mode (:mod:`sim.app.classroom`) runs a world that a class steps
-together, one nation per student.
+the year slider run in the browser (:class:`sim.app.widget.RunView`), which greys the
+timeline's rows to come itself and reports the year shown back for the settings link. Every
+value the browser sends is checked on the server (:func:`sim.app.controls.validate`); an
+invalid one shows a message and changes nothing. The class mode (:mod:`sim.app.classroom`)
+runs a world that a class steps together, one nation per student.
 """
 
 from __future__ import annotations
