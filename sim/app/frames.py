@@ -9,8 +9,8 @@ The line charts are the full-run figures of :mod:`sim.app.charts`, drawn once; a
 above the plot hides the years after the one shown, and a Step moves the cover and the year
 marker (two HTML elements) and rewrites the title: Plotly redraws nothing. The map is sent as
 arrays (one row per year of dot sizes, blocs and shares; the ties with the years they stand)
-and redrawn for each year. A payload is computed once per (run, comparison, nations, unit) and
-shared by every session.
+and drawn for each year (SVG dots and ties recoloured in place). A payload is computed once per
+(run, comparison, nations, unit) and shared by every session.
 """
 
 from __future__ import annotations

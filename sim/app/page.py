@@ -6,11 +6,11 @@ Start it with ``make app`` (``solara run sim.app.page``) and open http://127.0.0
 A setting change computes the whole run at once (:func:`sim.app.runs.get_run`, through the same
 compose path as ``python -m sim``), with its counterfactual (same world and seed, no policy
 change), and its frames go to the browser once (:mod:`sim.app.frames`); Step, Back, Play and
-the year slider run in the browser (:class:`sim.app.widget.RunView`), which reports the year
-shown back for the timeline and the settings link. Every value the browser sends is
-checked on the server (:func:`sim.app.controls.validate`); an invalid one shows a message and
-changes nothing. The class mode (:mod:`sim.app.classroom`) runs a world that a class steps
-together, one nation per student.
+the year slider run in the browser (:class:`sim.app.widget.RunView`), which greys the
+timeline's rows to come itself and reports the year shown back for the settings link. Every
+value the browser sends is checked on the server (:func:`sim.app.controls.validate`); an
+invalid one shows a message and changes nothing. The class mode (:mod:`sim.app.classroom`)
+runs a world that a class steps together, one nation per student.
 """
 
 from __future__ import annotations
@@ -162,11 +162,16 @@ CONTROLS_HELP = f"""
 
 @solara.component
 def Timeline(run: Run) -> None:
-    """What happened and when; what is still to come is greyed (one element: cheap to redraw)."""
-    step = year.value
+    """What happened and when; what is still to come is greyed.
+
+    Drawn once per run (one element), greyed from the year shown then: later Steps grey and
+    ungrey the rows in the browser (``RunView`` toggles ``timeline-future`` on each row by its
+    ``data-step``), so a Step does not redraw the list.
+    """
+    step = year.peek()
     rows = [
-        f'<div class="timeline-row{" timeline-future" if e.step > step else ""}">'
-        f"<b>{e.year}</b> · {html.escape(e.text)}</div>"
+        f'<div class="timeline-row{" timeline-future" if e.step > step else ""}" '
+        f'data-step="{e.step}"><b>{e.year}</b> · {html.escape(e.text)}</div>'
         for e in run.timeline
     ] or ["No scenario events and no tie changes in this run."]
     with solara.Card("Timeline: what happened when", classes=["timeline"]):
@@ -309,8 +314,8 @@ def set_nations(codes: list[str]) -> None:
 def Frames() -> None:
     """The run on the charts (stepped in the browser), its timeline and what to take away.
 
-    This component does not read ``year``: a Step re-renders only the timeline and the
-    settings link, once the browser reports the year.
+    This component does not read ``year``: a Step re-renders only the settings link, once the
+    browser reports the year (the browser greys the timeline's rows itself).
     """
     run = get_run(shown.value)
     ghost = get_ghost(shown.value)

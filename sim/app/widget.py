@@ -11,10 +11,11 @@ app`` puts the copy that the plotly package ships there) and keeps it in its HTT
   (Back, Step, Play, Start, the year slider), its status line and its charts. A Step, a Play
   tick or a move of the year slider is drawn in the browser alone, in one animation frame: the
   line charts rewrite their title and move their year marker and a white cover over the years
-  to come (HTML elements above the plot: Plotly redraws nothing); the map is rebuilt from that
-  year's arrays (``Plotly.react``). The
-  year shown reaches the server (``year``) 250 ms after the last change, for what the server
-  draws from it (the settings link, the timeline).
+  to come (HTML elements above the plot: Plotly redraws nothing); the map draws its land and
+  names with Plotly once per run and its dots and ties as SVG elements in Plotly's scatter
+  layer, and a Step sets their radius, colour and visibility from that year's arrays. The
+  year shown reaches the server (``year``) 250 ms after the last change, for the settings link;
+  the page's timeline rows (``.timeline-row[data-step]``) are greyed in the browser.
 """
 
 from __future__ import annotations
@@ -110,6 +111,16 @@ function showYear(v, year) {
 }
 // the map in step k, as sim.app.charts.map_chart draws it on the server
 function mapFigure(m, k, year, image) {
+  const data = mapTraces(m, k);
+  data.push(m.labels);
+  const layout = Object.assign({}, m.layout);
+  layout.title = Object.assign({}, m.layout.title, { text: m.title.replace("{year}", year) });
+  layout.showlegend = false;  // an HTML legend (legendRows): Plotly's costs ~40 ms a redraw
+  if (image && image.source) layout.images = [image];
+  return [data, layout];
+}
+// the map's ties and dots in step k, one trace per bloc
+function mapTraces(m, k) {
   const size = m.size[k], bloc = m.bloc[k], share = m.share[k], order = m.order[k];
   const seg = [[[], []], [[], []]];
   for (const [a, b, formed, first, end] of m.ties) {
@@ -136,17 +147,12 @@ function mapFigure(m, k, year, image) {
       text: members.map((i) => `${m.names[i]}: ${share[i].toFixed(1)}% of GDP`),
     });
   }
-  data.push(m.labels);
-  const layout = Object.assign({}, m.layout);
-  layout.title = Object.assign({}, m.layout.title, { text: m.title.replace("{year}", year) });
-  layout.showlegend = false;  // an HTML legend (mapLegend): Plotly's costs ~40 ms a redraw
-  if (image && image.source) layout.images = [image];
-  return [data, layout];
+  return data;
 }
-// the map's legend as HTML, from the traces of mapFigure
-function mapLegend(legend, data) {
+// the map's legend in step k as HTML (the traces of mapFigure)
+function legendRows(m, k) {
   const rows = [];
-  for (const t of data) {
+  for (const t of mapTraces(m, k)) {
     if (t.showlegend === false || !t.name) continue;
     if (t.mode === "lines") {
       if (!t.x.length) continue;
@@ -159,12 +165,136 @@ function mapLegend(legend, data) {
       rows.push(`<div><span class="rv-swatch" style="${swatch}"></span>${t.name}</div>`);
     }
   }
-  legend.innerHTML = rows.join("");
+  return rows.join("");
 }
-// the map as a PNG with Plotly's own legend (the page draws it in HTML)
-function mapImage(gd, name, _year) {
-  const layout = Object.assign({}, gd.layout, { showlegend: true });
-  Plotly.downloadImage({ data: gd.data, layout }, { format: "png", filename: name, scale: 2 });
+// the map as a PNG of the step shown, with Plotly's own legend (the page draws it in HTML and
+// its dots in SVG: the PNG is drawn by Plotly from the full figure of mapFigure)
+function mapImage(v, name, k, year, image) {
+  const [data, layout] = mapFigure(v.spec, k, year, image);
+  layout.showlegend = true;
+  Plotly.downloadImage({ data, layout }, { format: "png", filename: name, scale: 2 });
+}
+const SVG = "http://www.w3.org/2000/svg";
+// the map's dots and ties as SVG elements drawn once per run, in Plotly's own scatter layer
+// (under the names, clipped to the plot): a Step sets their radius, colour, order and
+// visibility (a Plotly.react of the map cost ~40 ms of script a Step, this well under 1 ms)
+function buildDots(v) {
+  const m = v.spec;
+  let d = v.dots;
+  if (!d || d.circles.length !== m.x.length) {  // a new world: new dots (else reused)
+    if (d) d.g.remove();
+    const g = document.createElementNS(SVG, "g");
+    g.setAttribute("class", "rv-dots");
+    const ties = document.createElementNS(SVG, "g");
+    const dots = document.createElementNS(SVG, "g");
+    g.append(ties, dots);
+    const circles = m.x.map(() => {
+      const c = document.createElementNS(SVG, "circle");
+      c.setAttribute("stroke", "#333");
+      c.setAttribute("stroke-width", 0.7);
+      dots.appendChild(c);
+      return c;
+    });
+    d = v.dots = { g, ties, dots, circles, lines: [], px: [], py: [], order: "" };
+  }
+  while (d.lines.length < m.ties.length) {  // one line per tie of the run, kept for the next
+    const l = document.createElementNS(SVG, "line");
+    d.ties.appendChild(l);
+    d.lines.push(l);
+  }
+  d.lines.forEach((l, j) => {
+    if (j >= m.ties.length) {
+      l.style.display = "none";
+      return;
+    }
+    const t = m.tie_traces[m.ties[j][2]];
+    l.setAttribute("stroke", t.line.color);
+    l.setAttribute("stroke-width", t.line.width);
+    l.setAttribute("stroke-opacity", t.opacity === undefined ? 1 : t.opacity);
+    const dash = 3 * t.line.width;
+    l.setAttribute("stroke-dasharray", t.line.dash ? `${dash},${dash}` : "none");
+  });
+  d.k = -1;
+}
+// the dots placed on the plot's axes (once per drawing of the map: a zoom moves them)
+function placeDots(v) {
+  const d = v.dots, full = v.plot._fullLayout;
+  if (!d || !full || !full.xaxis) return;
+  if (!d.g.isConnected) {
+    const layer = v.plot.querySelector(".scatterlayer");
+    if (!layer) return;
+    layer.insertBefore(d.g, layer.firstChild);
+  }
+  const xa = full.xaxis, ya = full.yaxis, m = v.spec;
+  d.px = m.x.map((x) => xa.l2p(x));
+  d.py = m.y.map((y) => ya.l2p(y));
+  d.circles.forEach((c, i) => {
+    c.setAttribute("cx", d.px[i].toFixed(1));
+    c.setAttribute("cy", d.py[i].toFixed(1));
+  });
+  m.ties.forEach(([a, b], j) => {
+    const l = d.lines[j];
+    l.setAttribute("x1", d.px[a].toFixed(1));
+    l.setAttribute("y1", d.py[a].toFixed(1));
+    l.setAttribute("x2", d.px[b].toFixed(1));
+    l.setAttribute("y2", d.py[b].toFixed(1));
+  });
+}
+// the map in step k: the dots' size, bloc colour and order (as mapFigure draws them), the
+// ties standing, the title and the HTML legend
+function showMap(v, k, year) {
+  const m = v.spec, d = v.dots;
+  const text = m.title.replace("{year}", year);
+  if (v.plot.layout && v.plot.layout.title) v.plot.layout.title.text = text;
+  const title = v.plot.querySelector(".gtitle");
+  if (title) title.textContent = text;
+  if (!d || d.k === k) return;
+  d.k = k;
+  const size = m.size[k], bloc = m.bloc[k], order = m.order[k];
+  const group = (i) => Math.min(bloc[i], m.blocs);
+  const drawn = [];
+  for (let b = 0; b <= m.blocs; b++) {
+    for (const i of order) if (group(i) === b) drawn.push(i);
+  }
+  for (const i of drawn) {
+    const c = d.circles[i];
+    c.setAttribute("r", size[i] / 2);
+    c.setAttribute("fill", bloc[i] < m.blocs ? m.colours[bloc[i] % m.colours.length] : "#ffffff");
+  }
+  const key = drawn.join(",");
+  if (key !== d.order) {  // the draw order: big dots under small ones, bloc by bloc
+    d.order = key;
+    for (const i of drawn) d.dots.appendChild(d.circles[i]);
+  }
+  m.ties.forEach(([_a, _b, _f, first, end], j) => {
+    d.lines[j].style.display = first <= k && k < end ? "" : "none";
+  });
+  const legend = legendRows(m, k);
+  if (legend !== v.legendHtml) {
+    v.legendHtml = legend;
+    v.legend.innerHTML = legend;
+  }
+}
+// the name and share of the nation under the mouse (the dots are below Plotly's drag layer)
+function mapHover(v, tip, event) {
+  const d = v.dots, full = v.plot._fullLayout;
+  if (!d || !full || d.k < 0) return;
+  const box = v.plot.getBoundingClientRect();
+  const x = event.clientX - box.left - full.xaxis._offset;
+  const y = event.clientY - box.top - full.yaxis._offset;
+  const m = v.spec, size = m.size[d.k];
+  let best = -1, dist = Infinity;
+  for (let i = 0; i < d.px.length; i++) {
+    const r = Math.hypot(d.px[i] - x, d.py[i] - y);
+    if (r <= size[i] / 2 + 2 && r < dist) { best = i; dist = r; }
+  }
+  if (best < 0) { tip.style.display = "none"; return; }
+  tip.textContent = `${m.names[best]}: ${m.share[d.k][best].toFixed(1)}% of GDP`;
+  Object.assign(tip.style, {
+    display: "block",
+    left: `${event.clientX - box.left + 12}px`,
+    top: `${event.clientY - box.top + 12}px`,
+  });
 }
 // a line chart as a PNG of the year shown: its lines cut after it, the year marker drawn
 // (on the page the cover and the marker are HTML, not part of Plotly's figure)
@@ -236,9 +366,26 @@ async function render({ model, el }) {
     status.textContent = F.status[Math.min(step, F.status.length - 1)];
     for (const v of views) {
       if (v.spec.kind === "map") {
-        const [data, layout] = mapFigure(v.spec, Math.min(step, F.years), year, images[v.name]);
-        Plotly.react(v.plot, data, layout, v.config);
-        mapLegend(v.legend, data);
+        if (!v.drawn) {  // the land, the names and the title, once per run; the dots in SVG
+          const [, layout] = mapFigure(v.spec, 0, year, images[v.name]);
+          const data = [structuredClone(v.spec.labels)];
+          const image = layout.images ? layout.images[0].source : "";
+          const same = JSON.stringify([data, layout.xaxis, layout.yaxis]);
+          buildDots(v);  // the new run's dots and ties (the same elements for the same world)
+          if (v.plot._fullLayout && same === v.drawnKey && image === v.drawnImage) {
+            // a new run of the same world and names: Plotly has nothing to redraw
+          } else if (v.plot._fullLayout) {
+            Plotly.react(v.plot, data, layout, v.config);
+          } else {
+            Plotly.newPlot(v.plot, data, layout, v.config);
+            v.plot.on("plotly_afterplot", () => placeDots(v));  // a zoom, a new run
+          }
+          v.drawnKey = same;
+          v.drawnImage = image;
+          placeDots(v);
+          v.drawn = true;
+        }
+        showMap(v, Math.min(step, F.years), year);
       } else if (!v.drawn) {  // the whole run, once (a copy: Plotly keeps and edits it)
         const spec = structuredClone(v.spec);
         spec.layout.title.text = v.spec.title.replace("{year}", year);
@@ -253,6 +400,10 @@ async function render({ model, el }) {
       } else {
         showYear(v, year);
       }
+    }
+    // the page's timeline (sim.app.page.Timeline): the years after the one shown, greyed
+    for (const row of document.querySelectorAll(".timeline-row[data-step]")) {
+      row.classList.toggle("timeline-future", Number(row.dataset.step) > step);
     }
     root.dataset.run = F.label;  // the run drawn (a test or the benchmark waits for it)
   };
@@ -326,12 +477,22 @@ async function render({ model, el }) {
               modeBarButtonsToRemove: ["lasso2d", "select2d"],
             };
             const isMap = F.charts[item].kind === "map";
+            const view = { name: item, plot, cover, marker, legend, spec: F.charts[item], config };
             config.modeBarButtonsToRemove.push("toImage");
             config.modeBarButtonsToAdd = [{
               name: "Download plot as a PNG", icon: Plotly.Icons.camera,
-              click: (gd) => (isMap ? mapImage : lineImage)(gd, item, F.start_year + step),
+              click: (gd) => (isMap
+                ? mapImage(view, item, Math.min(step, F.years), F.start_year + step, images[item])
+                : lineImage(gd, item, F.start_year + step)),
             }];
-            views.push({ name: item, plot, cover, marker, legend, spec: F.charts[item], config });
+            if (isMap) {
+              const tip = document.createElement("div");
+              tip.className = "rv-tip";
+              div.appendChild(tip);
+              plot.addEventListener("mousemove", (e) => mapHover(view, tip, e), { passive: true });
+              plot.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+            }
+            views.push(view);
           } else {
             div.className = "rv-heading";
             div.textContent = item;
@@ -363,6 +524,7 @@ async function render({ model, el }) {
   model.on("change:frames", build);
   model.on("change:images", () => {
     images = model.get("images") || {};
+    for (const v of views) if (v.spec.kind === "map") v.drawn = false;  // the new land
     draw();
   });
   build();
@@ -401,6 +563,10 @@ _RUN_CSS = """
 .run-view .rv-legend {
   position: absolute; left: 4px; bottom: 4px; z-index: 1; font-size: 12px; line-height: 17px;
   background: rgba(255, 255, 255, 0.8); padding: 2px 6px; pointer-events: none;
+}
+.run-view .rv-tip {
+  position: absolute; display: none; z-index: 3; pointer-events: none; font-size: 12px;
+  background: #fff; border: 1px solid #999; padding: 1px 5px; white-space: nowrap;
 }
 .run-view .rv-swatch { display: inline-block; margin-right: 6px; vertical-align: middle; }
 .run-view .rv-heading { font-weight: bold; font-size: 14px; }
