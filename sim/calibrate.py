@@ -34,19 +34,12 @@ from scipy.optimize import differential_evolution
 
 from sim.config import CONFIG_DIR, Config, compose
 from sim.errors import ConfigError
+from sim.hindcast import FREE, parameter_values
 from sim.model import AllianceModel
 from sim.rules.threat import great_circle_km
 from sim.worlds import World, load_world, observed
 
 WINDOW = (2014, 2019)
-#: the free parameters (config key -> bounds), as pre-registered
-FREE = {
-    "budget_rule.k": (0.0, 30.0),
-    "budget_rule.eta": (0.05, 1.0),
-    "budget_rule.p": (0.0, 1.0),
-    "model.land_range_km": (200.0, 2000.0),
-    "model.major_global_share": (0.1, 0.6),
-}
 OUT = CONFIG_DIR / "calibration"
 #: amendment A5 (d): non-members within this distance of Moscow count among the exposed responders
 EXPOSED_KM = 3000.0
@@ -77,8 +70,6 @@ def priors() -> dict[str, float]:
     The one place they are written is that experiment's file; the validation scripts read them
     here.
     """
-    from sim.hindcast import parameter_values
-
     cfg = base_config()
     return parameter_values(cfg.budget_rule, cfg.model)
 

@@ -240,14 +240,22 @@ def hindcast_scores(
     return table, scores
 
 
+#: the free parameters (config key -> bounds), as pre-registered
+FREE = {
+    "budget_rule.k": (0.0, 30.0),
+    "budget_rule.eta": (0.05, 1.0),
+    "budget_rule.p": (0.0, 1.0),
+    "model.land_range_km": (200.0, 2000.0),
+    "model.major_global_share": (0.1, 0.6),
+}
+
+
 def parameter_values(budget_params: Any, model_params: Any) -> dict[str, float]:
-    """The values the run used for the free parameters (:data:`sim.calibrate.FREE`).
+    """The values the run used for the free parameters (:data:`FREE`).
 
     Keys are config keys (``budget_rule.k``, ``model.land_range_km``, ...); a parameter the run's
     rule does not have is left out.
     """
-    from sim.calibrate import FREE  # lazily: the optimiser's module imports scipy.optimize
-
     groups = {"budget_rule": budget_params, "model": model_params}
     values = {}
     for key in FREE:
