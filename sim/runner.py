@@ -27,7 +27,7 @@ from sim.output import (
     write_json,
     write_table,
 )
-from sim.worlds import MAP_FILE, load_world, world_files
+from sim.worlds import MAP_FILE, World, load_world, world_files
 
 
 @functools.cache
@@ -38,14 +38,19 @@ def _provenance() -> tuple[dict[str, str], str | None]:
     return versions(), git_revision()
 
 
-def build_model(cfg: Config) -> AllianceModel:
+def build_model(cfg: Config, world: World | None = None) -> AllianceModel:
     """The model a config describes, before its first step (world loaded and validated, its
-    size within the memory and time bounds of :func:`sim.bounds.check_size`)."""
+    size within the memory and time bounds of :func:`sim.bounds.check_size`).
+
+    ``world``, if given, is ``cfg.world`` already loaded (a caller that builds many models of one
+    world reads its files once); it is used as it is, so pass a copy if the caller keeps it.
+    """
     m = cfg.model
     check_scenario_span(cfg.scenario, m.steps)
-    if cfg.world.name == "synthetic":  # before drawing the nations
-        check_size(cfg.world.n, m.steps, m.record_every, "world.n")
-    world = load_world(cfg.world, cfg.seed)
+    if world is None:
+        if cfg.world.name == "synthetic":  # before drawing the nations
+            check_size(cfg.world.n, m.steps, m.record_every, "world.n")
+        world = load_world(cfg.world, cfg.seed)
     where = "world.n" if cfg.world.name == "synthetic" else f"world={cfg.world.name}"
     if cfg.world.name == "custom":
         where = f"world.path: {cfg.world.path} lists"

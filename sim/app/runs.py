@@ -30,8 +30,7 @@ from sim.app.controls import (
     counterfactual,
     has_policy_change,
 )
-from sim.bounds import check_size
-from sim.config import Config, ScenarioConfig, check_scenario_span
+from sim.config import Config, ScenarioConfig
 from sim.errors import USER_ERRORS
 from sim.model import AllianceModel
 from sim.runner import build_model
@@ -259,16 +258,7 @@ def _build(cfg: Config) -> AllianceModel:
             if len(_worlds) >= 32:
                 _worlds.clear()
             _worlds[key] = world
-    check_scenario_span(cfg.scenario, cfg.model.steps)
-    check_size(len(world.nations), cfg.model.steps, cfg.model.record_every, f"world={key[0]}")
-    return AllianceModel(
-        copy.deepcopy(world),
-        params=cfg.model,
-        budget_rule=cfg.budget_rule,
-        alliance_rule=cfg.alliance_rule,
-        scenario=cfg.scenario,
-        rng=cfg.seed,
-    )
+    return build_model(cfg, copy.deepcopy(world))
 
 
 def _compute(c: Controls) -> Run:
