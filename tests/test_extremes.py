@@ -15,7 +15,6 @@ import pytest
 from conftest import assert_model_invariants, edge_set, write_csv
 
 from sim.config import ALLIANCE_RULES, CONFIG_DIR, WorldConfig, compose
-from sim.model import AllianceModel
 from sim.runner import build_model
 from sim.worlds import World, load_world, validate_nations
 
@@ -95,14 +94,7 @@ DEGENERATE = {
 def test_degenerate_world_runs_without_nan(kind, rule):
     world = today_with(**DEGENERATE[kind])
     cfg = compose([f"alliance_rule={rule}", "model.steps=150", "figures=false"])
-    model = AllianceModel(
-        world,
-        params=cfg.model,
-        budget_rule=cfg.budget_rule,
-        alliance_rule=cfg.alliance_rule,
-        scenario=cfg.scenario,
-        rng=0,
-    )
+    model = build_model(cfg, world)  # seed 0
     run_checked(model, 150)
 
 
