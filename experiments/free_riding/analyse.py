@@ -12,8 +12,8 @@ Iceland).
 Simulated: from each finished job directory's ``nations.parquet`` (every recorded year), the
 run's ``budget_rule.f`` and seed taken from its ``summary.json``, so this does not need the sweep
 aggregate. Observed:
-- NATO 2024 and 2014: NATO's own estimates of the share of GDP (``/work/shared/data`` copy at
-  ``sim/worlds/data/nato_reference_2014_2024.csv`` when present, else the shared file), against
+- NATO 2024 and 2014: NATO's own estimates of the share of GDP (the packaged
+  ``sim/worlds/data/nato_reference_2014_2024.csv``), against
   World Bank GDP of the same year from the shipped worlds, for that year's allies with a pledge
   (31 in 2024; 27 in 2014, before Montenegro, North Macedonia, Finland and Sweden joined);
 - the shipped 2024 world (``today_nations.csv``: SIPRI-based milex / World Bank GDP), which is the
@@ -38,14 +38,11 @@ import pandas as pd  # noqa: E402
 
 from sim.config import WorldConfig  # noqa: E402
 from sim.metrics import burden_correlation  # noqa: E402
-from sim.worlds import DATA_DIR, load_world  # noqa: E402
+from sim.worlds import load_world  # noqa: E402
+from sim.worlds.observed import NATO_REFERENCE  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-REFERENCE = [
-    DATA_DIR / "nato_reference_2014_2024.csv",
-    ROOT.parent / "shared" / "data" / "nato_defence_share_2014_2024.csv",
-]
 
 
 def newest_sweep() -> Path:
@@ -64,7 +61,7 @@ def pledged_allies(world_cfg: dict, seed: int) -> list[str]:
 
 def observed() -> dict[str, float]:
     """The statistic from NATO's own 2014 and 2024 shares and from the shipped 2024 world."""
-    ref_file = next((p for p in REFERENCE if p.is_file()), None)
+    ref = pd.read_csv(NATO_REFERENCE).set_index("iso3")
     out = {}
     for name, year in (("today", 2024), ("y2014", 2014)):
         world = load_world(WorldConfig(name=name), 0)
@@ -75,17 +72,14 @@ def observed() -> dict[str, float]:
                 nations["gdp_usd"].to_numpy(float),
                 (nations["milex_usd"] / nations["gdp_usd"]).to_numpy(float),
             )
-        if ref_file is not None:
-            ref = pd.read_csv(ref_file).set_index("iso3")
-            column = f"share_{year}"
-            both = [c for c in allies if c in ref.index]  # that year's allies with a pledge
-            if column in ref.columns:
-                gdp = world.nations.set_index("iso3").loc[both, "gdp_usd"].to_numpy(float)
-                share = ref.loc[both, column].to_numpy(float)
-                ok = np.isfinite(share)
-                out[f"nato_{year}"] = burden_correlation(gdp[ok], share[ok])
-                out[f"nato_{year}_n"] = int(ok.sum())
-    out["reference_file"] = str(ref_file) if ref_file else "none found"
+        column = f"share_{year}"
+        both = [c for c in allies if c in ref.index]  # that year's allies with a pledge
+        gdp = world.nations.set_index("iso3").loc[both, "gdp_usd"].to_numpy(float)
+        share = ref.loc[both, column].to_numpy(float)
+        ok = np.isfinite(share)
+        out[f"nato_{year}"] = burden_correlation(gdp[ok], share[ok])
+        out[f"nato_{year}_n"] = int(ok.sum())
+    out["reference_file"] = str(NATO_REFERENCE)
     return out
 
 
