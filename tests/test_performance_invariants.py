@@ -333,3 +333,74 @@ def test_record_every_thins_the_nation_table_only():
     pd.testing.assert_frame_equal(nations.reset_index(drop=True), kept)
     pd.testing.assert_frame_equal(thin.world_table(), every.world_table())  # every year
     pd.testing.assert_frame_equal(thin.events_table(), every.events_table())
+
+
+# ----------------------------------------------------------------------------- burden sharing
+
+
+@pytest.mark.parametrize("trial", range(40))
+def test_burden_correlation_equals_scipy_spearmanr(trial):
+    """The numpy Spearman equals scipy's statistic bit for bit, ties and NaNs included."""
+    from scipy.stats import rankdata, spearmanr
+
+    from sim.metrics import average_ranks, burden_correlation
+
+    rng = np.random.default_rng(trial)
+    n = int(rng.integers(3, 150))
+    gdp = rng.lognormal(size=n) * 1e12
+    share = rng.uniform(0.005, 0.05, size=n)
+    if trial % 3 == 0:
+        share = np.round(share, 3)  # tied shares
+    if trial % 4 == 0:
+        gdp = np.round(gdp, -12)  # tied GDPs
+    if trial % 10 == 9:
+        share[0] = np.nan
+    assert np.array_equal(average_ranks(gdp), rankdata(gdp))
+    ours, theirs = burden_correlation(gdp, share), spearmanr(gdp, share).statistic
+    assert ours == theirs or (np.isnan(ours) and np.isnan(theirs))
+
+
+def test_the_command_does_not_import_scipy_stats():
+    """``python -m sim`` starts without scipy.stats (~0.9 s of every command and sweep)."""
+    import subprocess
+    import sys
+
+    code = "import sys, sim.__main__; print('scipy.stats' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ----------------------------------------------------------------------------- the world cache
+
+
+def test_world_read_once_per_process_equals_a_fresh_read_and_follows_its_files(tmp_path):
+    """``sim.runner.read_world`` gives a copy equal to a fresh load; an edited file (same size,
+    within the same clock tick) is read again; a copy changed by its caller changes no other."""
+    import shutil
+    from pathlib import Path
+
+    from sim.runner import read_world
+
+    example = Path(__file__).resolve().parents[1] / "experiments" / "custom_world_example"
+    nations = tmp_path / "nations.csv"
+    shutil.copy(example / "nations.csv", nations)
+    cfg = WorldConfig(name="custom", path=str(nations))
+    first, again = read_world(cfg), read_world(cfg)
+    fresh = load_world(cfg)
+    assert first is not again and first.nations is not again.nations
+    for world in (first, again):
+        pd.testing.assert_frame_equal(world.nations, fresh.nations)
+        pd.testing.assert_frame_equal(world.treaties, fresh.treaties)
+        pd.testing.assert_frame_equal(world.borders, fresh.borders)
+        assert world.rivalries == fresh.rivalries and world.content_hash == fresh.content_hash
+    first.nations.loc[0, "milex_usd"] = -1.0
+    assert read_world(cfg).nations.loc[0, "milex_usd"] == fresh.nations.loc[0, "milex_usd"]
+
+    text = nations.read_text()
+    edited = text.replace(text.splitlines()[1], text.splitlines()[1].replace("1", "2", 1), 1)
+    assert len(edited) == len(text) and edited != text
+    nations.write_text(edited)  # same size, and most likely the same mtime tick
+    pd.testing.assert_frame_equal(read_world(cfg).nations, load_world(cfg).nations)
+    assert not read_world(cfg).nations.equals(fresh.nations)
+    today = read_world(WorldConfig(name="today"))
+    pd.testing.assert_frame_equal(today.nations, load_world(WorldConfig(name="today")).nations)
