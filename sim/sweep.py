@@ -231,7 +231,6 @@ def _parse_value(value: str) -> Any:
 def run_sweep_job(cfg: DictConfig, run_dir: Path, resolved: dict[str, Any]) -> float | None:
     """One multirun job: skip it if finished with the same identity, else run it (recording a
     failure in ``failed.json``). Returns the final mean defence share (None for a failure)."""
-    from sim.config import to_config
     from sim.errors import USER_ERRORS
     from sim.runner import run
 
@@ -244,7 +243,7 @@ def run_sweep_job(cfg: DictConfig, run_dir: Path, resolved: dict[str, Any]) -> f
     rel = _relative(run_dir, sweep_dir)
     tables = _dataset_tables(hc)
     try:
-        config = to_config(cfg)
+        config = job_config(cfg, resolved)
     except USER_ERRORS as exc:  # checked before the sweep; kept for a job composed otherwise
         _record_failure(run_dir, num, overrides, exc, user_error=True)
         _finish(sweep_dir, "failed", num, rel, started)
@@ -293,6 +292,36 @@ def run_sweep_job(cfg: DictConfig, run_dir: Path, resolved: dict[str, Any]) -> f
         return summary["metrics"]["mean_share"]
     _finish(sweep_dir, "failed", num, rel, started)
     return None
+
+
+#: this process's last job config converted to dataclasses, by its resolved config but the seed
+_CONFIGS: dict[str, Config] = {}
+
+
+def job_config(cfg: DictConfig, resolved: dict[str, Any]) -> Config:
+    """``sim.config.to_config(cfg)``, converted once per distinct configuration but the seed
+    (~20 ms a job, the costliest step of a job's own set-up): jobs of a seed sweep get a copy of
+    the first one's with their seed set by :func:`dataclasses.replace`, which runs the same
+    checks on it (``Config.__post_init__``). A seed that is not a plain int is converted in
+    full, so OmegaConf types and refuses it as before."""
+    from dataclasses import replace
+
+    from sim.config import to_config
+
+    seed = resolved.get("seed")
+    if type(seed) is not int:
+        return to_config(cfg)
+    key = json.dumps(
+        {k: v for k, v in resolved.items() if k not in ("hydra", "seed")},
+        sort_keys=True,
+        default=str,
+    )
+    base = _CONFIGS.get(key)
+    if base is None:
+        base = to_config(cfg)
+        _CONFIGS.clear()  # one configuration a process: a sweep rarely interleaves them
+        _CONFIGS[key] = base
+    return replace(copy.deepcopy(base), seed=seed)
 
 
 def _relative(run_dir: Path, sweep_dir: Path) -> str:
@@ -718,6 +747,9 @@ def merge(sweep_dirs: Sequence[Path]) -> pd.DataFrame:
 
 #: composed configurations of this process, by everything but plain values (see ComposeOnce)
 _TEMPLATES: dict[tuple, bytes | DictConfig] = {}
+#: how many compositions a process keeps (~20 KB each): the launching process composes each
+#: config-group value once to check the sweep, and forked joblib workers inherit them all
+TEMPLATES_KEPT = 16
 #: CPU seconds of this process's last job composition (reported per job in .sweep/cpu.tsv)
 COMPOSE_CPU = [0.0]
 
@@ -778,7 +810,8 @@ class ComposeOnce:
         template = _TEMPLATES.get(key)
         if template is None:
             cfg = self.inner.load_sweep_config(master, overrides)
-            _TEMPLATES.clear()  # one template a process: a sweep rarely interleaves them
+            if len(_TEMPLATES) >= TEMPLATES_KEPT:
+                _TEMPLATES.pop(next(iter(_TEMPLATES)))  # the oldest
             _TEMPLATES[key] = _freeze(cfg)
             return cfg
         cfg = _thaw(template)

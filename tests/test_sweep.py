@@ -515,6 +515,35 @@ def test_composing_once_gives_hydras_config(tmp_path: Path) -> None:
                                             "budget_rule.k=0.1", "model.steps=x"])  # fmt: skip
 
 
+def test_job_config_converted_once_equals_a_full_conversion() -> None:
+    """Seeds of one configuration share one conversion to dataclasses: each job's equals
+    ``to_config`` of its own config, a new configuration is converted afresh, a bad seed is
+    refused with to_config's message, and no two jobs share a config object."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from sim.config import CONFIG_DIR, ConfigError, to_config
+    from sim.sweep import job_config
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        jobs = [
+            compose("config", [f"seed={seed}", f"scenario={scenario}", "model.steps=3"])
+            for scenario in ("baseline", "us_retrenchment")
+            for seed in (0, 7, 2**64 - 1)
+        ]
+        bad = compose("config", ["seed=-1", "scenario=us_retrenchment", "model.steps=3"])
+    made = []
+    for cfg in jobs:
+        ours = job_config(cfg, OmegaConf.to_container(cfg, resolve=True))
+        assert ours == to_config(cfg)
+        made.append(ours)
+    assert len({id(c.model) for c in made}) == len(made)
+    with pytest.raises(ConfigError, match="seed: must be >= 0"):
+        job_config(bad, OmegaConf.to_container(bad, resolve=True))
+
+
 def test_bands_are_seed_quantiles_within_the_data_range(tmp_path: Path) -> None:
     """A count that is 0 in most seeds and 5 in one: the band stays within [0, 5] (a mean -
     1 s.d. band went below zero), one line per value of the other swept parameter."""
