@@ -312,5 +312,6 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     new = np.r_[True, ordered[1:] != ordered[:-1]]  # where a run of equal values starts
     dense = np.empty(len(values), dtype=np.intp)
     dense[order] = np.cumsum(new)  # 1-based run number of each value
-    ends = np.r_[np.flatnonzero(new), len(values)]  # run k spans sorted positions ends[k-1]..ends[k]-1
+    # run k (1-based) spans the sorted positions ends[k-1] .. ends[k] - 1
+    ends = np.r_[np.flatnonzero(new), len(values)]
     return 0.5 * (ends[dense] + ends[dense - 1] + 1)

@@ -10,9 +10,10 @@ One grid, the same for the three: ``scenario=baseline,us_retrenchment`` x ``seed
 - ``batch_run``: ``mesa.batch_run(AllianceModel, {"scenario": [...]}, rng=seeds,
   number_processes=2, max_steps=30)``: the model class itself, built from keyword arguments
   (``scenario`` by name, ``rng`` the seed), keeping the final model reporters, writing nothing.
-  Timed twice: inside this process (modules already imported,
-  the pool forked from it) and as a fresh command (``python benchmark.py --batch-run-only``:
-  interpreter start and imports included, as for the Hydra commands).
+  Timed twice: inside this process (modules already imported here; Mesa 3.5's batch_run
+  starts its pool with ``spawn``, so each of its workers imports the model again) and as a
+  fresh command (``python benchmark.py --batch-run-only``: interpreter start and imports
+  included, as for the Hydra commands).
 
 The Hydra timings are whole commands (start-up, every job's run directory, the final
 ``sweep.parquet``). The CPU seconds per job are split from the jobs' own records
@@ -27,7 +28,8 @@ share matches.
 
 Serial Hydra runs once; then, ``--rounds`` times (3), joblib, batch_run in-process and batch_run
 as a command run back to back, so each round compares them under the same load; the table
-gives each way's fastest round, and the joblib / batch_run ratio is printed for every round.
+gives each way's fastest round, and every round is printed too (jobs/s, CPU s per job, cores
+used = CPU s / wall s, joblib's CPU split, the load after it, the joblib / batch_run ratios).
 
 Writes ``benchmark_results.json`` beside this file. Other processes on the machine distort the
 figures: it prints the load average before and after.
@@ -157,7 +159,8 @@ def main() -> None:
             launcher = ("hydra/launcher=parallel", "hydra.launcher.n_jobs=2")
             t_joblib, c_joblib = hydra_sweep(joblib_dir, args.seeds, *launcher)
             same = same and outcomes(joblib_dir) == serial
-            splits.setdefault("joblib, 2 workers", cpu_split(joblib_dir, c_joblib, jobs))
+            split = cpu_split(joblib_dir, c_joblib, jobs)
+            splits.setdefault("joblib, 2 workers", split)
             t_batch, c_batch, shares = batch(args.seeds, 2)
             t_cmd, c_cmd = batch_command(args.seeds)
             rounds.append(
@@ -166,6 +169,7 @@ def main() -> None:
                     "mesa.batch_run, 2 processes": (t_batch, c_batch),
                     "mesa.batch_run, as a command": (t_cmd, c_cmd),
                     "load": load(),
+                    "joblib_split": split,
                 }
             )
             print(f"round {r + 1}: joblib {jobs / t_joblib:.2f} jobs/s, batch_run "
@@ -175,6 +179,8 @@ def main() -> None:
     after = load()
     ways = ("joblib, 2 workers", "mesa.batch_run, 2 processes", "mesa.batch_run, as a command")
     best = {w: min(rd[w] for rd in rounds) for w in ways}  # fastest round: least disturbed
+    fastest = min(range(len(rounds)), key=lambda r: rounds[r][ways[0]][0])
+    splits["joblib, 2 workers"] = rounds[fastest]["joblib_split"]
     rows = {"serial (basic launcher)": (t_serial, c_serial), **best}
     head = ("way", "wall s", "jobs/s", "CPU s/job", "compose", "model", "write", "other")
     print("fastest round of each way:")
@@ -184,6 +190,15 @@ def main() -> None:
         parts = "".join(f" {split[k]:8.3f}" for k in split)
         print(f"{name:30s} {seconds:7.1f} {jobs / seconds:7.2f} {cpu / jobs:9.3f}{parts}")
     ratios = [(rd[ways[1]][0] / rd[ways[0]][0], rd[ways[2]][0] / rd[ways[0]][0]) for rd in rounds]
+    print("each round: jobs/s, CPU s per job, cores used (CPU s / wall s)")
+    for r, rd in enumerate(rounds, 1):
+        parts = ", ".join(
+            f"{w}: {jobs / rd[w][0]:.2f} jobs/s, {rd[w][1] / jobs:.3f} CPU s/job, "
+            f"{rd[w][1] / rd[w][0]:.2f} cores"
+            for w in ways
+        )
+        split = " ".join(f"{k} {v:.3f}" for k, v in rd["joblib_split"].items())
+        print(f"round {r}: {parts}; joblib split {split}; load after {rd['load']}")
     print(f"joblib outcomes equal serial, job for job: {same}")
     print(f"batch_run final mean_share equals the Hydra jobs': {batch_same}")
     for r, (inproc, cmd) in enumerate(ratios, 1):
@@ -193,7 +208,10 @@ def main() -> None:
     result = {
         "jobs": jobs,
         "rounds": [
-            {k: (v if k == "load" else {"wall_s": v[0], "cpu_s": v[1]}) for k, v in rd.items()}
+            {
+                k: (v if k in ("load", "joblib_split") else {"wall_s": v[0], "cpu_s": v[1]})
+                for k, v in rd.items()
+            }
             for rd in rounds
         ],
         "wall_s": {k: v[0] for k, v in rows.items()},
