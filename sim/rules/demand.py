@@ -198,6 +198,11 @@ class ThreatResponseV2:
             return leader_spill_ins(spending, state.ties.commitment, state.credibility, self.leader)
         return spill_ins(spending, state.ties.commitment, state.credibility)
 
+    def spill_change(self, state: NationState) -> np.ndarray:
+        """This year's log change of spill-ins ``F`` (:func:`spill_in_change`), each (N,)."""
+        spill = self.spill_ins(state.share * state.gdp, state)
+        return spill_in_change(spill, self.spill0, self.spending0)
+
     def _level(self, params: ThreatResponseV2Config, share0: np.ndarray) -> np.ndarray:
         if params.anchor:
             return anchored_level(share0, params.k, self.ratio0)
@@ -208,8 +213,7 @@ class ThreatResponseV2:
         noise = draw_noise(state.rng, p.noise, len(self.level))
         spending = state.share * state.gdp
         ratio = threat_ratio(state.threat, state.capability, state.support)
-        spill = self.spill_ins(spending, state)
-        change = spill_in_change(spill, self.spill0, self.spending0)
+        change = self.spill_change(state)
         desired = desired_share(
             self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
         )
