@@ -47,8 +47,15 @@ STEPS = 30
 def run(scenario: str, seed: int, overrides: list[str]) -> tuple[AllianceModel, list[dict]]:
     """The battery's run of ``scenario``, with the rule's terms recorded at every year."""
     cfg = compose(
-        [f"scenario={scenario}", "world=today", f"seed={seed}", f"model.steps={STEPS}",
-         "figures=false", *REVISED, *overrides]
+        [
+            f"scenario={scenario}",
+            "world=today",
+            f"seed={seed}",
+            f"model.steps={STEPS}",
+            "figures=false",
+            *REVISED,
+            *overrides,
+        ]
     )
     m = build_model(cfg)
     rule, terms = m.budget_rule, []
@@ -128,12 +135,13 @@ def main(argv: list[str]) -> int:
     label = None
     if "--label" in argv:
         at = argv.index("--label")
-        label, argv = argv[at + 1], argv[:at] + argv[at + 2:]
+        label, argv = argv[at + 1], argv[:at] + argv[at + 2 :]
     record = {"overrides": argv, "seeds": [seed_record(s, argv) for s in SEEDS]}
     for r, year in ((r, y) for r in record["seeds"] for y in (10, 20, 30)):
         y10, t = r[f"year_{year}"], r[f"year_{year}_terms"]
         print(
-            f"seed {r['seed']} year {year}: fill {y10['fill_pct']:.2f}%; US cut {y10['us_cut_pct_of_base']:.1f}% of "
+            f"seed {r['seed']} year {year}: fill {y10['fill_pct']:.2f}%; "
+            f"US cut {y10['us_cut_pct_of_base']:.1f}% of "
             f"{y10['us_base_bn']:.0f} bn; Europe {y10['europe_base_bn']:.0f} bn +"
             f"{y10['europe_rise_pct']:.2f}%; d ln s* = threat {t['threat_k_dR']:+.4f} spill-in "
             f"{t['spill_in_minus_beta_dF']:+.4f} pull {t['guideline_pull_p_dgap']:+.4f} = "
