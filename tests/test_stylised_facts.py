@@ -92,7 +92,7 @@ def test_russia_shock_response_follows_proximity(seed):
     reason="measured 7.6-9.3% at year 10 (seeds 0-4) under A8 (spill-ins per unit of own income, "
     "A1's prior k = 1; 7.8-9.5% under A5, 4.9-6.1% under A4), not a tenth: spill-in raises "
     "Europe's desired shares by 0.11-0.15 in logs, the partial adjustment trails the 10-year ramp "
-    "(64-76% realised); beta = 0.3 implies ~13% in the long run, 9.5-11.1% at year 30 "
+    "(64-77% realised); beta = 0.3 implies ~13% in the long run, 9.5-11.1% at year 30 "
     "(PREREGISTRATION.md A8; experiments/validation/diagnose_retrenchment.py)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
