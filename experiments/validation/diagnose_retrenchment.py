@@ -15,8 +15,12 @@ each averaged over NATO's European allies with weights = their baseline US$ spen
 realised ``d ln s`` (the partial adjustment ``eta`` under the scenario's 10-year ramp closes
 only part of the desired change by year 10), and the fill at years 20 and 30 (the cut holds
 after year 10). These are scenario runs, not hindcast windows: no observed share after the
-start year is read. Without ``--label`` the record is written to ``retrenchment_<rules>.json``
-beside this file, ``<rules>`` naming the overrides (``as_shipped`` for none).
+start year is read. The record is written to ``retrenchment_<label>.json`` beside this file;
+without ``--label`` the label names the overrides, or is :data:`CURRENT` for none.
+
+``retrenchment_as_shipped.json`` is the record of the rules as shipped before amendment A8
+(commit 9ba1eb0); on today's code ``--label as_shipped budget_rule.spill_in_scale=usd
+budget_rule.k=5`` reproduces it exactly.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ REVISED = [
 ]
 SEEDS = range(5)
 STEPS = 30
+#: the amendment the rule's code defaults follow: the label of a run without overrides
+CURRENT = "a8"
 
 
 def run(scenario: str, seed: int, overrides: list[str]) -> tuple[AllianceModel, list[dict]]:
@@ -148,7 +154,7 @@ def main(argv: list[str]) -> int:
             f"{t['desired_dlns']:+.4f}, realised {t['realised_dlns']:+.4f}; F base "
             f"{t['F_baseline']:.3f} cut {t['F_cut']:.3f}"
         )
-    name = label or ("as_shipped" if not argv else "_".join(a.split(".")[-1] for a in argv))
+    name = label or ("_".join(a.split(".")[-1] for a in argv) if argv else CURRENT)
     (HERE / f"retrenchment_{name}.json").write_text(json.dumps(record, indent=1) + "\n")
     return 0
 
