@@ -10,7 +10,10 @@ default ``hydra.sweep.subdir`` is ``${sim_point:${hydra.overrides.task}}``. The 
 command's job list to ``SWEEP_DIR/.sweep/manifest.json`` and refuses, with exit status 2 and the
 two jobs named, a ``hydra.sweep.subdir`` under which two jobs would share a directory. It composes
 each distinct configuration once per process (:class:`ComposeOnce`: jobs differing only in
-plain values reuse one composition and get their values applied as Hydra applies them).
+plain values reuse one composition and get their values applied as Hydra applies them); a job
+converts its configuration to dataclasses once per configuration but the seed
+(:func:`job_config`), and joblib workers keep Hydra's plugin registry between jobs
+(:func:`keep_joblib_plugins`).
 
 **The job** (:func:`run_sweep_job`). Its *identity* is a hash of its resolved config and of the
 content of exactly the input files it reads (:func:`input_files`: the selected world's tables,
@@ -1083,7 +1086,7 @@ def keep_joblib_plugins(config: DictConfig) -> None:
     """With the joblib launcher (hydra-joblib-launcher 1.2.0), let each worker keep its Hydra
     plugin registry from one job to the next: the plugin's ``execute_job`` restores Hydra's
     singleton state for every job, and ``Singleton.set_state`` scans (re-imports) every Hydra
-    plugin again (~30 ms a job), as the state leaves the registry out. Jobs run as before, by
+    plugin again (~15 ms a job), as the state leaves the registry out. Jobs run as before, by
     the plugin's own ``execute_job`` (through :func:`_joblib_execute_job`)."""
     target = str(OmegaConf.select(config, "hydra.launcher._target_", default=""))
     if "hydra_joblib_launcher" not in target:
