@@ -86,8 +86,8 @@ class PlotlyView(anywidget.AnyWidget):
 _RUN_ESM = (
     _LOADER
     + """
-// a line chart shown in year `year`: the title rewritten, the cover over the years after it
-// and the year marker moved (HTML elements above the plot: Plotly redraws nothing)
+// a line chart shown in year `year`: the title rewritten, the white shade over the years after
+// it and the year marker moved (HTML elements above the plot: Plotly redraws nothing)
 function showYear(v, year) {
   const text = v.spec.title.replace("{year}", year);
   const plot = v.plot;
@@ -100,14 +100,20 @@ function showYear(v, year) {
   const at = (x) => xa._offset + xa.l2p(x);
   const right = size.l + size.w;
   const left = Math.max(size.l, Math.min(at(year + 0.5), right));
-  Object.assign(v.cover.style, {
-    left: `${left}px`, width: `${right - left}px`, top: `${size.t}px`, height: `${size.h}px`,
-  });
+  // the cover spans the plot area once per drawing; a Step moves it, and the marker, with a
+  // transform of their own compositor layers: nothing is laid out or repainted again
+  const box = `${size.l},${size.t},${size.w},${size.h}`;
+  if (v.coverBox !== box) {
+    v.coverBox = box;
+    Object.assign(v.cover.style, {
+      left: `${size.l}px`, width: `${size.w}px`, top: `${size.t}px`, height: `${size.h}px`,
+    });
+    Object.assign(v.marker.style, { left: "0px", top: `${size.t}px`, height: `${size.h}px` });
+  }
+  v.shade.style.transform = `translateX(${left - size.l}px)`;  // clipped by the cover's box
   const line = at(year);
-  Object.assign(v.marker.style, {
-    left: `${line}px`, top: `${size.t}px`, height: `${size.h}px`,
-    display: line >= size.l && line <= right ? "block" : "none",
-  });
+  v.marker.style.transform = `translateX(${line}px)`;
+  v.marker.style.visibility = line >= size.l && line <= right ? "visible" : "hidden";
 }
 // the map in step k, as sim.app.charts.map_chart draws it on the server
 function mapFigure(m, k, year, image) {
@@ -405,6 +411,16 @@ async function render({ model, el }) {
     for (const row of document.querySelectorAll(".timeline-row[data-step]")) {
       row.classList.toggle("timeline-future", Number(row.dataset.step) > step);
     }
+    // the page's settings link (sim.app.page.SettingsLink) names the year shown: the server
+    // writes it with the year it last heard of, the browser keeps it up to date
+    for (const a of document.querySelectorAll("a.settings-link")) {
+      const href = a.getAttribute("href") || "";
+      const next = href.replace(/([?&])year=\\d+/, `$1year=${step}`);
+      if (next !== href) {
+        a.setAttribute("href", next);
+        a.textContent = next;
+      }
+    }
     root.dataset.run = F.label;  // the run drawn (a test or the benchmark waits for it)
   };
   const draw = () => {
@@ -463,8 +479,11 @@ async function render({ model, el }) {
           if (F.charts[item]) {
             div.className = `chart chart-${item}`;
             const plot = document.createElement("div");
-            const cover = document.createElement("div");
+            const cover = document.createElement("div");  // the plot area, clipping the shade
             cover.className = "rv-cover";
+            const shade = document.createElement("div");  // white over the years to come
+            shade.className = "rv-shade";
+            cover.appendChild(shade);
             const marker = document.createElement("div");
             marker.className = "rv-marker";
             div.append(plot, cover, marker);
@@ -477,7 +496,9 @@ async function render({ model, el }) {
               modeBarButtonsToRemove: ["lasso2d", "select2d"],
             };
             const isMap = F.charts[item].kind === "map";
-            const view = { name: item, plot, cover, marker, legend, spec: F.charts[item], config };
+            const view = {
+              name: item, plot, cover, shade, marker, legend, spec: F.charts[item], config,
+            };
             config.modeBarButtonsToRemove.push("toImage");
             config.modeBarButtonsToAdd = [{
               name: "Download plot as a PNG", icon: Plotly.Icons.camera,
@@ -555,10 +576,15 @@ _RUN_CSS = """
 .run-view .status-line { font-size: 14px; margin: 2px 0; }
 .run-view .rv-row { display: flex; gap: 4px; }
 .run-view .rv-col { flex: 1 1 0; min-width: 0; }
-.run-view .chart { min-height: 300px; position: relative; }
-.run-view .rv-cover { position: absolute; background: #fff; z-index: 1; pointer-events: auto; }
+.run-view .chart { min-height: 300px; position: relative; contain: layout paint; }
+.run-view .rv-cover { position: absolute; z-index: 1; overflow: hidden; pointer-events: none; }
+.run-view .rv-shade {
+  position: absolute; left: 0; top: 0; width: 100%; height: 100%; background: #fff;
+  pointer-events: auto; will-change: transform;
+}
 .run-view .rv-marker {
   position: absolute; width: 0; border-left: 1px dotted #555; z-index: 2; pointer-events: none;
+  will-change: transform;
 }
 .run-view .rv-legend {
   position: absolute; left: 4px; bottom: 4px; z-index: 1; font-size: 12px; line-height: 17px;
