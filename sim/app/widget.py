@@ -115,6 +115,45 @@ function showYear(v, year) {
   v.marker.style.transform = `translateX(${line}px)`;
   v.marker.style.visibility = line >= size.l && line <= right ? "visible" : "hidden";
 }
+// a line chart's legend in HTML beside the plot (Plotly's own legend was about a third of the
+// cost of redrawing a chart for a new run): one row per trace Plotly would list, a click on a
+// row hides or shows its traces (its legend group, as in Plotly's legend); returns its width
+function lineLegend(v, data) {
+  const groups = new Map(), rows = [];
+  data.forEach((t, i) => {
+    const key = t.legendgroup || `#${i}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(i);
+    if (t.showlegend !== false && t.name) rows.push([t, key]);
+  });
+  v.lineLegend.replaceChildren(...rows.map(([t, key]) => {
+    const row = document.createElement("div");
+    row.className = "rv-legend-row";
+    const swatch = document.createElement("span");
+    swatch.className = "rv-swatch";
+    const line = t.line || {}, marker = t.marker || {};
+    if (t.type === "bar") {
+      Object.assign(swatch.style, { width: "10px", height: "10px", background: marker.color });
+    } else if ((t.mode || "").includes("lines")) {
+      const dash = { dot: "dotted", dash: "dashed" }[line.dash] || "solid";
+      const width = Math.min(Math.max(line.width || 2, 2), 3);
+      Object.assign(swatch.style, {
+        width: "24px", height: "0", borderTop: `${width}px ${dash} ${line.color || "#444"}`,
+        opacity: t.opacity === undefined ? 1 : t.opacity,
+      });
+    } else {  // markers: the event triangles
+      swatch.textContent = "\u25B2";
+      Object.assign(swatch.style, { color: marker.color, fontSize: "11px", width: "24px" });
+    }
+    row.append(swatch, document.createTextNode(t.name));
+    row.onclick = () => {
+      const off = row.classList.toggle("rv-off");
+      Plotly.restyle(v.plot, { visible: off ? "legendonly" : true }, groups.get(key));
+    };
+    return row;
+  }));
+  return rows.length ? v.lineLegend.offsetWidth : 0;
+}
 // the map in step k, as sim.app.charts.map_chart draws it on the server
 function mapFigure(m, k, year, image) {
   const data = mapTraces(m, k);
@@ -302,9 +341,10 @@ function mapHover(v, tip, event) {
     top: `${event.clientY - box.top + 12}px`,
   });
 }
-// a line chart as a PNG of the year shown: its lines cut after it, the year marker drawn
-// (on the page the cover and the marker are HTML, not part of Plotly's figure)
-function lineImage(gd, name, year) {
+// a line chart as a PNG of the year shown: its lines cut after it, the year marker drawn,
+// Plotly's own legend (on the page the cover, the marker and the legend are HTML, not part of
+// Plotly's figure; `spec` is the chart's layout as the server made it)
+function lineImage(gd, name, year, spec) {
   const data = gd.data.map((t) => {
     if (!Array.isArray(t.x) || typeof t.x[0] !== "number") return t;
     let n = 0;
@@ -319,7 +359,9 @@ function lineImage(gd, name, year) {
     type: "line", xref: "x", yref: "paper", x0: year, x1: year, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" },
   };
-  const layout = Object.assign({}, gd.layout, { shapes: [...(gd.layout.shapes || []), marker] });
+  const layout = Object.assign({}, gd.layout, {
+    shapes: [...(gd.layout.shapes || []), marker], showlegend: true, margin: spec.margin,
+  });
   Plotly.downloadImage({ data, layout }, { format: "png", filename: name, scale: 2 });
 }
 function button(bar, label, cls) {
@@ -395,6 +437,15 @@ async function render({ model, el }) {
       } else if (!v.drawn) {  // the whole run, once (a copy: Plotly keeps and edits it)
         const spec = structuredClone(v.spec);
         spec.layout.title.text = v.spec.title.replace("{year}", year);
+        const margin = spec.layout.margin || {};
+        const width = lineLegend(v, spec.data);  // in HTML, in the plot's right margin
+        spec.layout.showlegend = false;
+        spec.layout.margin = Object.assign({}, margin, { r: Math.max(margin.r || 0, width + 14) });
+        Object.assign(v.lineLegend.style, {
+          left: `${spec.layout.width - spec.layout.margin.r + 10}px`,
+          top: `${margin.t || 0}px`,
+          maxHeight: `${spec.layout.height - (margin.t || 0) - 4}px`,
+        });
         if (v.plot._fullLayout) {  // a new run in the same chart: no new DOM
           Plotly.react(v.plot, spec.data, spec.layout, v.config);
         } else {
@@ -489,7 +540,9 @@ async function render({ model, el }) {
             div.append(plot, cover, marker);
             const legend = document.createElement("div");
             legend.className = "rv-legend";
-            if (F.charts[item].kind === "map") div.appendChild(legend);
+            const lineLegend = document.createElement("div");
+            lineLegend.className = "rv-line-legend";
+            div.appendChild(F.charts[item].kind === "map" ? legend : lineLegend);
             const config = {
               displaylogo: false,
               toImageButtonOptions: { filename: item, scale: 2 },
@@ -497,14 +550,15 @@ async function render({ model, el }) {
             };
             const isMap = F.charts[item].kind === "map";
             const view = {
-              name: item, plot, cover, shade, marker, legend, spec: F.charts[item], config,
+              name: item, plot, cover, shade, marker, legend, lineLegend, spec: F.charts[item],
+              config,
             };
             config.modeBarButtonsToRemove.push("toImage");
             config.modeBarButtonsToAdd = [{
               name: "Download plot as a PNG", icon: Plotly.Icons.camera,
               click: (gd) => (isMap
                 ? mapImage(view, item, Math.min(step, F.years), F.start_year + step, images[item])
-                : lineImage(gd, item, F.start_year + step)),
+                : lineImage(gd, item, F.start_year + step, view.spec.layout)),
             }];
             if (isMap) {
               const tip = document.createElement("div");
@@ -595,6 +649,12 @@ _RUN_CSS = """
   background: #fff; border: 1px solid #999; padding: 1px 5px; white-space: nowrap;
 }
 .run-view .rv-swatch { display: inline-block; margin-right: 6px; vertical-align: middle; }
+.run-view .rv-line-legend {
+  position: absolute; z-index: 1; font-size: 12px; line-height: 19px; overflow-y: auto;
+  white-space: nowrap; font-family: Helvetica, Arial, sans-serif; color: #444;
+}
+.run-view .rv-legend-row { cursor: pointer; user-select: none; }
+.run-view .rv-legend-row.rv-off { opacity: 0.4; }
 .run-view .rv-heading { font-weight: bold; font-size: 14px; }
 """
 
