@@ -73,13 +73,16 @@ def cpu_s(processes: list[psutil.Process]) -> float:
     return total
 
 
-def browsers() -> list[psutil.Process]:
-    """This script's Playwright driver and Chromium processes."""
-    return [
-        p
-        for p in psutil.Process().children(recursive=True)
-        if "solara" not in " ".join(p.cmdline()[:3])
-    ]
+def server_processes(server) -> list[psutil.Process]:
+    """The server's process and its workers (:func:`sim.app.runs.start_workers`)."""
+    proc = psutil.Process(server.pid)
+    return [proc, *proc.children(recursive=True)]
+
+
+def browsers(server) -> list[psutil.Process]:
+    """This script's Playwright driver and Chromium processes (not the server's)."""
+    theirs = {p.pid for p in server_processes(server)}
+    return [p for p in psutil.Process().children(recursive=True) if p.pid not in theirs]
 
 
 def summary(times: list[float]) -> dict[str, float]:
@@ -113,17 +116,30 @@ window.__bench = {
           const v = document.querySelector(".run-view");
           return v && (v.dataset.run || "").includes(expect);
         };
+    // a setting's stages: the server shows the computing banner (it has the new value), then
+    // hides it (the new run is ready and its frames sent), then the page draws the run
+    const banner = document.querySelector(".computing-banner");
+    const marks = { banner: null, ready: null };
     this.done = new Promise((resolve) => {
       const seen = new MutationObserver(() => {
-        if (start === null || !shown()) return;
+        if (start === null) return;
+        if (banner && kind !== "step") {
+          const on = banner.style.display !== "none";
+          if (on && marks.banner === null) marks.banner = performance.now() - start;
+          if (!on && marks.banner !== null && marks.ready === null) {
+            marks.ready = performance.now() - start;
+          }
+        }
+        if (!shown()) return;
         seen.disconnect();
         const after = new MessageChannel();
-        after.port1.onmessage = () => resolve(performance.now() - start);
+        const end = () => [performance.now() - start, marks.banner, marks.ready];
+        after.port1.onmessage = () => resolve(end());
         after.port2.postMessage(0);
       });
       seen.observe(document.body, {
         subtree: true, childList: true, characterData: true,
-        attributes: true, attributeFilter: ["data-run"],
+        attributes: true, attributeFilter: ["data-run", "style"],
       });
     });
     if (kind !== "step") return null;
@@ -145,10 +161,17 @@ async def open_page(browser, url: str, timeout: float):
     return context, page
 
 
+#: a setting change's stages (seconds from the key press, in the page): the computing banner
+#: shown (the server has the new value), hidden (the run is ready), the run drawn
+STAGES: list[tuple[float | None, float | None, float]] = []
+
+
 async def timed(page, started: float, timeout: float) -> tuple[float, float]:
     """(seconds in the page from the input to the drawn page, seconds seen by this script)."""
-    in_page = await asyncio.wait_for(page.evaluate("window.__bench.done"), timeout)
-    return in_page / 1000, time.perf_counter() - started
+    drawn, banner, ready = await asyncio.wait_for(page.evaluate("window.__bench.done"), timeout)
+    if banner is not None:
+        STAGES.append((banner / 1000, ready / 1000 if ready is not None else None, drawn / 1000))
+    return drawn / 1000, time.perf_counter() - started
 
 
 async def step_once(page, year: int, timeout: float) -> tuple[float, float]:
@@ -233,8 +256,8 @@ async def a_class(
             except Exception as exc:
                 errors.append(f"load {i}: {exc!r}"[:200])
         memory["connected"] = ask_memory(server, mlog)
-        server_proc = psutil.Process(server.pid)
-        cpu0 = (cpu_s([server_proc]), cpu_s(browsers()))
+        server_procs = server_processes(server)
+        cpu0 = (cpu_s(server_procs), cpu_s(browsers(server)))
         wall0 = time.perf_counter()
 
         async def student(i: int, page) -> None:
@@ -256,8 +279,8 @@ async def a_class(
         memory["peak"] = ask_memory(server, mlog)
         cpu = {
             "wall_s": round(time.perf_counter() - wall0, 1),
-            "server_cpu_s": round(cpu_s([server_proc]) - cpu0[0], 1),
-            "browsers_cpu_s": round(cpu_s(browsers()) - cpu0[1], 1),
+            "server_cpu_s": round(cpu_s(server_procs) - cpu0[0], 1),
+            "browsers_cpu_s": round(cpu_s(browsers(server)) - cpu0[1], 1),
         }
         cpu["server_cpu_ms_per_action"] = round(
             1000 * cpu["server_cpu_s"] / max(len(step_times) + len(change_times), 1), 1
@@ -271,7 +294,19 @@ async def a_class(
         "all_actions": summaries(step_times + change_times),
         "errors": errors,
         "cpu": cpu,
+        "setting_stages": stages(STAGES),
     }
+
+
+def stages(marks: list[tuple[float | None, float | None, float]]) -> dict:
+    """Medians and p95 of a setting change's stages, in ms from the key press."""
+    out = {}
+    for i, name in enumerate(("banner_shown", "run_ready", "drawn")):
+        got = [m[i] for m in marks if m[i] is not None]
+        if got:
+            s = summary(got)
+            out[name] = {"n": s["n"], "median_ms": s["median_ms"], "p95_ms": s["p95_ms"]}
+    return out
 
 
 def summaries(times: list[tuple[float, float]]) -> dict:
@@ -360,6 +395,7 @@ def main() -> None:
         print(f"memory {key}: {m[key]}")
     print({k: v for k, v in m.items() if k.startswith(("per_student", "released_"))})
     print(f"cpu during the class: {klass['cpu']}")
+    print(f"a setting change's stages (ms from the key press): {klass['setting_stages']}")
 
 
 if __name__ == "__main__":

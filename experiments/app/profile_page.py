@@ -70,23 +70,21 @@ def process_kind(proc: psutil.Process) -> str:
     return {"gpu-process": "gpu", "zygote": "browser"}.get(kind, kind)
 
 
-async def metrics(cdp, server=None) -> dict[str, float]:
+async def metrics(cdp, server) -> dict[str, float]:
     """The page's main-thread counters, and ``CPU``: the CPU seconds of every Chromium process
     (renderer, GPU, browser) and of the Playwright driver, also split by kind of process
-    (``CPU renderer``, ``CPU browser``, ...); ``server CPU``: the server's."""
+    (``CPU renderer``, ``CPU browser``, ...); ``server CPU``: the server's and its workers'."""
     got = await cdp.send("Performance.getMetrics")
     out = {m["name"]: m["value"] for m in got["metrics"] if m["name"] in METRICS}
     out.update({f"CPU {k}": 0.0 for k in KINDS})  # zygotes count as the browser
-    for proc in psutil.Process().children(recursive=True):
+    for proc in bench_page.browsers(server):
         try:
-            if "solara" not in " ".join(proc.cmdline()[:3]):
-                t = proc.cpu_times()
-                out[f"CPU {process_kind(proc)}"] += t.user + t.system
+            t = proc.cpu_times()
+            out[f"CPU {process_kind(proc)}"] += t.user + t.system
         except psutil.NoSuchProcess:
             pass
     out["CPU"] = sum(out[f"CPU {k}"] for k in KINDS)
-    t = psutil.Process(server.pid).cpu_times() if server is not None else None
-    out["server CPU"] = t.user + t.system if t else 0.0
+    out["server CPU"] = bench_page.cpu_s(bench_page.server_processes(server))
     return out
 
 

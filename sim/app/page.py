@@ -47,7 +47,7 @@ from sim.app.controls import (
     validate,
 )
 from sim.app.frames import explorer_json
-from sim.app.runs import Run, RunError, get_ghost, get_run, is_cached
+from sim.app.runs import Run, RunError, get_ghost, get_run, is_cached, start_workers
 from sim.app.widget import PLOTLY_URL, RunView
 
 #: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h);
@@ -56,6 +56,9 @@ if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
     solara.server.settings.kernel.cull_timeout = "60s"
 #: seconds a control rests before a run not yet computed is computed (a dragged slider: once)
 SETTLE = 0.15
+#: worker processes that compute the runs (SIM_APP_WORKERS; 0: in the server's process)
+WORKERS = int(os.environ.get("SIM_APP_WORKERS", min(2, os.cpu_count() or 1)))
+start_workers(WORKERS)
 # when a session's kernel closes, its memory goes back to the system (sim.app.memory)
 solara.lab.on_kernel_start(memory.on_kernel_start)
 memory.log_on_signal()

@@ -142,7 +142,7 @@ function lineLegend(v, data) {
         opacity: t.opacity === undefined ? 1 : t.opacity,
       });
     } else {  // markers: the event triangles
-      swatch.textContent = "\u25B2";
+      swatch.textContent = "\u25b2";
       Object.assign(swatch.style, { color: marker.color, fontSize: "11px", width: "24px" });
     }
     row.append(swatch, document.createTextNode(t.name));
