@@ -45,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 CULL = "20s"
+#: seconds the class's pages stay open, untouched, before the students start (their CPU)
+IDLE = 5.0
 #: the setting student i changes: (slider label, key, what the running settings then say)
 SETTINGS = [
     ("US spending", "ArrowLeft", "US x0.75"),
@@ -257,7 +259,14 @@ async def a_class(
                 errors.append(f"load {i}: {exc!r}"[:200])
         memory["connected"] = ask_memory(server, mlog)
         server_procs = server_processes(server)
+        idle0 = (cpu_s(server_procs), cpu_s(browsers(server)))
+        await asyncio.sleep(IDLE)  # what 30 open pages cost when nobody clicks
         cpu0 = (cpu_s(server_procs), cpu_s(browsers(server)))
+        idle = {
+            "wall_s": IDLE,
+            "server_cpu_s": round(cpu0[0] - idle0[0], 2),
+            "browsers_cpu_s": round(cpu0[1] - idle0[1], 2),
+        }
         wall0 = time.perf_counter()
 
         async def student(i: int, page) -> None:
@@ -294,6 +303,7 @@ async def a_class(
         "all_actions": summaries(step_times + change_times),
         "errors": errors,
         "cpu": cpu,
+        "idle_cpu": idle,
         "setting_stages": stages(STAGES),
     }
 
@@ -394,7 +404,7 @@ def main() -> None:
     for key in ("idle", "before_class", "connected", "peak", "after_leaving"):
         print(f"memory {key}: {m[key]}")
     print({k: v for k, v in m.items() if k.startswith(("per_student", "released_"))})
-    print(f"cpu during the class: {klass['cpu']}")
+    print(f"cpu during the class: {klass['cpu']}; idle, all connected: {klass['idle_cpu']}")
     print(f"a setting change's stages (ms from the key press): {klass['setting_stages']}")
 
 

@@ -10,12 +10,16 @@ app`` puts the copy that the plotly package ships there) and keeps it in its HTT
 - :class:`RunView`: a whole run (:func:`sim.app.frames.explorer_frames`) with its step bar
   (Back, Step, Play, Start, the year slider), its status line and its charts. A Step, a Play
   tick or a move of the year slider is drawn in the browser alone, in one animation frame: the
-  line charts rewrite their title and move their year marker and a white cover over the years
-  to come (HTML elements above the plot: Plotly redraws nothing); the map draws its land and
-  names with Plotly once per run and its dots and ties as SVG elements in Plotly's scatter
-  layer, and a Step sets their radius, colour and visibility from that year's arrays. The
-  year shown reaches the server (``year``) 250 ms after the last change, for the settings link;
-  the page's timeline rows (``.timeline-row[data-step]``) are greyed in the browser.
+  line charts rewrite their title and move their year marker and a white shade over the years
+  to come (HTML elements above the plot, moved by CSS transforms on their own compositor
+  layers: nothing is laid out or repainted again, Plotly redraws nothing); the map draws its
+  land and names with Plotly once per run and its dots and ties as SVG elements in Plotly's
+  scatter layer, and a Step sets their radius, colour and visibility from that year's arrays.
+  The legends are HTML (Plotly's own were about a third of a chart's redraw for a new run; a
+  click on a row hides or shows its traces, and the PNGs keep Plotly's legend). The year shown
+  reaches the server (``year``) 250 ms after the last change; the page's timeline rows
+  (``.timeline-row[data-step]``) are greyed and the settings link's ``year=`` is rewritten in
+  the browser, so a Step renders nothing on the server.
 """
 
 from __future__ import annotations
