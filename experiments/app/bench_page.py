@@ -243,6 +243,7 @@ async def a_class(
     server,
     memory: dict,
     mlog: Path,
+    change: bool = True,
 ) -> dict:
     from playwright.async_api import async_playwright
 
@@ -275,7 +276,7 @@ async def a_class(
                 for k in range(1, steps + 1):
                     step_times.append(await step_once(page, 2024 + k, timeout))
                     await page.wait_for_timeout(int(1000 * think))
-                    if k == steps // 2:
+                    if k == steps // 2 and change:
                         change_times.append(await change_setting(page, i, timeout))
                         await page.wait_for_timeout(int(1000 * think))
                 body = await page.inner_text("body")
@@ -334,6 +335,9 @@ def main() -> None:
     parser.add_argument("--class-steps", type=int, default=10)
     parser.add_argument("--think", type=float, default=1.0, help="seconds between actions")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per action, max")
+    parser.add_argument(
+        "--no-setting", action="store_true", help="a variant: the class only steps (no setting)"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("bench_results.json"))
     args = parser.parse_args()
     port = serve.free_port()
@@ -362,6 +366,7 @@ def main() -> None:
                 server,
                 memory,
                 mlog,
+                not args.no_setting,
             )
         )
         results["load_after_class"] = os.getloadavg()
