@@ -3,10 +3,14 @@
 Starts its own server on 127.0.0.1 (stopped at the end), opens one page at 1400x900 and reads
 Chromium's own counters through the DevTools protocol (``Performance.getMetrics``: TaskDuration,
 ScriptDuration, LayoutDuration, RecalcStyleDuration, in seconds of the renderer's main thread)
-before and after ``--steps`` clicks on Step and before and after one setting change; with
-``--profile`` also the JavaScript functions with the most self time (``Profiler``). Usage::
+and the CPU of each kind of Chromium process, of the Playwright driver and of the server, before
+and after ``--steps`` clicks on Step and ``--rounds`` cycles of four setting changes, each
+clicked, pressed and timed as ``bench_page.py`` does. ``--profile``: the JavaScript functions
+with the most self time (``Profiler``); ``--trace``: self time per Chromium trace event and
+thread; ``--py-spy OUT``: the server's stacks during the setting changes. Usage::
 
-    .venv/bin/python experiments/app/profile_page.py --steps 10 --profile
+    .venv/bin/python experiments/app/profile_page.py --steps 30 --rounds 3
+    .venv/bin/python experiments/app/profile_page.py --steps 10 --profile --trace
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_page  # noqa: E402  (the benchmark's clicks, key presses and in-page timer)
 
 CHROMIUM = bench_page.CHROMIUM
+#: a cycle of new runs back to the default: US down, China up, US back, China back
 SETTINGS = [
     ("US spending", "ArrowLeft", "US x0.75"),
     ("China spending", "ArrowRight", "China x1.25"),
     ("US spending", "ArrowRight", "US x1,"),
+    ("China spending", "ArrowLeft", "China x1,"),
 ]
 ARGS = bench_page.ARGS
 #: times plotly.js's calls (synchronous part, ms) in window.__plotlyTime
@@ -162,7 +168,13 @@ TRACE_CATEGORIES = [
 
 
 async def run(
-    url: str, steps: int, profile: bool, trace: bool, server=None, py_spy: Path | None = None
+    url: str,
+    steps: int,
+    profile: bool,
+    trace: bool,
+    server=None,
+    py_spy: Path | None = None,
+    rounds: int = 1,
 ) -> None:
     from playwright.async_api import async_playwright
 
@@ -215,11 +227,11 @@ async def run(
                     took.append((await bench_page.step_once(page, 2024 + k, 60))[0])
                     await page.wait_for_timeout(300)  # the year's sync-back to the server
                 n = steps
-            else:  # three new runs: US down, China up, US back
-                for label, key, running in SETTINGS:
+            else:  # new runs: US down, China up, US back, China back (--rounds times)
+                for label, key, running in SETTINGS * rounds:
                     took.append((await bench_page.press_key(page, label, key, running, 60))[0])
                     await page.wait_for_timeout(500)
-                n = len(SETTINGS)
+                n = len(SETTINGS) * rounds
             after = await metrics(cdp, server)
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
@@ -250,6 +262,7 @@ async def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1, help="cycles of 4 setting changes")
     parser.add_argument("--profile", action="store_true", help="the top JavaScript functions")
     parser.add_argument("--trace", action="store_true", help="self time per trace event")
     parser.add_argument("--py-spy", type=Path, help="the server's stacks during the settings")
@@ -265,6 +278,7 @@ def main() -> None:
                 args.trace,
                 server,
                 args.py_spy,
+                args.rounds,
             )
         )
     finally:
