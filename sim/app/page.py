@@ -56,8 +56,10 @@ if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
     solara.server.settings.kernel.cull_timeout = "60s"
 #: seconds a control rests before a run not yet computed is computed (a dragged slider: once)
 SETTLE = 0.15
-#: worker processes that compute the runs (SIM_APP_WORKERS; 0: in the server's process)
-WORKERS = int(os.environ.get("SIM_APP_WORKERS", min(2, os.cpu_count() or 1)))
+#: worker processes that compute the runs (SIM_APP_WORKERS; 0, the default: in the server's
+#: process). Two workers cost ~430 MB of RSS and, in the class benchmark on 2 cores shared with
+#: the 30 browsers, gave no clear gain (experiments/app/README.md)
+WORKERS = int(os.environ.get("SIM_APP_WORKERS", "0"))
 start_workers(WORKERS)
 # when a session's kernel closes, its memory goes back to the system (sim.app.memory)
 solara.lab.on_kernel_start(memory.on_kernel_start)
