@@ -217,7 +217,8 @@ def write_config(
         f"# Free parameters FITTED on {start} -> {end} only by `python -m sim.calibrate`",
         f"# (world={cfg.world.name}, {cfg.model.steps} years, drivers {drivers} on the schedules",
         f"# of scenario {cfg.scenario.name}; budget_rule={rule.name}, noise "
-        f"{getattr(rule, 'noise', 'n/a')}, spill_in {getattr(rule, 'spill_in', 'n/a')};",
+        f"{getattr(rule, 'noise', 'n/a')}, spill_in {getattr(rule, 'spill_in', 'n/a')} "
+        f"per {getattr(rule, 'spill_in_scale', 'n/a')};",
         f"# alliance_rule={cfg.alliance_rule.name}, model.geography={cfg.model.geography}):",
         "# objective: mean |log change error| of the 2019 shares over",
         f"# {n_nations} {WHO[nations]}, SIPRI 2025 release:",

@@ -35,6 +35,7 @@ from sim.rules.projection import (
     land_connected,
     leader_spill_ins,
     reach,
+    relative_spill_in_change,
     spill_in_change,
     spill_ins,
     threat_ratio,
@@ -165,6 +166,32 @@ def test_the_v2_rule_switches_between_leader_and_allies_and_fixes_the_leader_at_
     assert leader.spill0.tolist() == pytest.approx(allies.spill0.tolist())
     assert leader.shares(later)[1] == pytest.approx(b_allies)
     assert leader.shares(start)[1] == pytest.approx(0.01)  # the start is a rest point again
+
+
+def test_spill_ins_per_unit_of_own_income_ignore_balanced_growth():
+    # A8: S0 = 100, M0 = 10 on Y0 = 1000 (s0 = 1%); the leader's spending doubles
+    s0, m0, y0 = np.array([100.0]), np.array([10.0]), np.array([1000.0])
+    usd = spill_in_change(np.array([200.0]), s0, m0)
+    assert usd[0] == pytest.approx(math.log(210 / 110))
+    # ... with the follower's GDP unchanged the two forms agree
+    same = relative_spill_in_change(np.array([200.0]), s0, m0, y0, y0)
+    assert same[0] == pytest.approx(usd[0])
+    # ... with the follower's GDP doubled too (balanced growth) there is no change
+    assert relative_spill_in_change(np.array([200.0]), s0, m0, 2 * y0, y0)[0] == pytest.approx(0)
+    # ... with it up by half: ln((200/1500 + 0.01) / (100/1000 + 0.01))
+    half = relative_spill_in_change(np.array([200.0]), s0, m0, 1.5 * y0, y0)[0]
+    assert half == pytest.approx(math.log((200 / 1500 + 0.01) / 0.11))
+
+
+def test_the_v2_rule_keeps_every_share_under_balanced_growth_with_own_gdp_spill_ins():
+    start = _state([100.0, 10.0, 40.0, 5.0])
+    grown = _state([100.0, 10.0, 40.0, 5.0])
+    grown.gdp = 2 * start.gdp  # every GDP doubles, every share as at the start
+    relative = ThreatResponseV2(ThreatResponseV2Config(noise=0.0), start)
+    assert relative.params.spill_in_scale == "own_gdp" and relative.params.k == 1.0
+    assert relative.shares(grown).tolist() == pytest.approx(start.share.tolist())
+    usd = ThreatResponseV2(ThreatResponseV2Config(noise=0.0, spill_in_scale="usd"), start)
+    assert usd.shares(grown)[1] < start.share[1] - 1e-4  # the US$ form: B free-rides on growth
 
 
 def test_anchored_level_makes_the_start_a_rest_point():

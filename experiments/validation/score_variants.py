@@ -2,12 +2,18 @@
 
 ``python experiments/validation/score_variants.py``
 
-Variants of amendment A5 (experiments/validation/PREREGISTRATION.md): V4, the experiments'
-configuration (noise-free point forecast, drivers on recorded spending, spill-in from the alliance
-leader) calibrated on 2014 -> 2019 on the exposed responders; V4p, the same with the theory priors
-of A1. Each on ``experiment=hindcast_2014_2024`` and ``experiment=outofsample_2019_2024``, seeds
-0-4 (seed 0 is the headline). Writes ``variants_a5.json`` (every score) and ``variants_a5.md``
-(the tables of README.md) beside this file. Offline and deterministic; a few minutes.
+Variants of amendment A8 (experiments/validation/PREREGISTRATION.md): V5, the experiments'
+configuration (A5's noise-free point forecast, drivers on recorded spending, spill-in from the
+alliance leader; A8's spill-ins per unit of own income) calibrated again on 2014 -> 2019 on the
+exposed responders; V5p, the same with the theory priors of A1. Each on
+``experiment=hindcast_2014_2024`` and ``experiment=outofsample_2019_2024``, seeds 0-4 (seed 0 is
+the headline). Writes ``variants_a8.json`` (every score) and ``variants_a8.md`` (the tables of
+README.md) beside this file. Offline and deterministic; a few minutes. Both windows had been seen
+before A8: these scores are not out of sample for the mechanisms.
+
+A5's variants V4 and V4p (``variants_a5.json``/``variants_a5.md``) were scored by this script at
+commit e0396df; on today's code V4p is ``budget_rule.spill_in_scale=usd`` with the priors, V4
+the same with A5's calibration (``git show 9ba1eb0:sim/configs/calibration/y2014_2019.yaml``).
 
 The variants of section 5 and A4 (V0-V3, ``variants.json``/``variants.md``) were scored by this
 script at commit 4bf2707, on the experiments' configuration before A5; they are kept as scored
@@ -34,8 +40,8 @@ FITTED = yaml.safe_load((CONFIG_DIR / "calibration" / "y2014_2019.yaml").read_te
 PRIORS = [f"{key}={value}" for key, value in priors().items()]
 #: variant -> (overrides of hindcast_2014_2024, overrides of outofsample_2019_2024)
 VARIANTS = {
-    "V4 A5, calibrated 2014-2019": (["+calibration=y2014_2019"], []),
-    "V4p A5, theory priors": (PRIORS, PRIORS),
+    "V5 A8, calibrated 2014-2019": (["+calibration=y2014_2019"], []),
+    "V5p A8, theory priors": (PRIORS, PRIORS),
 }
 EXPERIMENTS = ["hindcast_2014_2024", "outofsample_2019_2024"]
 GROUPS = ["all_nations", "nato_allies"]
@@ -89,8 +95,8 @@ def main() -> int:
             }
             print(variant, experiment, "done", file=sys.stderr)
     results["calibration"] = FITTED
-    (HERE / "variants_a5.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    (HERE / "variants_a5.md").write_text(table(results))
+    (HERE / "variants_a8.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    (HERE / "variants_a8.md").write_text(table(results))
     print(table(results))
     return 0
 

@@ -10,7 +10,9 @@ Pure functions on (N,) arrays (no Mesa, no Hydra). The rule (``docs/MODEL.md``, 
 ``R`` is the threat ratio and ``F`` the log change of spill-ins (:mod:`sim.rules.projection`):
 from every ally's spending (``spill_in="allies"``, pre-registration M3) or from the alliance
 leader's only (``spill_in="leader"``, amendment A5, following Plümper & Neumayer's 2015
-specification: the US as the source of spill-in).
+specification: the US as the source of spill-in); per unit of the nation's own income
+(``spill_in_scale="own_gdp"``, amendment A8: homothetic demand, so balanced growth is a rest
+point) or in US$ (``spill_in_scale="usd"``, M3 and A5 as scored).
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
 """
@@ -28,6 +30,7 @@ from sim.rules.budget import draw_noise
 from sim.rules.projection import (
     alliance_leader,
     leader_spill_ins,
+    relative_spill_in_change,
     spill_in_change,
     spill_ins,
     threat_ratio,
@@ -35,6 +38,8 @@ from sim.rules.projection import (
 
 #: the sources of spill-ins ``budget_rule.spill_in`` can name
 SPILL_INS = ("allies", "leader")
+#: what spill-ins are measured against (``budget_rule.spill_in_scale``): own income (A8) or none
+SPILL_IN_SCALES = ("own_gdp", "usd")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -137,16 +142,17 @@ def next_share(
 class ThreatResponseV2Config(BudgetRuleConfig):
     """The revised threat-response rule (docs/MODEL.md, "Budgets"; pre-registration M4-M5).
 
-    ``k``, ``eta`` and ``p`` are free parameters. ``eta`` and ``p`` default to A1's theory
-    priors; ``k`` defaults to 5, *not* A1's prior ``k = 1`` (``experiment=hindcast_2014_2024``
-    sets A1's priors of all five free parameters);
-    ``configs/calibration/y2014_2019.yaml`` holds the values fitted on 2014 -> 2019.
-    ``spill_in`` defaults to ``leader`` since A5's implementation (74d6a2d; PREREGISTRATION.md
-    A7): ``allies`` gives M3's spill-in, as V1-V3 were scored.
+    ``k``, ``eta`` and ``p`` are free parameters and default to A1's theory priors (``k`` was 5
+    before amendment A8, a value no amendment chose; ``experiment=hindcast_2014_2024`` sets all
+    five priors explicitly); ``configs/calibration/y2014_2019.yaml`` holds the values fitted on
+    2014 -> 2019. ``spill_in`` defaults to ``leader`` since A5's implementation (74d6a2d;
+    PREREGISTRATION.md A7): ``allies`` gives M3's spill-in, as V1-V3 were scored.
+    ``spill_in_scale`` defaults to ``own_gdp`` since A8; ``usd`` gives M3's and A5's form, as
+    V1-V4p were scored.
     """
 
     name: str = "threat_response_v2"
-    k: float = 5.0  #: response to the threat ratio R (per unit of R, in log share)
+    k: float = 1.0  #: response to the threat ratio R (per unit of R, in log share)
     eta: float = 0.25  #: share of the log gap to the desired share closed in a year
     p: float = 0.3  #: guideline pull, in log share per unit of log gap
     beta: float = 0.3  #: spill-in elasticity (free riding; Plümper & Neumayer 2015)
@@ -157,6 +163,8 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     #: whose spending is a spill-in: every ally's (``allies``, pre-registration M3) or only the
     #: alliance leader's (``leader``, amendment A5: Plümper & Neumayer's 2015 specification)
     spill_in: str = "leader"
+    #: spill-ins per unit of own income (``own_gdp``, amendment A8) or in US$ (``usd``, M3, A5)
+    spill_in_scale: str = "own_gdp"
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise")
@@ -169,6 +177,12 @@ class ThreatResponseV2Config(BudgetRuleConfig):
             f"must be one of {', '.join(SPILL_INS)}",
             self.spill_in,
         )
+        check(
+            self.spill_in_scale in SPILL_IN_SCALES,
+            "budget_rule.spill_in_scale",
+            f"must be one of {', '.join(SPILL_IN_SCALES)}",
+            self.spill_in_scale,
+        )
 
 
 class ThreatResponseV2:
@@ -179,6 +193,7 @@ class ThreatResponseV2:
     def __init__(self, params: ThreatResponseV2Config, state: NationState) -> None:
         self.params = params
         self.spending0 = state.share * state.gdp
+        self.gdp0 = np.array(state.gdp, dtype=float)
         self.leader = alliance_leader(self.spending0, state.ties.commitment)
         #: the start-year spill-ins of both forms, so a change of ``spill_in`` keeps F from 0
         self.spill0_of = {
@@ -198,6 +213,17 @@ class ThreatResponseV2:
             return leader_spill_ins(spending, state.ties.commitment, state.credibility, self.leader)
         return spill_ins(spending, state.ties.commitment, state.credibility)
 
+    def spill_change(self, state: NationState) -> np.ndarray:
+        """This year's log change of spill-ins ``F``, each (N,): per unit of own income
+        (:func:`relative_spill_in_change`, ``spill_in_scale="own_gdp"``) or in US$
+        (:func:`spill_in_change`, ``"usd"``)."""
+        spill = self.spill_ins(state.share * state.gdp, state)
+        if self.params.spill_in_scale == "own_gdp":
+            return relative_spill_in_change(
+                spill, self.spill0, self.spending0, state.gdp, self.gdp0
+            )
+        return spill_in_change(spill, self.spill0, self.spending0)
+
     def _level(self, params: ThreatResponseV2Config, share0: np.ndarray) -> np.ndarray:
         if params.anchor:
             return anchored_level(share0, params.k, self.ratio0)
@@ -208,8 +234,7 @@ class ThreatResponseV2:
         noise = draw_noise(state.rng, p.noise, len(self.level))
         spending = state.share * state.gdp
         ratio = threat_ratio(state.threat, state.capability, state.support)
-        spill = self.spill_ins(spending, state)
-        change = spill_in_change(spill, self.spill0, self.spending0)
+        change = self.spill_change(state)
         desired = desired_share(
             self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
         )

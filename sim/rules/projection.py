@@ -149,6 +149,36 @@ def spill_in_change(
     return np.where(ok, np.log(np.where(ok, num, 1.0) / np.where(ok, den, 1.0)), 0.0)
 
 
+def relative_spill_in_change(
+    spill: np.ndarray,
+    spill_start: np.ndarray,
+    own_start: np.ndarray,
+    gdp: np.ndarray,
+    gdp_start: np.ndarray,
+) -> np.ndarray:
+    """Log change of spill-ins per unit of own income (amendment A8)::
+
+        F_i = ln((S_i / Y_i + s0_i) / (S0_i / Y0_i + s0_i))
+
+    ``s0_i = M0_i / Y0_i`` is the nation's start-year share, so this equals
+    :func:`spill_in_change` while ``Y_i = Y0_i`` (it is that function applied to
+    ``S_i Y0_i / Y_i``). Amendment A8 (experiments/validation/PREREGISTRATION.md): with
+    homothetic preferences in the pure-public-good model of alliances (Olson & Zeckhauser 1966;
+    the full-income form of Cornes & Sandler 1996, *The Theory of Externalities, Public Goods
+    and Club Goods*, 2nd ed.) an ally's desired share of income depends on spill-ins per unit of
+    its own income, so a world whose GDPs all grow while every share stays put is a rest point;
+    a leader that grows faster than its follower still raises ``F``.
+
+    Parameters
+    ----------
+    spill, spill_start : (N,) this year's and the start year's spill-ins ``S``, ``S0`` (US$).
+    own_start : (N,) start-year own spending ``M0`` (US$).
+    gdp, gdp_start : (N,) this year's and the start year's GDP ``Y``, ``Y0`` (US$, > 0).
+    """
+    scale = np.asarray(gdp_start, float) / np.maximum(np.asarray(gdp, float), 1e-300)
+    return spill_in_change(np.asarray(spill, float) * scale, spill_start, own_start)
+
+
 def alliance_leader(spending: np.ndarray, commitment: np.ndarray) -> np.ndarray:
     """Each nation's alliance leader: its ally with the largest spending, if above its own.
 
