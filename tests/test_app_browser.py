@@ -181,10 +181,10 @@ def test_compare_side_by_side_timeline_and_downloads(browser, app_url, tmp_path)
         _title(page, "spending-b", "2049").wait_for()
         _title(page, "difference", "minus B (us_retrenchment)").wait_for()
         page.get_by_text("B: us_retrenchment").wait_for()
-        timeline = page.locator(".timeline")
-        assert "China's growth schedule ends" in timeline.inner_text()
-        assert page.locator(".timeline-future").count() > 0  # what is still to come, greyed
-        assert page.locator(".chart-spending .scatterlayer .point").count() > 0  # event markers
+        # the timeline and the markers come with the run's frames, maybe after the titles: wait
+        page.locator(".timeline", has_text="China's growth schedule ends").wait_for()
+        page.locator(".timeline-future").first.wait_for()  # what is still to come, greyed
+        page.locator(".chart-spending .scatterlayer .point").first.wait_for()  # event markers
         with page.expect_download() as download:
             page.get_by_role("button", name="nations.csv").click()
         path = tmp_path / "nations.csv"
