@@ -268,3 +268,27 @@ def test_labels_of_nearby_nations_do_not_overlap():
         for b in boxes[i + 1 :]:
             assert min(a[1], b[1]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[2], b[2])
     assert place_labels([(0.0, 0.0), (5.0, 5.0)], ["A", "B"], 300.0) == ["top right"] * 2
+
+
+@pytest.mark.slow
+def test_runs_computed_in_a_worker_process_are_the_runs_computed_here(monkeypatch):
+    """The page computes runs in spawned workers (``start_workers``): a run that comes back
+    from one (pickled) has the same tables and timeline as the same run computed here."""
+    from dataclasses import replace
+
+    from sim.app import runs
+
+    monkeypatch.setattr(runs, "_workers", None)  # restored (no workers) after the test
+    c = replace(Controls(), us_spending=0.8, seed=7)
+    here = runs._compute(c)
+    runs.start_workers(1)
+    pool = runs._workers
+    assert pool is not None
+    try:
+        there = get_run(c)
+    finally:
+        pool.shutdown()
+    assert there is not here
+    for name in ("share", "milex", "capability", "bloc", "world"):
+        pd.testing.assert_frame_equal(getattr(here, name), getattr(there, name))
+    assert here.timeline == there.timeline and here.command == there.command

@@ -108,7 +108,7 @@ def test_steps_show_stored_years_on_every_chart(page):
         "es => es.map(e => e.textContent)"
     )
     assert ticks and all(t.isdigit() for t in ticks), ticks  # integer years
-    legend = page.locator(".chart-spending .legendtext").first
+    legend = page.locator(".chart-spending .rv-legend-row").first
     assert float(legend.evaluate("e => getComputedStyle(e).fontSize").rstrip("px")) >= 11
     box = page.locator(".chart-difference").bounding_box()
     assert box["y"] + 0.5 * box["height"] < 900  # the charts are in the first screen
@@ -129,8 +129,8 @@ def test_a_slider_reruns_with_its_counterfactual_and_the_link_restores_it(page, 
     page.locator(".run-settings", has_text="US x0.5").wait_for()
     page.get_by_text("US spending (x its start share of GDP): 0.5").wait_for()  # value shown
     _title(page, "difference", "minus the no-change run").wait_for()
-    assert page.locator(".chart-difference .legendtext", has_text="All other nations").count()
-    assert page.locator(".chart-spending .legendtext", has_text="no policy change").count()
+    assert page.locator(".chart-difference .rv-legend-row", has_text="All other nations").count()
+    assert page.locator(".chart-spending .rv-legend-row", has_text="no policy change").count()
     for k in (1, 2):
         page.get_by_role("button", name="Step").click()
         _title(page, "spending", str(2024 + k)).wait_for()
@@ -181,10 +181,10 @@ def test_compare_side_by_side_timeline_and_downloads(browser, app_url, tmp_path)
         _title(page, "spending-b", "2049").wait_for()
         _title(page, "difference", "minus B (us_retrenchment)").wait_for()
         page.get_by_text("B: us_retrenchment").wait_for()
-        timeline = page.locator(".timeline")
-        assert "China's growth schedule ends" in timeline.inner_text()
-        assert page.locator(".timeline-future").count() > 0  # what is still to come, greyed
-        assert page.locator(".chart-spending .scatterlayer .point").count() > 0  # event markers
+        # the timeline and the markers come with the run's frames, maybe after the titles: wait
+        page.locator(".timeline", has_text="China's growth schedule ends").wait_for()
+        page.locator(".timeline-future").first.wait_for()  # what is still to come, greyed
+        page.locator(".chart-spending .scatterlayer .point").first.wait_for()  # event markers
         with page.expect_download() as download:
             page.get_by_role("button", name="nations.csv").click()
         path = tmp_path / "nations.csv"

@@ -45,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 CULL = "20s"
+#: seconds the class's pages stay open, untouched, before the students start (their CPU)
+IDLE = 5.0
 #: the setting student i changes: (slider label, key, what the running settings then say)
 SETTINGS = [
     ("US spending", "ArrowLeft", "US x0.75"),
@@ -73,13 +75,16 @@ def cpu_s(processes: list[psutil.Process]) -> float:
     return total
 
 
-def browsers() -> list[psutil.Process]:
-    """This script's Playwright driver and Chromium processes."""
-    return [
-        p
-        for p in psutil.Process().children(recursive=True)
-        if "solara" not in " ".join(p.cmdline()[:3])
-    ]
+def server_processes(server) -> list[psutil.Process]:
+    """The server's process and its workers (:func:`sim.app.runs.start_workers`)."""
+    proc = psutil.Process(server.pid)
+    return [proc, *proc.children(recursive=True)]
+
+
+def browsers(server) -> list[psutil.Process]:
+    """This script's Playwright driver and Chromium processes (not the server's)."""
+    theirs = {p.pid for p in server_processes(server)}
+    return [p for p in psutil.Process().children(recursive=True) if p.pid not in theirs]
 
 
 def summary(times: list[float]) -> dict[str, float]:
@@ -93,38 +98,108 @@ def summary(times: list[float]) -> dict[str, float]:
     }
 
 
-async def shown(page, year: int, timeout: float) -> None:
-    """Wait until the spending chart and the map both show ``year``."""
-    for chart in ("spending", "map"):
-        await page.locator(f".chart-{chart} .gtitle", has_text=str(year)).first.wait_for(
-            timeout=timeout * 1000
-        )
+#: the in-page timer of an action (installed in every page before it loads): ``arm`` waits for
+#: the student's input (``pointerdown`` of a click, ``keydown`` of a key) and for the page to
+#: show what it should (a MutationObserver: no polling); ``done`` resolves, after the frame that
+#: drew it (a task posted from that frame runs once its style, layout and paint are done), with
+#: the milliseconds from the input event's own time stamp (when the browser got the click or key)
+TIMER = """
+window.__bench = {
+  arm(kind, expect) {
+    let start = null;
+    addEventListener(kind === "step" ? "pointerdown" : "keydown",
+      (e) => { if (start === null) start = e.timeStamp; }, { capture: true, once: true });
+    const shown = kind === "step"
+      ? () => ["spending", "map"].every((c) => {
+          const t = document.querySelector(`.chart-${c} .gtitle`);
+          return t && t.textContent.includes(String(expect));
+        })
+      : () => {
+          const v = document.querySelector(".run-view");
+          return v && (v.dataset.run || "").includes(expect);
+        };
+    // a setting's stages: the server shows the computing banner (it has the new value), then
+    // hides it (the new run is ready and its frames sent), then the page draws the run
+    const banner = document.querySelector(".computing-banner");
+    const marks = { banner: null, ready: null };
+    this.done = new Promise((resolve) => {
+      const seen = new MutationObserver(() => {
+        if (start === null) return;
+        if (banner && kind !== "step") {
+          const on = banner.style.display !== "none";
+          if (on && marks.banner === null) marks.banner = performance.now() - start;
+          if (!on && marks.banner !== null && marks.ready === null) {
+            marks.ready = performance.now() - start;
+          }
+        }
+        if (!shown()) return;
+        seen.disconnect();
+        const after = new MessageChannel();
+        const end = () => [performance.now() - start, marks.banner, marks.ready];
+        after.port1.onmessage = () => resolve(end());
+        after.port2.postMessage(0);
+      });
+      seen.observe(document.body, {
+        subtree: true, childList: true, characterData: true,
+        attributes: true, attributeFilter: ["data-run", "style"],
+      });
+    });
+    if (kind !== "step") return null;
+    const button = [...document.querySelectorAll(".run-view .rv-step")][0];
+    const box = button.getBoundingClientRect();
+    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    return document.elementFromPoint(x, y) === button ? [x, y] : null;
+  },
+};
+"""
 
 
 async def open_page(browser, url: str, timeout: float):
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    await context.add_init_script(TIMER)
     page = await context.new_page()
     await page.goto(url, timeout=timeout * 1000)
     await page.locator(".chart-map .gtitle").first.wait_for(timeout=timeout * 1000)
     return context, page
 
 
-async def step_once(page, start_year: int, k: int, timeout: float) -> float:
+#: a setting change's stages (seconds from the key press, in the page): the computing banner
+#: shown (the server has the new value), hidden (the run is ready), the run drawn
+STAGES: list[tuple[float | None, float | None, float]] = []
+
+
+async def timed(page, started: float, timeout: float) -> tuple[float, float]:
+    """(seconds in the page from the input to the drawn page, seconds seen by this script)."""
+    drawn, banner, ready = await asyncio.wait_for(page.evaluate("window.__bench.done"), timeout)
+    if banner is not None:
+        STAGES.append((banner / 1000, ready / 1000 if ready is not None else None, drawn / 1000))
+    return drawn / 1000, time.perf_counter() - started
+
+
+async def step_once(page, year: int, timeout: float) -> tuple[float, float]:
+    """A click on Step (the mouse, where the button is), timed until the spending chart and the
+    map both show ``year``."""
+    where = await page.evaluate("(y) => window.__bench.arm('step', y)", year)
+    if where is None:
+        raise RuntimeError("the Step button is hidden under another element")
     started = time.perf_counter()
-    await page.get_by_role("button", name="Step").click(timeout=timeout * 1000)
-    await shown(page, start_year + k, timeout)
-    return time.perf_counter() - started
+    await page.mouse.click(*where)
+    return await timed(page, started, timeout)
 
 
-async def change_setting(page, i: int, timeout: float) -> float:
+async def change_setting(page, i: int, timeout: float) -> tuple[float, float]:
     """Student ``i``'s setting (:data:`SETTINGS`), timed until the page draws the new run."""
-    label, key, running = SETTINGS[i % len(SETTINGS)]
-    slider = page.locator(".v-input", has_text=label).get_by_role("slider")
-    await slider.focus()
+    return await press_key(page, *SETTINGS[i % len(SETTINGS)], timeout)
+
+
+async def press_key(page, label: str, key: str, running: str, timeout: float):
+    """``key`` pressed on the slider labelled ``label``, timed until the page draws the run
+    whose settings line has ``running``."""
+    await page.locator(".v-input", has_text=label).get_by_role("slider").focus()
+    await page.evaluate("(r) => window.__bench.arm('run', r)", running)
     started = time.perf_counter()
-    await slider.press(key)
-    await page.locator(f".run-view[data-run*='{running}']").wait_for(timeout=timeout * 1000)
-    return time.perf_counter() - started
+    await page.keyboard.press(key)
+    return await timed(page, started, timeout)
 
 
 def memory_log(path: Path) -> list[dict]:
@@ -146,14 +221,14 @@ def ask_memory(server, path: Path) -> dict:
     return {"rss_mb": round(rss_mb(server), 1)}  # no answer: RSS only
 
 
-async def one_student(url: str, steps: int, timeout: float) -> list[float]:
+async def one_student(url: str, steps: int, timeout: float) -> list[tuple[float, float]]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context, page = await open_page(browser, url, timeout)
         await page.wait_for_timeout(1000)
-        times = [await step_once(page, 2024, k, timeout) for k in range(1, steps + 1)]
+        times = [await step_once(page, 2024 + k, timeout) for k in range(1, steps + 1)]
         await context.close()
         await browser.close()
     return times
@@ -168,12 +243,13 @@ async def a_class(
     server,
     memory: dict,
     mlog: Path,
+    change: bool = True,
 ) -> dict:
     from playwright.async_api import async_playwright
 
     errors: list[str] = []
-    step_times: list[float] = []
-    change_times: list[float] = []
+    step_times: list[tuple[float, float]] = []  # (in the page, seen by this script)
+    change_times: list[tuple[float, float]] = []
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pages = []
@@ -183,17 +259,24 @@ async def a_class(
             except Exception as exc:
                 errors.append(f"load {i}: {exc!r}"[:200])
         memory["connected"] = ask_memory(server, mlog)
-        server_proc = psutil.Process(server.pid)
-        cpu0 = (cpu_s([server_proc]), cpu_s(browsers()))
+        server_procs = server_processes(server)
+        idle0 = (cpu_s(server_procs), cpu_s(browsers(server)))
+        await asyncio.sleep(IDLE)  # what 30 open pages cost when nobody clicks
+        cpu0 = (cpu_s(server_procs), cpu_s(browsers(server)))
+        idle = {
+            "wall_s": IDLE,
+            "server_cpu_s": round(cpu0[0] - idle0[0], 2),
+            "browsers_cpu_s": round(cpu0[1] - idle0[1], 2),
+        }
         wall0 = time.perf_counter()
 
         async def student(i: int, page) -> None:
             await page.wait_for_timeout(int(1000 * think * (i / max(students, 1))))
             try:
                 for k in range(1, steps + 1):
-                    step_times.append(await step_once(page, 2024, k, timeout))
+                    step_times.append(await step_once(page, 2024 + k, timeout))
                     await page.wait_for_timeout(int(1000 * think))
-                    if k == steps // 2:
+                    if k == steps // 2 and change:
                         change_times.append(await change_setting(page, i, timeout))
                         await page.wait_for_timeout(int(1000 * think))
                 body = await page.inner_text("body")
@@ -206,8 +289,8 @@ async def a_class(
         memory["peak"] = ask_memory(server, mlog)
         cpu = {
             "wall_s": round(time.perf_counter() - wall0, 1),
-            "server_cpu_s": round(cpu_s([server_proc]) - cpu0[0], 1),
-            "browsers_cpu_s": round(cpu_s(browsers()) - cpu0[1], 1),
+            "server_cpu_s": round(cpu_s(server_procs) - cpu0[0], 1),
+            "browsers_cpu_s": round(cpu_s(browsers(server)) - cpu0[1], 1),
         }
         cpu["server_cpu_ms_per_action"] = round(
             1000 * cpu["server_cpu_s"] / max(len(step_times) + len(change_times), 1), 1
@@ -216,12 +299,33 @@ async def a_class(
             await context.close()
         await browser.close()
     return {
-        "steps": summary(step_times) if step_times else {},
-        "setting_change": summary(change_times) if change_times else {},
-        "all_actions": summary(step_times + change_times) if step_times else {},
+        "steps": summaries(step_times),
+        "setting_change": summaries(change_times),
+        "all_actions": summaries(step_times + change_times),
         "errors": errors,
         "cpu": cpu,
+        "idle_cpu": idle,
+        "setting_stages": stages(STAGES),
     }
+
+
+def stages(marks: list[tuple[float | None, float | None, float]]) -> dict:
+    """Medians and p95 of a setting change's stages, in ms from the key press."""
+    out = {}
+    for i, name in enumerate(("banner_shown", "run_ready", "drawn")):
+        got = [m[i] for m in marks if m[i] is not None]
+        if got:
+            s = summary(got)
+            out[name] = {"n": s["n"], "median_ms": s["median_ms"], "p95_ms": s["p95_ms"]}
+    return out
+
+
+def summaries(times: list[tuple[float, float]]) -> dict:
+    """:func:`summary` of the times in the page (the figures judged) and, as ``outside``, of the
+    same actions as this script saw them (with Playwright's round trips to the page)."""
+    if not times:
+        return {}
+    return {**summary([t for t, _ in times]), "outside": summary([t for _, t in times])}
 
 
 def main() -> None:
@@ -231,6 +335,9 @@ def main() -> None:
     parser.add_argument("--class-steps", type=int, default=10)
     parser.add_argument("--think", type=float, default=1.0, help="seconds between actions")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per action, max")
+    parser.add_argument(
+        "--no-setting", action="store_true", help="a variant: the class only steps (no setting)"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("bench_results.json"))
     args = parser.parse_args()
     port = serve.free_port()
@@ -245,7 +352,7 @@ def main() -> None:
     results: dict = {"load_before": os.getloadavg()}
     try:
         memory: dict = {"idle": ask_memory(server, mlog)}
-        results["one_student"] = summary(asyncio.run(one_student(url, args.steps, args.timeout)))
+        results["one_student"] = summaries(asyncio.run(one_student(url, args.steps, args.timeout)))
         results["load_after_one"] = os.getloadavg()
         time.sleep(1)
         memory["before_class"] = ask_memory(server, mlog)
@@ -259,6 +366,7 @@ def main() -> None:
                 server,
                 memory,
                 mlog,
+                not args.no_setting,
             )
         )
         results["load_after_class"] = os.getloadavg()
@@ -283,24 +391,26 @@ def main() -> None:
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     one, klass = results["one_student"], results["class"]
     print(f"load: {results['uptime']}")
-    print("| who | actions | median ms | p95 ms | max ms |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    print(
-        f"| 1 student, Step | {one['n']} | {one['median_ms']} | {one['p95_ms']} | {one['max_ms']} |"
-    )
-    for key in ("steps", "setting_change", "all_actions"):
-        s = klass[key]
-        if s:
-            print(
-                f"| {args.students} students, {key} | {s['n']} | {s['median_ms']} | "
-                f"{s['p95_ms']} | {s['max_ms']} |"
-            )
+    print("| who | actions | median ms | p95 ms | max ms | outside: median, p95, max ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    rows = [("1 student, Step", one)] + [
+        (f"{args.students} students, {key}", klass[key])
+        for key in ("steps", "setting_change", "all_actions")
+        if klass[key]
+    ]
+    for who, s in rows:
+        o = s["outside"]
+        print(
+            f"| {who} | {s['n']} | {s['median_ms']} | {s['p95_ms']} | {s['max_ms']} | "
+            f"{o['median_ms']}, {o['p95_ms']}, {o['max_ms']} |"
+        )
     print(f"errors: {len(klass['errors'])} {klass['errors'][:3]}")
     m = results["memory"]
     for key in ("idle", "before_class", "connected", "peak", "after_leaving"):
         print(f"memory {key}: {m[key]}")
     print({k: v for k, v in m.items() if k.startswith(("per_student", "released_"))})
-    print(f"cpu during the class: {klass['cpu']}")
+    print(f"cpu during the class: {klass['cpu']}; idle, all connected: {klass['idle_cpu']}")
+    print(f"a setting change's stages (ms from the key press): {klass['setting_stages']}")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ from sim.app.controls import (
     validate,
 )
 from sim.app.frames import explorer_json
-from sim.app.runs import Run, RunError, get_ghost, get_run, is_cached
+from sim.app.runs import Run, RunError, get_ghost, get_run, is_cached, start_workers
 from sim.app.widget import PLOTLY_URL, RunView
 
 #: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h);
@@ -56,6 +56,11 @@ if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
     solara.server.settings.kernel.cull_timeout = "60s"
 #: seconds a control rests before a run not yet computed is computed (a dragged slider: once)
 SETTLE = 0.15
+#: worker processes that compute the runs (SIM_APP_WORKERS; 0, the default: in the server's
+#: process). Two workers cost ~430 MB of RSS and, in the class benchmark on 2 cores shared with
+#: the 30 browsers, gave no clear gain (experiments/app/README.md)
+WORKERS = int(os.environ.get("SIM_APP_WORKERS", "0"))
+start_workers(WORKERS)
 # when a session's kernel closes, its memory goes back to the system (sim.app.memory)
 solara.lab.on_kernel_start(memory.on_kernel_start)
 memory.log_on_signal()
@@ -65,6 +70,12 @@ CSS = """
 .v-application .v-input .v-label { font-size: 13px; }
 .chart { min-height: 300px; }
 .banner { margin: 2px 0; }
+/* above the page, not in its flow: shown and hidden, it moves nothing (a banner in the flow
+   moved the charts down and up again, and the browser laid out and repainted the whole page) */
+.computing-banner {
+  position: fixed; top: 72px; right: 16px; z-index: 10; padding: 4px 10px; color: #1565c0;
+  background: #e3f2fd; border: 1px solid #90caf9; border-radius: 4px; font-size: 14px;
+}
 .sidebar-note { font-size: 13px; color: #333; }
 .timeline-row { font-size: 13px; margin: 1px 0; }
 .timeline-future { color: #aaa; }
@@ -206,9 +217,13 @@ def TakeAway(run: Run, ghost: Run | None) -> None:
 
 @solara.component
 def SettingsLink() -> None:
-    """A link that restores the run shown, the year, the comparison and the picked nations."""
+    """A link that restores the run shown, the year, the comparison and the picked nations.
+
+    Written with the year last reported (``year.peek()``: a Step does not render it again); the
+    browser (``RunView``) rewrites its ``year=`` to the year shown at each Step.
+    """
     link = html.escape(
-        "?" + encode_link(replace(settings.value, controls=shown.value, year=year.value))
+        "?" + encode_link(replace(settings.value, controls=shown.value, year=year.peek()))
     )
     solara.HTML(
         tag="div",
@@ -311,18 +326,19 @@ def set_nations(codes: list[str]) -> None:
 
 
 @solara.component
-def Frames() -> None:
+def Frames(versus: str, nations: tuple[str, ...]) -> None:
     """The run on the charts (stepped in the browser), its timeline and what to take away.
 
-    This component does not read ``year``: a Step re-renders only the settings link, once the
-    browser reports the year (the browser greys the timeline's rows itself).
+    ``versus``: the second scenario ("": none); ``nations``: the nations picked. This component
+    reads neither ``year`` nor the sidebar's controls (``settings``): a Step renders nothing on
+    the server (the browser greys the timeline's rows and writes the settings link's year), and
+    a moved control renders only the sidebar until its run is shown.
     """
     run = get_run(shown.value)
     ghost = get_ghost(shown.value)
-    versus = settings.value.versus
     other = get_run(replace(shown.value, scenario=versus)) if versus else None
     other_ghost = get_ghost(other.controls) if other is not None else None
-    chosen = tuple(c for c in (settings.value.nations or DEFAULT_NATIONS) if c in run.names)
+    chosen = tuple(c for c in (nations or DEFAULT_NATIONS) if c in run.names)
     frames = explorer_json(run, ghost, other, other_ghost, chosen, unit.value)
     images = {"map": map_background(run)}
     if other is not None:
@@ -374,9 +390,9 @@ def Explore() -> None:
     solara.Text(  # always there (shown or hidden): a banner made and dropped each time costs more
         "Computing the run of the new settings; the charts still show the last one.",
         classes=["banner", "computing-banner"],
-        style={"display": "block" if computing else "none", "color": "#1565c0"},
+        style={"display": "block" if computing else "none"},
     )
-    Frames()
+    Frames(settings.value.versus, settings.value.nations)
 
 
 RANGES_YEAR = replace(RANGES["seed"], lo=0, hi=APP_YEARS, label="year")

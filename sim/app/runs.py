@@ -10,7 +10,9 @@ counterfactual of every policy is computed once.
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
+import multiprocessing
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -38,6 +40,34 @@ from sim.worlds import World, load_world
 
 #: runs kept in memory (a run of the 2024 world holds ~0.3 MB of tables)
 CACHE_SIZE = 96
+#: the worker processes that compute runs, once :func:`start_workers` made them (else None:
+#: runs are computed in the calling thread)
+_workers: concurrent.futures.ProcessPoolExecutor | None = None
+
+
+def start_workers(n: int) -> None:
+    """Compute runs in ``n`` worker processes from now on (``n`` = 0: in the caller's thread).
+
+    A run is pure Python and NumPy holding the GIL for ~0.2-0.3 s: computed in the server's
+    process, six new runs at once take turns with each other and with every session's
+    rendering. In workers they run beside the sessions (and on another core, if one is free).
+    The workers are spawned (not forked from a threaded server) and import the model at once,
+    in the background, so the first setting does not wait for them.
+    """
+    global _workers
+    if n <= 0 or _workers is not None:
+        return
+    _workers = concurrent.futures.ProcessPoolExecutor(
+        max_workers=n, mp_context=multiprocessing.get_context("spawn")
+    )
+    for _ in range(n):
+        _workers.submit(_warm)
+
+
+def _warm() -> None:
+    """The default run, computed once in a new worker: it imports the model, composes the
+    default config and reads the default world (~0.3 s a worker would add to its first run)."""
+    _compute(Controls())
 
 
 class RunError(ValueError):
@@ -338,7 +368,7 @@ def get_run(c: Controls) -> Run:
             waiting.wait(timeout=60)
             continue
         try:
-            found = _compute(c)
+            found = _compute(c) if _workers is None else _workers.submit(_compute, c).result()
         except RunError as exc:
             found = exc
         finally:
@@ -365,4 +395,13 @@ def get_ghost(c: Controls) -> Run | None:
     return get_run(counterfactual(c)) if has_policy_change(c) else None
 
 
-__all__ = ["APP_YEARS", "Run", "RunError", "TimelineEvent", "get_ghost", "get_run", "timeline"]
+__all__ = [
+    "APP_YEARS",
+    "Run",
+    "RunError",
+    "TimelineEvent",
+    "get_ghost",
+    "get_run",
+    "start_workers",
+    "timeline",
+]

@@ -10,12 +10,16 @@ app`` puts the copy that the plotly package ships there) and keeps it in its HTT
 - :class:`RunView`: a whole run (:func:`sim.app.frames.explorer_frames`) with its step bar
   (Back, Step, Play, Start, the year slider), its status line and its charts. A Step, a Play
   tick or a move of the year slider is drawn in the browser alone, in one animation frame: the
-  line charts rewrite their title and move their year marker and a white cover over the years
-  to come (HTML elements above the plot: Plotly redraws nothing); the map draws its land and
-  names with Plotly once per run and its dots and ties as SVG elements in Plotly's scatter
-  layer, and a Step sets their radius, colour and visibility from that year's arrays. The
-  year shown reaches the server (``year``) 250 ms after the last change, for the settings link;
-  the page's timeline rows (``.timeline-row[data-step]``) are greyed in the browser.
+  line charts rewrite their title and move their year marker and a white shade over the years
+  to come (HTML elements above the plot, moved by CSS transforms on their own compositor
+  layers: nothing is laid out or repainted again, Plotly redraws nothing); the map draws its
+  land and names with Plotly once per run and its dots and ties as SVG elements in Plotly's
+  scatter layer, and a Step sets their radius, colour and visibility from that year's arrays.
+  The legends are HTML (Plotly's own were about a third of a chart's redraw for a new run; a
+  click on a row hides or shows its traces, and the PNGs keep Plotly's legend). The year shown
+  reaches the server (``year``) 250 ms after the last change; the page's timeline rows
+  (``.timeline-row[data-step]``) are greyed and the settings link's ``year=`` is rewritten in
+  the browser, so a Step renders nothing on the server.
 """
 
 from __future__ import annotations
@@ -86,8 +90,8 @@ class PlotlyView(anywidget.AnyWidget):
 _RUN_ESM = (
     _LOADER
     + """
-// a line chart shown in year `year`: the title rewritten, the cover over the years after it
-// and the year marker moved (HTML elements above the plot: Plotly redraws nothing)
+// a line chart shown in year `year`: the title rewritten, the white shade over the years after
+// it and the year marker moved (HTML elements above the plot: Plotly redraws nothing)
 function showYear(v, year) {
   const text = v.spec.title.replace("{year}", year);
   const plot = v.plot;
@@ -100,14 +104,59 @@ function showYear(v, year) {
   const at = (x) => xa._offset + xa.l2p(x);
   const right = size.l + size.w;
   const left = Math.max(size.l, Math.min(at(year + 0.5), right));
-  Object.assign(v.cover.style, {
-    left: `${left}px`, width: `${right - left}px`, top: `${size.t}px`, height: `${size.h}px`,
-  });
+  // the cover spans the plot area once per drawing; a Step moves it, and the marker, with a
+  // transform of their own compositor layers: nothing is laid out or repainted again
+  const box = `${size.l},${size.t},${size.w},${size.h}`;
+  if (v.coverBox !== box) {
+    v.coverBox = box;
+    Object.assign(v.cover.style, {
+      left: `${size.l}px`, width: `${size.w}px`, top: `${size.t}px`, height: `${size.h}px`,
+    });
+    Object.assign(v.marker.style, { left: "0px", top: `${size.t}px`, height: `${size.h}px` });
+  }
+  v.shade.style.transform = `translateX(${left - size.l}px)`;  // clipped by the cover's box
   const line = at(year);
-  Object.assign(v.marker.style, {
-    left: `${line}px`, top: `${size.t}px`, height: `${size.h}px`,
-    display: line >= size.l && line <= right ? "block" : "none",
+  v.marker.style.transform = `translateX(${line}px)`;
+  v.marker.style.visibility = line >= size.l && line <= right ? "visible" : "hidden";
+}
+// a line chart's legend in HTML beside the plot (Plotly's own legend was about a third of the
+// cost of redrawing a chart for a new run): one row per trace Plotly would list, a click on a
+// row hides or shows its traces (its legend group, as in Plotly's legend); returns its width
+function lineLegend(v, data) {
+  const groups = new Map(), rows = [];
+  data.forEach((t, i) => {
+    const key = t.legendgroup || `#${i}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(i);
+    if (t.showlegend !== false && t.name) rows.push([t, key]);
   });
+  v.lineLegend.replaceChildren(...rows.map(([t, key]) => {
+    const row = document.createElement("div");
+    row.className = "rv-legend-row";
+    const swatch = document.createElement("span");
+    swatch.className = "rv-swatch";
+    const line = t.line || {}, marker = t.marker || {};
+    if (t.type === "bar") {
+      Object.assign(swatch.style, { width: "10px", height: "10px", background: marker.color });
+    } else if ((t.mode || "").includes("lines")) {
+      const dash = { dot: "dotted", dash: "dashed" }[line.dash] || "solid";
+      const width = Math.min(Math.max(line.width || 2, 2), 3);
+      Object.assign(swatch.style, {
+        width: "24px", height: "0", borderTop: `${width}px ${dash} ${line.color || "#444"}`,
+        opacity: t.opacity === undefined ? 1 : t.opacity,
+      });
+    } else {  // markers: the event triangles
+      swatch.textContent = "\u25b2";
+      Object.assign(swatch.style, { color: marker.color, fontSize: "11px", width: "24px" });
+    }
+    row.append(swatch, document.createTextNode(t.name));
+    row.onclick = () => {
+      const off = row.classList.toggle("rv-off");
+      Plotly.restyle(v.plot, { visible: off ? "legendonly" : true }, groups.get(key));
+    };
+    return row;
+  }));
+  return rows.length ? v.lineLegend.offsetWidth : 0;
 }
 // the map in step k, as sim.app.charts.map_chart draws it on the server
 function mapFigure(m, k, year, image) {
@@ -296,9 +345,10 @@ function mapHover(v, tip, event) {
     top: `${event.clientY - box.top + 12}px`,
   });
 }
-// a line chart as a PNG of the year shown: its lines cut after it, the year marker drawn
-// (on the page the cover and the marker are HTML, not part of Plotly's figure)
-function lineImage(gd, name, year) {
+// a line chart as a PNG of the year shown: its lines cut after it, the year marker drawn,
+// Plotly's own legend (on the page the cover, the marker and the legend are HTML, not part of
+// Plotly's figure; `spec` is the chart's layout as the server made it)
+function lineImage(gd, name, year, spec) {
   const data = gd.data.map((t) => {
     if (!Array.isArray(t.x) || typeof t.x[0] !== "number") return t;
     let n = 0;
@@ -313,7 +363,9 @@ function lineImage(gd, name, year) {
     type: "line", xref: "x", yref: "paper", x0: year, x1: year, y0: 0, y1: 1,
     line: { color: "#555", width: 1, dash: "dot" },
   };
-  const layout = Object.assign({}, gd.layout, { shapes: [...(gd.layout.shapes || []), marker] });
+  const layout = Object.assign({}, gd.layout, {
+    shapes: [...(gd.layout.shapes || []), marker], showlegend: true, margin: spec.margin,
+  });
   Plotly.downloadImage({ data, layout }, { format: "png", filename: name, scale: 2 });
 }
 function button(bar, label, cls) {
@@ -389,6 +441,15 @@ async function render({ model, el }) {
       } else if (!v.drawn) {  // the whole run, once (a copy: Plotly keeps and edits it)
         const spec = structuredClone(v.spec);
         spec.layout.title.text = v.spec.title.replace("{year}", year);
+        const margin = spec.layout.margin || {};
+        const width = lineLegend(v, spec.data);  // in HTML, in the plot's right margin
+        spec.layout.showlegend = false;
+        spec.layout.margin = Object.assign({}, margin, { r: Math.max(margin.r || 0, width + 14) });
+        Object.assign(v.lineLegend.style, {
+          left: `${spec.layout.width - spec.layout.margin.r + 10}px`,
+          top: `${margin.t || 0}px`,
+          maxHeight: `${spec.layout.height - (margin.t || 0) - 4}px`,
+        });
         if (v.plot._fullLayout) {  // a new run in the same chart: no new DOM
           Plotly.react(v.plot, spec.data, spec.layout, v.config);
         } else {
@@ -404,6 +465,16 @@ async function render({ model, el }) {
     // the page's timeline (sim.app.page.Timeline): the years after the one shown, greyed
     for (const row of document.querySelectorAll(".timeline-row[data-step]")) {
       row.classList.toggle("timeline-future", Number(row.dataset.step) > step);
+    }
+    // the page's settings link (sim.app.page.SettingsLink) names the year shown: the server
+    // writes it with the year it last heard of, the browser keeps it up to date
+    for (const a of document.querySelectorAll("a.settings-link")) {
+      const href = a.getAttribute("href") || "";
+      const next = href.replace(/([?&])year=\\d+/, `$1year=${step}`);
+      if (next !== href) {
+        a.setAttribute("href", next);
+        a.textContent = next;
+      }
     }
     root.dataset.run = F.label;  // the run drawn (a test or the benchmark waits for it)
   };
@@ -463,27 +534,35 @@ async function render({ model, el }) {
           if (F.charts[item]) {
             div.className = `chart chart-${item}`;
             const plot = document.createElement("div");
-            const cover = document.createElement("div");
+            const cover = document.createElement("div");  // the plot area, clipping the shade
             cover.className = "rv-cover";
+            const shade = document.createElement("div");  // white over the years to come
+            shade.className = "rv-shade";
+            cover.appendChild(shade);
             const marker = document.createElement("div");
             marker.className = "rv-marker";
             div.append(plot, cover, marker);
             const legend = document.createElement("div");
             legend.className = "rv-legend";
-            if (F.charts[item].kind === "map") div.appendChild(legend);
+            const lineLegend = document.createElement("div");
+            lineLegend.className = "rv-line-legend";
+            div.appendChild(F.charts[item].kind === "map" ? legend : lineLegend);
             const config = {
               displaylogo: false,
               toImageButtonOptions: { filename: item, scale: 2 },
               modeBarButtonsToRemove: ["lasso2d", "select2d"],
             };
             const isMap = F.charts[item].kind === "map";
-            const view = { name: item, plot, cover, marker, legend, spec: F.charts[item], config };
+            const view = {
+              name: item, plot, cover, shade, marker, legend, lineLegend, spec: F.charts[item],
+              config,
+            };
             config.modeBarButtonsToRemove.push("toImage");
             config.modeBarButtonsToAdd = [{
               name: "Download plot as a PNG", icon: Plotly.Icons.camera,
               click: (gd) => (isMap
                 ? mapImage(view, item, Math.min(step, F.years), F.start_year + step, images[item])
-                : lineImage(gd, item, F.start_year + step)),
+                : lineImage(gd, item, F.start_year + step, view.spec.layout)),
             }];
             if (isMap) {
               const tip = document.createElement("div");
@@ -555,10 +634,15 @@ _RUN_CSS = """
 .run-view .status-line { font-size: 14px; margin: 2px 0; }
 .run-view .rv-row { display: flex; gap: 4px; }
 .run-view .rv-col { flex: 1 1 0; min-width: 0; }
-.run-view .chart { min-height: 300px; position: relative; }
-.run-view .rv-cover { position: absolute; background: #fff; z-index: 1; pointer-events: auto; }
+.run-view .chart { min-height: 300px; position: relative; contain: layout paint; }
+.run-view .rv-cover { position: absolute; z-index: 1; overflow: hidden; pointer-events: none; }
+.run-view .rv-shade {
+  position: absolute; left: 0; top: 0; width: 100%; height: 100%; background: #fff;
+  pointer-events: auto; will-change: transform;
+}
 .run-view .rv-marker {
   position: absolute; width: 0; border-left: 1px dotted #555; z-index: 2; pointer-events: none;
+  will-change: transform;
 }
 .run-view .rv-legend {
   position: absolute; left: 4px; bottom: 4px; z-index: 1; font-size: 12px; line-height: 17px;
@@ -569,6 +653,12 @@ _RUN_CSS = """
   background: #fff; border: 1px solid #999; padding: 1px 5px; white-space: nowrap;
 }
 .run-view .rv-swatch { display: inline-block; margin-right: 6px; vertical-align: middle; }
+.run-view .rv-line-legend {
+  position: absolute; z-index: 1; font-size: 12px; line-height: 19px; overflow-y: auto;
+  white-space: nowrap; font-family: Helvetica, Arial, sans-serif; color: #444;
+}
+.run-view .rv-legend-row { cursor: pointer; user-select: none; }
+.run-view .rv-legend-row.rv-off { opacity: 0.4; }
 .run-view .rv-heading { font-weight: bold; font-size: 14px; }
 """
 
