@@ -13,7 +13,11 @@ One grid, the same for the three: ``scenario=baseline,us_retrenchment`` x ``seed
   Timed twice: inside this process (modules already imported here; Mesa 3.5's batch_run
   starts its pool with ``spawn``, so each of its workers imports the model again) and as a
   fresh command (``python benchmark.py --batch-run-only``: interpreter start and imports
-  included, as for the Hydra commands).
+  included, as for the Hydra commands);
+- ``batch_run, world preloaded``: the same call with the default world read once here and
+  passed as a fixed ``world`` parameter (``AllianceModel(world=World)``), the saving a Mesa user
+  can make by hand and the one the Hydra jobs make with ``sim.runner.read_world``: the fairest
+  comparison of the two ways' own overheads. In-process.
 
 The Hydra timings are whole commands (start-up, every job's run directory, the final
 ``sweep.parquet``). The CPU seconds per job are split from the jobs' own records
@@ -49,7 +53,9 @@ from pathlib import Path
 
 import mesa
 
-from sim.model import AllianceModel
+from sim.config import choose
+from sim.model import AllianceModel, load_world_for
+from sim.worlds import World
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -104,11 +110,16 @@ def outcomes(sweep_dir: Path) -> dict[tuple[str, int], dict]:
     return found
 
 
-def batch(seeds: int, processes: int) -> tuple[float, float, dict[tuple[str, int], float]]:
+def batch(
+    seeds: int, processes: int, world: World | None = None
+) -> tuple[float, float, dict[tuple[str, int], float]]:
+    parameters: dict = {"scenario": list(SCENARIOS)}
+    if world is not None:
+        parameters["world"] = [world]  # one value: pickled to the workers with each run
     started, cpu = time.perf_counter(), cpu_seconds()
     results = mesa.batch_run(
         AllianceModel,  # keyword-built: no adapter
-        parameters={"scenario": list(SCENARIOS)},
+        parameters=parameters,
         number_processes=processes,
         rng=list(range(seeds)),  # the model's `rng` argument
         max_steps=STEPS,
@@ -146,6 +157,7 @@ def main() -> None:
     before = load()
     print(f"load average before: {before}  (cpus: {os.cpu_count()})")
     splits, rounds = {}, []
+    preloaded = load_world_for(choose(None, None, None, None, None).world, 0)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t_serial, c_serial = hydra_sweep(tmp / "serial", args.seeds)
@@ -163,21 +175,32 @@ def main() -> None:
             splits.setdefault("joblib, 2 workers", split)
             t_batch, c_batch, shares = batch(args.seeds, 2)
             t_cmd, c_cmd = batch_command(args.seeds)
+            t_pre, c_pre, shares_pre = batch(args.seeds, 2, world=preloaded)
             rounds.append(
                 {
                     "joblib, 2 workers": (t_joblib, c_joblib),
                     "mesa.batch_run, 2 processes": (t_batch, c_batch),
                     "mesa.batch_run, as a command": (t_cmd, c_cmd),
+                    "mesa.batch_run, world preloaded": (t_pre, c_pre),
                     "load": load(),
                     "joblib_split": split,
                 }
             )
             print(f"round {r + 1}: joblib {jobs / t_joblib:.2f} jobs/s, batch_run "
-                  f"{jobs / t_batch:.2f} (in-process), {jobs / t_cmd:.2f} (command); "
+                  f"{jobs / t_batch:.2f} (in-process), {jobs / t_cmd:.2f} (command), "
+                  f"{jobs / t_pre:.2f} (world preloaded); "
                   f"load {rounds[-1]['load']}")  # fmt: skip
     batch_same = all(shares[k] == v["metrics"]["mean_share"] for k, v in serial.items())
+    batch_same = batch_same and all(
+        shares_pre[k] == v["metrics"]["mean_share"] for k, v in serial.items()
+    )
     after = load()
-    ways = ("joblib, 2 workers", "mesa.batch_run, 2 processes", "mesa.batch_run, as a command")
+    ways = (
+        "joblib, 2 workers",
+        "mesa.batch_run, 2 processes",
+        "mesa.batch_run, as a command",
+        "mesa.batch_run, world preloaded",
+    )
     best = {w: min(rd[w] for rd in rounds) for w in ways}  # fastest round: least disturbed
     fastest = min(range(len(rounds)), key=lambda r: rounds[r][ways[0]][0])
     splits["joblib, 2 workers"] = rounds[fastest]["joblib_split"]
@@ -189,7 +212,7 @@ def main() -> None:
         split = splits.get(name, {})
         parts = "".join(f" {split[k]:8.3f}" for k in split)
         print(f"{name:30s} {seconds:7.1f} {jobs / seconds:7.2f} {cpu / jobs:9.3f}{parts}")
-    ratios = [(rd[ways[1]][0] / rd[ways[0]][0], rd[ways[2]][0] / rd[ways[0]][0]) for rd in rounds]
+    ratios = [tuple(rd[w][0] / rd[ways[0]][0] for w in ways[1:]) for rd in rounds]
     print("each round: jobs/s, CPU s per job, cores used (CPU s / wall s)")
     for r, rd in enumerate(rounds, 1):
         parts = ", ".join(
@@ -201,9 +224,9 @@ def main() -> None:
         print(f"round {r}: {parts}; joblib split {split}; load after {rd['load']}")
     print(f"joblib outcomes equal serial, job for job: {same}")
     print(f"batch_run final mean_share equals the Hydra jobs': {batch_same}")
-    for r, (inproc, cmd) in enumerate(ratios, 1):
+    for r, (inproc, cmd, pre) in enumerate(ratios, 1):
         print(f"round {r}: joblib / batch_run throughput {inproc:.2f} (in-process), "
-              f"{cmd:.2f} (as a command)")  # fmt: skip
+              f"{cmd:.2f} (as a command), {pre:.2f} (world preloaded)")  # fmt: skip
     print(f"load average after: {after}")
     result = {
         "jobs": jobs,
@@ -220,6 +243,7 @@ def main() -> None:
         "cpu_s_per_job_split": splits,
         "joblib_vs_batch_run_by_round": [r[0] for r in ratios],
         "joblib_vs_batch_run_command_by_round": [r[1] for r in ratios],
+        "joblib_vs_batch_run_world_preloaded_by_round": [r[2] for r in ratios],
         "joblib_equals_serial": same,
         "batch_run_equals_serial": batch_same,
         "load_before_after": [before, after],
