@@ -6,6 +6,7 @@ import copy
 import functools
 import hashlib
 import json
+import stat
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -70,9 +71,12 @@ def read_world(cfg: WorldConfig, seed: int = 0) -> World:
 
 def _world_key(cfg: WorldConfig) -> str | None:
     """The world config and the SHA-256 of each file it reads; None for a synthetic world or a
-    file that cannot be read."""
+    file that cannot be read, or is not a regular file (reading a FIFO would block: the loader
+    refuses it with its own message)."""
     files = world_files(cfg).paths()
     try:
+        if not all(stat.S_ISREG(path.stat().st_mode) for path in files):
+            return None
         digests = [hashlib.sha256(path.read_bytes()).hexdigest() for path in files]
     except OSError:
         return None
