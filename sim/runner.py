@@ -7,6 +7,7 @@ import functools
 import hashlib
 import json
 import stat
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -42,17 +43,21 @@ def _provenance() -> tuple[dict[str, str], str | None]:
     return versions(), git_revision()
 
 
-#: the last world this process read from files, by its config and the bytes of its files
-_WORLD: dict[str, World] = {}
+#: the worlds this process read from files, by their config and the bytes of their files,
+#: oldest first; at most WORLDS_KEPT (a sweep reads one, the teaching page a few)
+_WORLDS: dict[str, World] = {}
+WORLDS_KEPT = 8
+_WORLDS_LOCK = threading.Lock()  # the page builds models in several threads
 
 
 def read_world(cfg: WorldConfig, seed: int = 0) -> World:
     """:func:`sim.worlds.load_world`, reading and validating each file-based world once per
-    process: a copy of the last world read when the world config and the content of every file
-    it reads (:func:`sim.worlds.world_files`) are unchanged.
+    process: a copy of a world already read (one of the last :data:`WORLDS_KEPT`) when the world
+    config and the content of every file it reads (:func:`sim.worlds.world_files`) are unchanged.
 
-    A sweep's jobs read one world again and again (~0.15-0.2 s of a 0.3 s default-world job);
-    the files' bytes are hashed for every call (~2 ms), so an edited file is read again, as the
+    A sweep's jobs and the teaching page's runs read a world again and again (~0.15-0.2 s of a
+    0.3 s default-world job); the files' bytes are hashed for every call (~2 ms), so an edited
+    file is read again, as the
     sweep's job identity would rerun the job. A synthetic world (drawn from ``seed``) and a world
     whose files cannot be read are loaded as before (the loader names the missing file). Each
     caller gets its own deep copy, so no model sees another's changes.
@@ -60,12 +65,15 @@ def read_world(cfg: WorldConfig, seed: int = 0) -> World:
     key = _world_key(cfg)
     if key is None:
         return load_world(cfg, seed)
-    world = _WORLD.get(key)
+    with _WORLDS_LOCK:
+        world = _WORLDS.get(key)
     if world is None:
         world = load_world(cfg, seed)
         if _world_key(cfg) == key:  # no file changed while it was read
-            _WORLD.clear()  # one world a process: a sweep rarely interleaves worlds
-            _WORLD[key] = world
+            with _WORLDS_LOCK:
+                if len(_WORLDS) >= WORLDS_KEPT:
+                    _WORLDS.pop(next(iter(_WORLDS)))  # the oldest
+                _WORLDS[key] = world
     return copy.deepcopy(world)
 
 
@@ -74,13 +82,13 @@ def _world_key(cfg: WorldConfig) -> str | None:
     file that cannot be read, or is not a regular file (reading a FIFO would block: the loader
     refuses it with its own message)."""
     files = world_files(cfg).paths()
+    if not files:
+        return None
     try:
         if not all(stat.S_ISREG(path.stat().st_mode) for path in files):
             return None
         digests = [hashlib.sha256(path.read_bytes()).hexdigest() for path in files]
     except OSError:
-        return None
-    if not files:
         return None
     return json.dumps([asdict(cfg), [str(p) for p in files], digests], default=str)
 

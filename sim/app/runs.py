@@ -11,7 +11,6 @@ counterfactual of every policy is computed once.
 from __future__ import annotations
 
 import concurrent.futures
-import copy
 import multiprocessing
 import threading
 from collections import OrderedDict
@@ -32,11 +31,10 @@ from sim.app.controls import (
     counterfactual,
     has_policy_change,
 )
-from sim.config import Config, ScenarioConfig
+from sim.config import ScenarioConfig
 from sim.errors import USER_ERRORS
 from sim.model import AllianceModel
 from sim.runner import build_model
-from sim.worlds import World, load_world
 
 #: runs kept in memory (a run of the 2024 world holds ~0.3 MB of tables)
 CACHE_SIZE = 96
@@ -266,35 +264,10 @@ def timeline(
     return tuple(sorted(out, key=lambda e: (e.step, order.get(e.kind, 5))))
 
 
-#: worlds read from their files, by (name, seed): a world of the page depends on nothing else
-_worlds: dict[tuple[str, int], World] = {}
-
-
-def _build(cfg: Config) -> AllianceModel:
-    """``sim.runner.build_model(cfg)`` with each world read from its files once per process
-    (~0.15 s saved per run) and copied for each model, so no run sees another's changes.
-
-    The page offers only named worlds, each fixed by its name (and the seed, for
-    ``synthetic``); a custom world (a user's file) is read every time.
-    """
-    if cfg.world.name == "custom":
-        return build_model(cfg)
-    key = (cfg.world.name, cfg.seed if cfg.world.name == "synthetic" else 0)
-    with _lock:
-        world = _worlds.get(key)
-    if world is None:
-        world = load_world(cfg.world, cfg.seed)
-        with _lock:
-            if len(_worlds) >= 32:
-                _worlds.clear()
-            _worlds[key] = world
-    return build_model(cfg, copy.deepcopy(world))
-
-
 def _compute(c: Controls) -> Run:
     try:
         cfg = configure(c)
-        model = _build(cfg)
+        model = build_model(cfg)  # each world read once per process (read_world)
         treaty_edges = treaty_ties(model)
         for _ in range(cfg.model.steps):
             model.step()
