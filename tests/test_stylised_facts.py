@@ -10,6 +10,7 @@ draws), i.e. "what changes, against what would have happened otherwise".
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 import pytest
@@ -40,13 +41,19 @@ REVISED = [
     "model.geography=force_type",
     "model.blocs=signed",
 ]
+#: extra overrides of every run (``SIM_BATTERY_OVERRIDES``, space-separated; empty by default, so
+#: the suite runs the code defaults): the battery re-run under a variant's options, e.g.
+#: amendment A11's ``budget_rule.threat_from=spending budget_rule.threat_scale=points``
+EXTRA = os.environ.get("SIM_BATTERY_OVERRIDES", "").split()
 US_ASIA = ["US-JPN", "US-KOR", "ANZUS", "US-PHL", "US-THA"]
 PACIFIC = ["JPN", "KOR", "AUS"]
 
 
 @functools.cache
 def _run(scenario: str, seed: int, world: str = "today", steps: int = 30) -> AllianceModel:
-    revised = REVISED[1:] if scenario == "arms_race" else REVISED  # arms_race picks richardson
+    revised = REVISED + EXTRA
+    if scenario == "arms_race":  # arms_race picks richardson: no budget_rule override applies
+        revised = [o for o in revised if not o.startswith("budget_rule")]
     return simulate(
         compose(
             [
@@ -165,6 +172,7 @@ def test_ukraine_mobilises_in_the_hindcast_without_anchoring(seed):
                 f"seed={seed}",
                 "figures=false",
                 "hindcast=false",
+                *EXTRA,
             ]
         )
     )

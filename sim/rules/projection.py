@@ -124,6 +124,41 @@ def threat_ratio(threat: np.ndarray, capability: np.ndarray, allied: np.ndarray)
     return np.log1p(threat / means)
 
 
+def spending_threat_ratio(
+    spending: np.ndarray,
+    reach: np.ndarray,
+    support_reach: np.ndarray,
+    hostile: np.ndarray,
+    commitment: np.ndarray,
+    cred: np.ndarray,
+) -> np.ndarray:
+    """The threat ratio on this year's spending (amendment A11 (a))::
+
+        R_i = ln(1 + T^M_i / (M_i + A^M_i)),   T^M_i = sum_j h_ij P_ij M_j,
+        A^M_i = sum_j w_ij c_j P^a_ij M_j
+
+    :func:`threat_ratio` with every capability stock ``K`` replaced by the current spending
+    ``M``: the rival's *expenditure* is the threat variable of Richardson's reaction process
+    (Richardson 1960, *Arms and Insecurity*) and of the demand-for-military-expenditure
+    equations that estimate it (Smith 1980, "The demand for military expenditure", *Economic
+    Journal* 90(360); Murdoch & Sandler 1984, *Journal of Public Economics* 25), so a budget
+    surge is perceived the year it is spent, not as it accumulates in a stock. With stocks at
+    their steady state (``K = M / delta``) the two ratios are equal.
+
+    Parameters
+    ----------
+    spending : (N,) this year's spending ``M`` (US$).
+    reach, support_reach : (N, N) reach ``P`` of each source's forces at each perceiver, for
+        threat and for support (:func:`reach`).
+    hostile : (N, N) perceived hostility ``h`` in [0, 1].
+    commitment : (N, N) weighted adjacency ``w`` (0 where there is no tie).
+    cred : (N,) credibility ``c_j`` of each ally.
+    """
+    m = np.asarray(spending, float)
+    threat = hostile_capability(m, reach, hostile)
+    return threat_ratio(threat, m, allied_capability(m, support_reach, commitment, cred))
+
+
 def spill_ins(spending: np.ndarray, commitment: np.ndarray, cred: np.ndarray) -> np.ndarray:
     """Spill-ins from allies' spending, ``S_i = sum_j w_ij c_j M_j`` (US$).
 
