@@ -103,10 +103,14 @@ def exposed(world: World, drivers: set[str]) -> set[str]:
     return (near | nato) - drivers
 
 
-def calibration_run(cfg: Config, world: World | None = None) -> AllianceModel:
-    """The model of ``cfg`` run for its ``model.steps`` years (2014 -> 2019), on ``world``."""
+def calibration_model(cfg: Config, world: World | None = None) -> AllianceModel:
+    """The model of ``cfg`` at its start year, on ``world`` (loaded from ``cfg`` if not given).
+
+    Built directly, not by :func:`sim.runner.build_model`: the window's run stops before the
+    hindcast scenario's later shocks (2022), which that check would refuse.
+    """
     world = world if world is not None else load_world(cfg.world, cfg.seed)
-    model = AllianceModel(
+    return AllianceModel(
         world,
         scenario=cfg.scenario,
         params=cfg.model,
@@ -114,6 +118,11 @@ def calibration_run(cfg: Config, world: World | None = None) -> AllianceModel:
         alliance_rule=cfg.alliance_rule,
         rng=cfg.seed,
     )
+
+
+def calibration_run(cfg: Config, world: World | None = None) -> AllianceModel:
+    """The model of ``cfg`` run for its ``model.steps`` years (2014 -> 2019), on ``world``."""
+    model = calibration_model(cfg, world)
     for _ in range(cfg.model.steps):
         model.step()
     return model

@@ -100,7 +100,8 @@ def test_russia_shock_response_follows_proximity(seed):
     "A1's prior k = 1; 7.8-9.5% under A5, 4.9-6.1% under A4), not a tenth: spill-in raises "
     "Europe's desired shares by 0.11-0.15 in logs, the partial adjustment trails the 10-year ramp "
     "(64-77% realised); beta = 0.3 implies ~13% in the long run, 9.5-11.1% at year 30 "
-    "(PREREGISTRATION.md A8; experiments/validation/diagnose_retrenchment.py)",
+    "(PREREGISTRATION.md A8; experiments/validation/diagnose_retrenchment.py); with A11's options "
+    "(SIM_BATTERY_OVERRIDES) 7.99-9.82% (A12)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_us_retrenchment_europe_fills_part_of_the_gap(seed):

@@ -40,12 +40,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata, spearmanr
 
-from sim.calibrate import priors, with_values
+from sim.calibrate import calibration_model, priors, with_values
 from sim.config import compose
-from sim.model import AllianceModel
 from sim.rules.projection import threat_ratio
 from sim.rules.threat import great_circle_km
-from sim.worlds import load_world, observed
+from sim.worlds import observed
 from sim.worlds import sources as src
 from sim.worlds.build import gdp_of
 
@@ -70,15 +69,7 @@ def recorded_run(overrides: list[str], values: dict[str, float] | None = None):
     cfg = compose([*overrides, "figures=false", "hindcast=false", "seed=0"])
     if values:
         cfg = with_values(cfg, values)
-    world = load_world(cfg.world, cfg.seed)
-    m = AllianceModel(
-        world,
-        scenario=cfg.scenario,
-        params=cfg.model,
-        budget_rule=cfg.budget_rule,
-        alliance_rule=cfg.alliance_rule,
-        rng=cfg.seed,
-    )
+    m = calibration_model(cfg)  # may stop before the scenario's last shock (2014 -> 2019)
     rule = m.budget_rule
     seen: list[dict[str, np.ndarray]] = []
     shares = rule.shares
