@@ -24,7 +24,9 @@ GDP also moves with GDP (the denominator), which the rule does not see: ``obs_dl
 ``obs_dlnM`` split the observed ``ln(s_end/s0)`` into GDP and spending (US$, SIPRI x World Bank).
 
 Scores nothing new: the experiments' own Spearmans of V5 (README section 2.1) are recomputed
-here from the same runs as a check. Writes ``diagnostics_changes.json`` and prints, per window
+here from the same runs as a check. Writes ``diagnostics_changes_V5.json`` (the summaries and
+the parameters used) and ``diagnostics_changes_V5.csv`` (one row per nation, window and group,
+every term and rank) and prints, per window
 and group (NATO's allies, all nations), the nations with the largest rank errors and their
 terms, with each nation's start exposure ``T0 / (K0 + A0)`` and the share of its own stock in
 those means. Read before amendment A11 was written; no year after 2019 enters the parameters.
@@ -42,6 +44,7 @@ from scipy.stats import rankdata, spearmanr
 
 from sim.calibrate import calibration_model, priors, with_values
 from sim.config import compose
+from sim.hindcast import parameter_values
 from sim.rules.projection import threat_ratio
 from sim.rules.threat import great_circle_km
 from sim.worlds import observed
@@ -202,18 +205,18 @@ COLUMNS = [
 def main(argv: list[str]) -> int:
     variant = "V5p" if "--variant" in argv and argv[argv.index("--variant") + 1] == "V5p" else "V5"
     record: dict = {"variant": variant, "seed": 0, "windows": {}}
+    tables: list[pd.DataFrame] = []
     for window, overrides in WINDOWS.items():
         values = priors() if variant == "V5p" else None
         cfg, m, seen = recorded_run(overrides, values)
         frame = decompose(cfg, m, seen)
-        record["windows"][window] = {"parameters": {}, "groups": {}}
+        values_used = parameter_values(cfg.budget_rule, cfg.model)
+        record["windows"][window] = {"parameters": values_used, "groups": {}}
         for group, sub in (("nato_allies", frame[frame.nato]), ("all_nations", frame)):
             sub = ranked(sub)
             s = summary(sub)
-            record["windows"][window]["groups"][group] = {
-                "summary": s,
-                "rows": sub.drop(columns="nato").round(4).reset_index().to_dict("records"),
-            }
+            record["windows"][window]["groups"][group] = {"summary": s}
+            tables.append(sub.reset_index().assign(window=window, group=group))
             print(
                 f"\n== {variant} {window} {group}: n {s['n']}, Spearman changes model "
                 f"{s['spearman_changes_model']:.3f}, -distance "
@@ -243,6 +246,10 @@ def main(argv: list[str]) -> int:
             print(show.round(3).to_string())
     path = HERE / f"diagnostics_changes_{variant}.json"
     path.write_text(json.dumps(record, indent=1, default=float) + "\n")
+    rows = pd.concat(tables, ignore_index=True)
+    first = ["window", "group", "iso3"]
+    rows = rows[first + [c for c in rows.columns if c not in first]]
+    rows.round(4).to_csv(HERE / f"diagnostics_changes_{variant}.csv", index=False)
     return 0
 
 
