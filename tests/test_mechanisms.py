@@ -76,6 +76,27 @@ def test_reach_by_force_type_by_hand():
     assert r.total[2, 0] > 4 * r.total[2, 1]
 
 
+def test_home_base_reach_adds_a_home_leg_by_hand():
+    # A13: A at B: border 0, capitals 500 km apart: the home leg is 500 km at 2000 km
+    q = np.array([0.5, 0.0, 0.0])
+    r = reach(BORDER, CAPITAL, land_connected(CONTIG), q, 500.0, 10000.0, 0.25, 2000.0)
+    assert r.land[1, 0] == pytest.approx(math.exp(-500 / 2000))
+    # A at C: 1000 km of water (theatre leg), 1000 km more to A's capital (home leg)
+    assert r.land[2, 0] == pytest.approx(math.exp(-1000 / 500 - 1000 / 2000) * 0.25)
+    assert r.global_[2, 0] == pytest.approx(math.exp(-0.2))  # the global share is unchanged
+    assert np.diag(r.total).tolist() == [1.0, 1.0, 1.0]
+    # a border far from the source's capital reaches less than one next to it
+    far = CAPITAL.copy()
+    far[0, 1] = far[1, 0] = 1500.0
+    assert reach(BORDER, far, land_connected(CONTIG), q, 500.0, 1e4, 0.25, 2000.0).land[1, 0] < (
+        r.land[1, 0]
+    )
+    # without border data (b = d) the home leg is 0: M1's form exactly
+    m1 = reach(CAPITAL, CAPITAL, land_connected(CONTIG), q, 500.0, 10000.0, 0.25)
+    home = reach(CAPITAL, CAPITAL, land_connected(CONTIG), q, 500.0, 10000.0, 0.25, 2000.0)
+    assert np.array_equal(m1.total, home.total)
+
+
 def test_threat_and_allied_capability_by_hand():
     k = np.array([100.0, 10.0, 10.0])
     p = np.array([[1.0, 0.8, 0.2], [0.8, 1.0, 0.1], [0.4, 0.1, 1.0]])
