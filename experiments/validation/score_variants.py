@@ -1,6 +1,11 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|A11]``
+``python experiments/validation/score_variants.py [--amendment A8|A11|A13]``
+
+``--amendment A13`` (PREREGISTRATION.md A13) scores V7 (A11's two options plus the land reach
+from the power's home base, ``model.land_distance=home_base``, calibrated 2014 -> 2019 with
+them: ``calibration=y2014_2019_a13``) and V7p (the same with A1's priors), and writes
+``variants_a13.json``/``variants_a13.md``.
 
 ``--amendment A11`` (PREREGISTRATION.md A11) scores V6 (threat from spending, response in
 points, calibrated 2014 -> 2019 with those options: ``calibration=y2014_2019_a11``), V6p (the
@@ -44,6 +49,8 @@ SEEDS = range(5)
 PRIORS = [f"{key}={value}" for key, value in priors().items()]
 #: amendment A11's two options
 SPENDING, POINTS = "budget_rule.threat_from=spending", "budget_rule.threat_scale=points"
+#: amendment A13's land reach from the power's home base
+HOME_BASE = "model.land_distance=home_base"
 #: amendment -> (calibration file, variant -> (overrides of hindcast_2014_2024, of outofsample))
 AMENDMENTS = {
     "A8": (
@@ -69,6 +76,19 @@ AMENDMENTS = {
                 [SPENDING, *PRIORS],
             ),
             "V6p-b A11 (b) points only, theory priors": ([POINTS, *PRIORS], [POINTS, *PRIORS]),
+        },
+    ),
+    "A13": (
+        "y2014_2019_a13",
+        {
+            "V7 A13, calibrated 2014-2019": (
+                ["+calibration=y2014_2019_a13"],
+                ["calibration=y2014_2019_a13"],
+            ),
+            "V7p A13, theory priors": (
+                [SPENDING, POINTS, HOME_BASE, *PRIORS],
+                [SPENDING, POINTS, HOME_BASE, *PRIORS],
+            ),
         },
     ),
 }
