@@ -88,9 +88,8 @@ def test_home_base_reach_adds_a_home_leg_by_hand():
     # a border far from the source's capital reaches less than one next to it
     far = CAPITAL.copy()
     far[0, 1] = far[1, 0] = 1500.0
-    assert reach(BORDER, far, land_connected(CONTIG), q, 500.0, 1e4, 0.25, 2000.0).land[1, 0] < (
-        r.land[1, 0]
-    )
+    farther = reach(BORDER, far, land_connected(CONTIG), q, 500.0, 1e4, 0.25, 2000.0)
+    assert farther.land[1, 0] < r.land[1, 0]
     # without border data (b = d) the home leg is 0: M1's form exactly
     m1 = reach(CAPITAL, CAPITAL, land_connected(CONTIG), q, 500.0, 10000.0, 0.25)
     home = reach(CAPITAL, CAPITAL, land_connected(CONTIG), q, 500.0, 10000.0, 0.25, 2000.0)
