@@ -129,6 +129,10 @@ _WORLD_DEFAULTS = {"path": None, "treaties": None, "borders": None, "n": 60}
 GEOGRAPHIES = ("force_type", "capital_gradient")
 #: force_type: where the land gradient is measured from (amendment A13)
 LAND_DISTANCES = ("border", "home_base")
+#: who reads a mobilising nation's arming as hostile (``model.wartime_dilemma``): everyone not
+#: allied with it (``all``, the security dilemma as in docs/MODEL.md 3.4) or its war enemies only
+#: (``enemies``, amendment A15)
+WARTIME_DILEMMAS = ("all", "enemies")
 
 
 @dataclass
@@ -176,6 +180,9 @@ class ModelConfig:
     #: security dilemma: hostility toward j rises by this times j's capability growth above normal
     dilemma: float = 2.0
     normal_arming: float = 0.03
+    #: ``all``: the dilemma reads every nation's arming; ``enemies`` (amendment A15): the arming
+    #: of a nation whose budget war mobilisation set is read as hostile by its war enemies only
+    wartime_dilemma: str = "all"
     #: guideline used to judge credibility where a tie has no treaty target
     default_target: float = 0.02
     #: modularity resolution of the bloc detection (below 1: larger, camp-sized blocs)
@@ -223,6 +230,8 @@ class ModelConfig:
         positive(self, "model", "land_range_km", "global_range_km", "home_range_km")
         check(self.land_distance in LAND_DISTANCES, "model.land_distance",
               f"must be one of {', '.join(LAND_DISTANCES)}", self.land_distance)  # fmt: skip
+        check(self.wartime_dilemma in WARTIME_DILEMMAS, "model.wartime_dilemma",
+              f"must be one of {', '.join(WARTIME_DILEMMAS)}", self.wartime_dilemma)  # fmt: skip
         within("model.water_discount", self.water_discount, 0.0, 1.0)
         within("model.major_global_share", self.major_global_share, 0.0, 1.0)
         check(self.geography in GEOGRAPHIES, "model.geography",

@@ -110,6 +110,8 @@ class AllianceModel(mesa.Model):
         self.regime = nations["regime"].to_numpy(float)
         self.major = nations["major_power"].to_numpy(bool)
         self.arming = np.zeros(n)
+        #: whose arming (``arming``) war mobilisation produced (``model.wartime_dilemma``, A15)
+        self.mobilised = np.zeros(n, dtype=bool)
         self.threat = np.zeros(n)
         self.support = np.zeros(n)
         self.last_milex = self.share * self.gdp
@@ -248,8 +250,16 @@ class AllianceModel(mesa.Model):
     def perceive_threats(self) -> None:
         """Step 2: hostility (with the security dilemma) and threat ``T_i``."""
         p = self.params
+        exempt = None
+        if p.wartime_dilemma == "enemies":  # amendment A15
+            exempt = threat.wartime_exemption(self.mobilised, self.at_war)
         self.hostile = threat.hostility(
-            self.baseline_hostility, self.arming, self.ties.allied, p.dilemma, p.normal_arming
+            self.baseline_hostility,
+            self.arming,
+            self.ties.allied,
+            p.dilemma,
+            p.normal_arming,
+            exempt,
         )
         self.threat = threat.threat(self.capability, self.reach, self.hostile)
 
@@ -267,6 +277,12 @@ class AllianceModel(mesa.Model):
         for i, scheduled in self.scheduled.items():
             share[i] = scheduled
         self.share = np.minimum(np.maximum(share, self.params.share_min), self.params.share_max)
+        # the rule's war mobilisation (threat_response_v2), unless a schedule or a player set it
+        mobilising = getattr(self.budget_rule, "mobilising", None)
+        self.mobilised = np.zeros(len(share), dtype=bool)
+        if mobilising is not None:
+            self.mobilised[:] = mobilising
+        self.mobilised[list(self.scheduled)] = False
 
     def invest(self) -> None:
         """Step 4, continued: spending builds the stock, ``K <- (1 - delta) K + s Y``."""

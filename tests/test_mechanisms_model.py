@@ -80,6 +80,36 @@ def test_bad_land_distance_names_its_key(override, message):
         compose([*REVISED, override])
 
 
+def test_wartime_dilemma_spares_ukraine_mobilising_but_not_against_russia():
+    # A15: Ukraine mobilises in year 1 of a war with Russia; the year after, Poland (a third
+    # party) reads its baseline hostility only, Russia (the enemy) the dilemma's surge too
+    war = ShockConfig(step=1, kind="war", iso3="RUS", value=1, against=["UKR"])
+    runs = {}
+    for rule in ("all", "enemies"):
+        cfg = compose([*REVISED, "world=y2014", f"model.wartime_dilemma={rule}"])
+        model = AllianceModel(
+            "y2014",
+            scenario=ScenarioConfig(name="war", shocks=[war]),
+            params=cfg.model,
+            budget_rule=cfg.budget_rule,
+            alliance_rule="none",
+        )
+        model.step()
+        model.step()
+        runs[rule] = model
+    ukr, pol, rus = (runs["all"].row[c] for c in ("UKR", "POL", "RUS"))
+    assert runs["enemies"].mobilised[ukr] and runs["enemies"].arming[ukr] > 0.1
+    assert runs["all"].hostile[pol, ukr] > runs["all"].baseline_hostility[pol, ukr] + 0.1
+    assert runs["enemies"].hostile[pol, ukr] == runs["enemies"].baseline_hostility[pol, ukr]
+    assert runs["enemies"].hostile[rus, ukr] == runs["all"].hostile[rus, ukr]
+    assert runs["enemies"].hostile[rus, ukr] > runs["enemies"].baseline_hostility[rus, ukr]
+
+
+def test_bad_wartime_dilemma_names_its_key():
+    with pytest.raises(ConfigError, match="model.wartime_dilemma: must be one of all, enemies"):
+        compose([*REVISED, "model.wartime_dilemma=neutral"])
+
+
 def test_version_1_geography_and_blocs_stay_the_defaults():
     cfg = compose([])
     assert cfg.model.geography == "capital_gradient" and cfg.model.blocs == "louvain"

@@ -47,6 +47,24 @@ def test_hostility_security_dilemma_and_allies():
     assert np.all(np.diag(h) == 0)
 
 
+def test_a_war_mobilisation_is_read_as_hostile_by_the_enemy_only():
+    # A15: B mobilises in a war with C; A, a third party, reads B's baseline hostility only
+    base = np.array([[0.0, 0.2, 0.5], [0.2, 0.0, 0.6], [0.5, 0.6, 0.0]])
+    arming = np.array([0.0, 0.43, 0.0])  # B arms 40 points above normal
+    at_war = np.zeros((3, 3), bool)
+    at_war[1, 2] = at_war[2, 1] = True
+    exempt = threat.wartime_exemption(np.array([False, True, False]), at_war)
+    assert exempt.tolist() == [[False, True, False], [False, True, False], [False, False, False]]
+    allied = np.zeros((3, 3), bool)
+    h = threat.hostility(base, arming, allied, 2.0, 0.03, exempt)
+    assert h[0, 1] == pytest.approx(0.2)  # third party: no surge
+    assert h[2, 1] == 1.0  # the enemy: 0.6 + 0.8, clipped
+    everyone = threat.hostility(base, arming, allied, 2.0, 0.03)
+    assert everyone[0, 1] == pytest.approx(1.0) and np.array_equal(
+        threat.hostility(base, arming, allied, 2.0, 0.03, np.zeros((3, 3), bool)), everyone
+    )
+
+
 def test_threat_sums_capability_reach_hostility():
     reach = np.array([[1.0, 0.5, 0.1], [0.5, 1.0, 0.2], [0.1, 0.2, 1.0]])
     hostile = np.array([[0.0, 0.4, 1.0], [0.0, 0.0, 0.5], [0.0, 0.0, 0.0]])

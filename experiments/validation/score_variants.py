@@ -1,6 +1,11 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|A11|A13]``
+``python experiments/validation/score_variants.py [--amendment A8|A11|A13|A15]``
+
+``--amendment A15`` (PREREGISTRATION.md A15) scores V8 (V7 plus ``model.wartime_dilemma=enemies``:
+a mobilising nation's arming is read as hostile by its war enemies only; calibrated 2014 -> 2019
+with it: ``calibration=y2014_2019_a15``) and V8p (the same with A1's priors), and writes
+``variants_a15.json``/``variants_a15.md``.
 
 ``--amendment A13`` (PREREGISTRATION.md A13) scores V7 (A11's two options plus the land reach
 from the power's home base, ``model.land_distance=home_base``, calibrated 2014 -> 2019 with
@@ -51,6 +56,8 @@ PRIORS = [f"{key}={value}" for key, value in priors().items()]
 SPENDING, POINTS = "budget_rule.threat_from=spending", "budget_rule.threat_scale=points"
 #: amendment A13's land reach from the power's home base
 HOME_BASE = "model.land_distance=home_base"
+#: amendment A15's security dilemma that spares a war mobilisation
+WARTIME = "model.wartime_dilemma=enemies"
 #: amendment -> (calibration file, variant -> (overrides of hindcast_2014_2024, of outofsample))
 AMENDMENTS = {
     "A8": (
@@ -88,6 +95,19 @@ AMENDMENTS = {
             "V7p A13, theory priors": (
                 [SPENDING, POINTS, HOME_BASE, *PRIORS],
                 [SPENDING, POINTS, HOME_BASE, *PRIORS],
+            ),
+        },
+    ),
+    "A15": (
+        "y2014_2019_a15",
+        {
+            "V8 A15, calibrated 2014-2019": (
+                ["+calibration=y2014_2019_a15"],
+                ["calibration=y2014_2019_a15"],
+            ),
+            "V8p A15, theory priors": (
+                [SPENDING, POINTS, HOME_BASE, WARTIME, *PRIORS],
+                [SPENDING, POINTS, HOME_BASE, WARTIME, *PRIORS],
             ),
         },
     ),

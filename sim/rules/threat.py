@@ -47,26 +47,56 @@ def hostility(
     allied: np.ndarray,
     dilemma: float,
     normal_arming: float,
+    exempt: np.ndarray | None = None,
 ) -> np.ndarray:
     """Perceived hostility ``h_ij`` in [0, 1], with the security dilemma.
 
-    ``h_ij = clip(b_ij + dilemma * max(0, g_j - normal), 0, 1)``, and 0 between allies and on the
-    diagonal: a nation that arms faster than normal (``g_j``, its capability growth rate) looks
-    more hostile to everyone it is not allied with (Jervis 1978, "Cooperation under the security
-    dilemma", *World Politics* 30(2)).
+    ``h_ij = clip(b_ij + dilemma * max(0, g_j - normal) * (1 - E_ij), 0, 1)``, and 0 between
+    allies and on the diagonal: a nation that arms faster than normal (``g_j``, its capability
+    growth rate) looks more hostile to everyone it is not allied with (Jervis 1978, "Cooperation
+    under the security dilemma", *World Politics* 30(2)), except where ``E_ij`` says that ``i``
+    does not read ``j``'s arming as hostile (:func:`wartime_exemption`, amendment A15).
 
     Parameters
     ----------
     baseline : (N, N) baseline hostility in [0, 1] (regime distance, rivalries, shocks).
     arming_rate : (N,) relative capability growth of each nation over the last year.
     allied : (N, N) bool adjacency of the alliance graph.
+    exempt : (N, N) bool ``E``, or None (no pair exempt: the dilemma as in docs/MODEL.md 3.4).
     """
     surge = dilemma * np.maximum(0.0, arming_rate - normal_arming)
     h = np.add(baseline, surge[None, :])
+    if exempt is not None:
+        h = np.where(exempt, baseline, h)
     np.clip(h, 0.0, 1.0, out=h)
     np.copyto(h, 0.0, where=allied)
     np.fill_diagonal(h, 0.0)
     return h
+
+
+def wartime_exemption(mobilised: np.ndarray, at_war: np.ndarray) -> np.ndarray:
+    """Pairs whose security dilemma ignores a war mobilisation (amendment A15).
+
+    ``E_ij = D_j (1 - W_ij)``: ``D_j`` when ``j``'s budget last year was set by war mobilisation
+    (its war target exceeded its peacetime one), ``W_ij`` when ``i`` and ``j`` are at war. The
+    arming of a state mobilising against an attack is directed at its attacker and visibly so:
+    Jervis (1978, "Cooperation under the security dilemma", *World Politics* 30(2)) makes the
+    dilemma depend on whether offence and defence can be told apart; Walt (1987, *The Origins of
+    Alliances*) separates aggressive intentions from capability; Glaser (1997, "The security
+    dilemma revisited", *World Politics* 50(1)) reads arming as a signal of greed only where
+    security needs do not explain it. So third parties do not read it as hostile; its war
+    enemies still do.
+
+    Parameters
+    ----------
+    mobilised : (N,) bool ``D``.
+    at_war : (N, N) bool ``W``, symmetric.
+
+    Returns
+    -------
+    (N, N) bool ``E`` (row: perceiver ``i``, column: source ``j``).
+    """
+    return np.asarray(mobilised, dtype=bool)[None, :] & ~np.asarray(at_war, dtype=bool)
 
 
 def threat(capability: np.ndarray, reach: np.ndarray, hostile: np.ndarray) -> np.ndarray:
