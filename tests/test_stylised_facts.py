@@ -102,7 +102,8 @@ def test_russia_shock_response_follows_proximity(seed):
     "(64-77% realised); beta = 0.3 implies ~13% in the long run, 9.5-11.1% at year 30 "
     "(PREREGISTRATION.md A8; experiments/validation/diagnose_retrenchment.py); with A11's options "
     "(SIM_BATTERY_OVERRIDES) 7.99-9.82% (A12); at V7's 2014 -> 2019 calibration (A13) 9.21-10.84%, "
-    "failing seeds 1 and 3 (the other seeds then show as strict XPASS; A14)",
+    "failing seeds 1 and 3 (the other seeds then show as strict XPASS; A14); at V8's (A15, "
+    "model.wartime_dilemma=enemies) the same seeds fail (A16)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_us_retrenchment_europe_fills_part_of_the_gap(seed):
