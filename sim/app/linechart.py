@@ -175,7 +175,9 @@ function lcSvg(spec, opt) {
   for (const ax of Object.values(g.axes)) {  // grid, ticks and title of each y axis
     if (ax.a.visible === false) continue;
     const n = Math.max(3, Math.floor((ax.bottom - ax.top) / 45));
+    let widest = 1;
     for (const [v, text] of lcTicks(ax.r[0], ax.r[1], n, ax.a.dtick)) {
+      widest = Math.max(widest, text.length);
       const y = ax.y2p(v).toFixed(1);
       if (ax.a.gridcolor) {
         out.push(`<line x1="${g.l}" x2="${g.l + g.w}" y1="${y}" y2="${y}" ` +
@@ -190,7 +192,8 @@ function lcSvg(spec, opt) {
     }
     const title = (ax.a.title || {}).text;
     if (title) {
-      const y = ((ax.top + ax.bottom) / 2).toFixed(1), x = g.l - 42;
+      const y = ((ax.top + ax.bottom) / 2).toFixed(1);
+      const x = Math.max(10, g.l - 14 - 6.7 * widest);  // clear of the widest tick label
       out.push(`<text x="${x}" y="${y}" font-size="13" text-anchor="middle" ` +
         `transform="rotate(-90 ${x} ${y})">${lcEsc(title)}</text>`);
     }
