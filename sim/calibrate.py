@@ -16,6 +16,11 @@ objective of A4). The optimiser is
   config group the out-of-sample experiment loads (``experiment=outofsample_2019_2024``); its
   header states the configuration the trials ran with.
 
+``--override KEY=VALUE`` (repeatable) runs the trials on another configuration of the rules
+(e.g. amendment A11's ``budget_rule.threat_from=spending``); the overrides are written into the
+fitted file beside the values, so selecting it (``calibration=NAME``) gives the configuration
+the values were fitted on. ``--name NAME`` writes ``NAME.yaml`` and ``NAME_trials.csv`` instead.
+
 No year after 2019 enters: the scored nations come from the 2014 world, the shares from SIPRI's
 2014 and 2019 columns.
 """
@@ -98,10 +103,14 @@ def exposed(world: World, drivers: set[str]) -> set[str]:
     return (near | nato) - drivers
 
 
-def calibration_run(cfg: Config, world: World | None = None) -> AllianceModel:
-    """The model of ``cfg`` run for its ``model.steps`` years (2014 -> 2019), on ``world``."""
+def calibration_model(cfg: Config, world: World | None = None) -> AllianceModel:
+    """The model of ``cfg`` at its start year, on ``world`` (loaded from ``cfg`` if not given).
+
+    Built directly, not by :func:`sim.runner.build_model`: the window's run stops before the
+    hindcast scenario's later shocks (2022), which that check would refuse.
+    """
     world = world if world is not None else load_world(cfg.world, cfg.seed)
-    model = AllianceModel(
+    return AllianceModel(
         world,
         scenario=cfg.scenario,
         params=cfg.model,
@@ -109,6 +118,11 @@ def calibration_run(cfg: Config, world: World | None = None) -> AllianceModel:
         alliance_rule=cfg.alliance_rule,
         rng=cfg.seed,
     )
+
+
+def calibration_run(cfg: Config, world: World | None = None) -> AllianceModel:
+    """The model of ``cfg`` run for its ``model.steps`` years (2014 -> 2019), on ``world``."""
+    model = calibration_model(cfg, world)
     for _ in range(cfg.model.steps):
         model.step()
     return model
@@ -149,11 +163,45 @@ def observed_share(code: str, year: int) -> float:
         return float("nan")
 
 
+def fixed_settings(overrides: list[str]) -> dict[str, str]:
+    """The ``group.key=value`` overrides that are not free parameters, as ``{key: value}``.
+
+    Raises
+    ------
+    ConfigError
+        naming the override that is not of the form ``group.key=value``, or sets a free
+        parameter (the optimiser sets those).
+    """
+    fixed = {}
+    for text in overrides:
+        key, sep, value = text.partition("=")
+        key = key.lstrip("+")
+        if not sep or key.count(".") != 1:
+            raise ConfigError(f"--override: expected group.key=value, got {text!r}")
+        if key in FREE:
+            raise ConfigError(
+                f"--override: {key} is a free parameter the optimiser sets, got {text!r}"
+            )
+        fixed[key] = value
+    return fixed
+
+
 def calibrate(
-    maxiter: int, popsize: int, seed: int, out: Path = OUT, nations: str = "exposed"
+    maxiter: int,
+    popsize: int,
+    seed: int,
+    out: Path = OUT,
+    nations: str = "exposed",
+    overrides: list[str] | None = None,
+    name: str = "y2014_2019",
 ) -> dict[str, float]:
-    """Run the optimiser, record every trial, write the fitted config; return the best values."""
-    base = base_config()
+    """Run the optimiser, record every trial, write the fitted config; return the best values.
+
+    ``overrides`` (Hydra overrides of the rules, none by default) set the configuration the
+    trials run on and are written into the fitted file; ``name`` is the file's stem.
+    """
+    fixed = fixed_settings(overrides or [])
+    base = base_config(overrides)
     world = load_world(base.world, base.seed)
     keys = list(FREE)
     trials: list[dict[str, float]] = []
@@ -177,7 +225,7 @@ def calibrate(
     )
     best = dict(zip(keys, result.x.tolist(), strict=True))
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "y2014_2019_trials.csv", "w", newline="") as fh:
+    with open(out / f"{name}_trials.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(trials[0]))
         writer.writeheader()
         writer.writerows(trials)
@@ -188,8 +236,9 @@ def calibrate(
         trials[0]["nations"],
         len(trials),
         time.perf_counter() - started,
-        out / "y2014_2019.yaml",
+        out / f"{name}.yaml",
         nations,
+        fixed,
     )
     return best
 
@@ -203,13 +252,17 @@ def write_config(
     seconds: float,
     path: Path,
     nations: str = "exposed",
+    fixed: dict[str, str] | None = None,
 ) -> None:
     """The fitted values as a Hydra config group file (``# @package _global_``).
 
     The header states the configuration ``cfg`` the trials ran with (world, drivers, rules,
-    noise, spill-in) and the nations scored.
+    noise, spill-in, threat form) and the nations scored; ``fixed`` (the non-free overrides the
+    trials ran with, :func:`fixed_settings`) is written beside the values.
     """
     start, end = WINDOW
+    fixed = fixed or {}
+    stem = path.stem
     drivers = ", ".join(sorted({s.iso3 for s in cfg.scenario.schedules}))
     rule = cfg.budget_rule
     lines = [
@@ -218,19 +271,31 @@ def write_config(
         f"# (world={cfg.world.name}, {cfg.model.steps} years, drivers {drivers} on the schedules",
         f"# of scenario {cfg.scenario.name}; budget_rule={rule.name}, noise "
         f"{getattr(rule, 'noise', 'n/a')}, spill_in {getattr(rule, 'spill_in', 'n/a')} "
-        f"per {getattr(rule, 'spill_in_scale', 'n/a')};",
+        f"per {getattr(rule, 'spill_in_scale', 'n/a')}, threat_from "
+        f"{getattr(rule, 'threat_from', 'n/a')}, threat_scale "
+        f"{getattr(rule, 'threat_scale', 'n/a')};",
         f"# alliance_rule={cfg.alliance_rule.name}, model.geography={cfg.model.geography}):",
         "# objective: mean |log change error| of the 2019 shares over",
         f"# {n_nations} {WHO[nations]}, SIPRI 2025 release:",
         f"# best objective {loss:.5f} after {n_trials} trials ({seconds:.0f} s),",
-        "# scipy.optimize.differential_evolution; every trial in y2014_2019_trials.csv.",
-        "# Used frozen by experiment=outofsample_2019_2024. No year after 2019 entered the fit.",
+        f"# scipy.optimize.differential_evolution; every trial in {stem}_trials.csv.",
+        (
+            "# Used frozen by experiment=outofsample_2019_2024."
+            if stem == "y2014_2019"
+            else f"# Select with calibration={stem} (experiment=outofsample_2019_2024) or "
+            f"+calibration={stem} (hindcast_2014_2024)."
+        )
+        + " No year after 2019 entered the fit.",
+        *(f"# trials ran with {key}={value} (written below)" for key, value in fixed.items()),
         "calibration:",
-        "  source: configs/calibration/y2014_2019.yaml",
+        f"  source: configs/calibration/{path.name}",
         "  window: 2014-2019",
         f"  objective: {loss:.6f}",
     ]
     groups: dict[str, list[str]] = {}
+    for key, value in fixed.items():
+        group, name = key.split(".")
+        groups.setdefault(group, []).append(f"  {name}: {value}")
     for key, value in best.items():
         group, name = key.split(".")
         groups.setdefault(group, []).append(f"  {name}: {value:.6g}")
@@ -252,8 +317,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--nations", choices=NATIONS, default="exposed", help="nations scored (default exposed)"
     )
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a rule setting the trials run with, written into the fitted file (repeatable)",
+    )
+    parser.add_argument(
+        "--name", default="y2014_2019", help="stem of the fitted file (default y2014_2019)"
+    )
     args = parser.parse_args(argv)
-    best = calibrate(args.maxiter, args.popsize, args.seed, args.out, args.nations)
+    try:
+        best = calibrate(
+            args.maxiter,
+            args.popsize,
+            args.seed,
+            args.out,
+            args.nations,
+            args.override,
+            args.name,
+        )
+    except ConfigError as exc:
+        parser.exit(2, f"error: {exc}\n")
     for key, value in best.items():
         print(f"{key} = {value:.6g}")
     return 0

@@ -127,6 +127,8 @@ _WORLD_DEFAULTS = {"path": None, "treaties": None, "borders": None, "n": 60}
 
 
 GEOGRAPHIES = ("force_type", "capital_gradient")
+#: force_type: where the land gradient is measured from (amendment A13)
+LAND_DISTANCES = ("border", "home_base")
 
 
 @dataclass
@@ -157,6 +159,12 @@ class ModelConfig:
     geography: str = "capital_gradient"
     #: force_type: land forces lose strength with border distance, exp(-b / land_range_km)
     land_range_km: float = 500.0
+    #: force_type: ``border`` (land reach exp(-b / land_range_km) from the border) or
+    #: ``home_base`` (amendment A13: exp(-b / land_range_km - (d - b) / home_range_km), the home
+    #: leg from the source's capital to the theatre at a flatter gradient; docs/MODEL.md 3.8)
+    land_distance: str = "border"
+    #: force_type with land_distance=home_base: the home leg's gradient (km; A13, theory value)
+    home_range_km: float = 2000.0
     #: force_type: the global (naval, strategic) share's gradient, exp(-d / global_range_km)
     global_range_km: float = 10000.0
     #: force_type: land power across water (no chain of land borders) is discounted by this
@@ -212,7 +220,9 @@ class ModelConfig:
             "major_range_km",
             "bloc_resolution",
         )
-        positive(self, "model", "land_range_km", "global_range_km")
+        positive(self, "model", "land_range_km", "global_range_km", "home_range_km")
+        check(self.land_distance in LAND_DISTANCES, "model.land_distance",
+              f"must be one of {', '.join(LAND_DISTANCES)}", self.land_distance)  # fmt: skip
         within("model.water_discount", self.water_discount, 0.0, 1.0)
         within("model.major_global_share", self.major_global_share, 0.0, 1.0)
         check(self.geography in GEOGRAPHIES, "model.geography",

@@ -266,7 +266,11 @@ def parameter_values(budget_params: Any, model_params: Any) -> dict[str, float]:
 
 
 def calibrated_values(source: str) -> dict[str, float]:
-    """The fitted values in a calibration file (``source`` relative to the package, as written)."""
+    """The fitted values in a calibration file (``source`` relative to the package, as written).
+
+    Only numeric entries: the settings a file was fitted with (``threat_from: spending``,
+    written by ``python -m sim.calibrate --override``) are not fitted values.
+    """
     import yaml
 
     path = CONFIG_DIR.parent / source
@@ -274,11 +278,12 @@ def calibrated_values(source: str) -> dict[str, float]:
         loaded = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"calibration.source: cannot read {path}: {exc}") from exc
-    return {
+    return {  # the numbers only: a file may also carry the settings it was fitted with
         f"{group}.{name}": float(value)
         for group, entries in loaded.items()
         if group != "calibration" and isinstance(entries, dict)
         for name, value in entries.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
     }
 
 

@@ -324,7 +324,8 @@ class AllianceModel(mesa.Model):
         """Reach of each nation's capability at each other (threat, support), computed once.
 
         ``force_type`` (docs/MODEL.md, 3.8): land forces over one theatre from the border,
-        discounted across water, and the major powers' global share everywhere; threat and
+        discounted across water (with ``land_distance=home_base``, amendment A13, plus a home
+        leg from the source's capital), and the major powers' global share everywhere; threat and
         support share it (support projects as far as the ally's reach). A world without borders
         data counts every pair as land-connected, at capital distance. ``capital_gradient``
         (docs/MODEL.md, 3.4): ``exp(-d / range)`` from capital to capital.
@@ -344,9 +345,11 @@ class AllianceModel(mesa.Model):
         else:
             border, connected = distance, np.ones(distance.shape, dtype=bool)
         q = np.where(self.major, p.major_global_share, 0.0)
+        home = p.home_range_km if p.land_distance == "home_base" else None
         reach = projection.reach(
-            border, distance, connected, q, p.land_range_km, p.global_range_km, p.water_discount
-        ).total
+            border, distance, connected, q, p.land_range_km, p.global_range_km, p.water_discount,
+            home,
+        ).total  # fmt: skip
         return reach, reach
 
     def _set_war(self, rows_a: list[int], rows_b: list[int], at_war: bool) -> None:

@@ -67,3 +67,38 @@ def test_the_priors_are_a1s():
         "model.major_global_share": 0.3,
     }
     assert set(values) == set(FREE)
+
+
+def test_a_calibration_of_another_configuration_carries_it_and_only_numbers_count_as_fitted(
+    tmp_path,
+):
+    from sim.calibrate import fixed_settings
+    from sim.hindcast import calibrated_values
+
+    fixed = fixed_settings(["budget_rule.threat_from=spending", "budget_rule.threat_scale=points"])
+    assert fixed == {"budget_rule.threat_from": "spending", "budget_rule.threat_scale": "points"}
+    cfg = base_config([f"{k}={v}" for k, v in fixed.items()])
+    path = tmp_path / "fit_a11.yaml"
+    write_config(cfg, {"budget_rule.k": 2.0}, 0.2, 53, 10, 1.0, path, fixed=fixed)
+    text = path.read_text()
+    assert "threat_from spending, threat_scale points" in text
+    assert "calibration=fit_a11" in text and "fit_a11_trials.csv" in text
+    loaded = yaml.safe_load(text)
+    assert loaded["budget_rule"] == {"threat_from": "spending", "threat_scale": "points", "k": 2.0}
+    assert loaded["calibration"]["source"] == "configs/calibration/fit_a11.yaml"
+    # the settings are not fitted values (an absolute path is read as it is)
+    assert calibrated_values(str(path)) == {"budget_rule.k": 2.0}
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("budget_rule.threat_from", "expected group.key=value"),
+        ("budget_rule.k=3", "budget_rule.k is a free parameter"),
+    ],
+)
+def test_a_bad_override_is_refused_by_name(override, message):
+    from sim.calibrate import fixed_settings
+
+    with pytest.raises(ConfigError, match=message):
+        fixed_settings([override])

@@ -32,6 +32,16 @@ REFUSED = {
         "budget_rule.spill_in",
         None,
     ),
+    "threat_from_unknown": (
+        ["budget_rule=threat_response_v2", "budget_rule.threat_from=flows"],
+        "budget_rule.threat_from",
+        None,
+    ),
+    "threat_scale_unknown": (
+        ["budget_rule=threat_response_v2", "budget_rule.threat_scale=percent"],
+        "budget_rule.threat_scale",
+        None,
+    ),
     "bloc_resolution_inf": (["model.bloc_resolution=inf"], "model.bloc_resolution", None),
     "max_hostility_negative": (
         ["alliance_rule.max_hostility=-5"],

@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 
 from sim.blocs import separate_rivals, signed_blocs, signed_edges, signed_louvain, signed_modularity
+from sim.errors import ConfigError
 from sim.rules.demand import (
     SHARE_EPS,
     ThreatResponseV2,
     ThreatResponseV2Config,
     anchored_level,
     desired_share,
+    desired_share_points,
     next_share,
     war_share,
 )
@@ -36,6 +38,7 @@ from sim.rules.projection import (
     leader_spill_ins,
     reach,
     relative_spill_in_change,
+    spending_threat_ratio,
     spill_in_change,
     spill_ins,
     threat_ratio,
@@ -73,6 +76,26 @@ def test_reach_by_force_type_by_hand():
     assert r.total[2, 0] > 4 * r.total[2, 1]
 
 
+def test_home_base_reach_adds_a_home_leg_by_hand():
+    # A13: A at B: border 0, capitals 500 km apart: the home leg is 500 km at 2000 km
+    q = np.array([0.5, 0.0, 0.0])
+    r = reach(BORDER, CAPITAL, land_connected(CONTIG), q, 500.0, 10000.0, 0.25, 2000.0)
+    assert r.land[1, 0] == pytest.approx(math.exp(-500 / 2000))
+    # A at C: 1000 km of water (theatre leg), 1000 km more to A's capital (home leg)
+    assert r.land[2, 0] == pytest.approx(math.exp(-1000 / 500 - 1000 / 2000) * 0.25)
+    assert r.global_[2, 0] == pytest.approx(math.exp(-0.2))  # the global share is unchanged
+    assert np.diag(r.total).tolist() == [1.0, 1.0, 1.0]
+    # a border far from the source's capital reaches less than one next to it
+    far = CAPITAL.copy()
+    far[0, 1] = far[1, 0] = 1500.0
+    farther = reach(BORDER, far, land_connected(CONTIG), q, 500.0, 1e4, 0.25, 2000.0)
+    assert farther.land[1, 0] < r.land[1, 0]
+    # without border data (b = d) the home leg is 0: M1's form exactly
+    m1 = reach(CAPITAL, CAPITAL, land_connected(CONTIG), q, 500.0, 10000.0, 0.25)
+    home = reach(CAPITAL, CAPITAL, land_connected(CONTIG), q, 500.0, 10000.0, 0.25, 2000.0)
+    assert np.array_equal(m1.total, home.total)
+
+
 def test_threat_and_allied_capability_by_hand():
     k = np.array([100.0, 10.0, 10.0])
     p = np.array([[1.0, 0.8, 0.2], [0.8, 1.0, 0.1], [0.4, 0.1, 1.0]])
@@ -96,6 +119,78 @@ def test_threat_ratio_does_not_saturate_and_favours_the_small_frontline_state():
     rise = threat_ratio(t1, means, np.zeros(2)) - threat_ratio(t0, means, np.zeros(2))
     assert rise[0] > 10 * rise[1]
     assert threat_ratio(np.zeros(1), np.ones(1), np.zeros(1))[0] == 0.0
+
+
+def test_spending_threat_ratio_is_the_stock_ratio_at_steady_state_and_sees_a_surge_at_once():
+    # A11 (a): A hostile to B and C; B and C allied; stocks at their steady state K = M / delta
+    m = np.array([100.0, 10.0, 10.0])
+    p = np.array([[1.0, 0.8, 0.2], [0.8, 1.0, 0.1], [0.4, 0.1, 1.0]])
+    hostile = np.array([[0, 0.5, 0.5], [0.5, 0, 0], [0.5, 0, 0]])
+    w = np.array([[0, 0, 0], [0, 0, 1.0], [0, 1.0, 0]])
+    cred = np.ones(3)
+    k = m / 0.08
+    stock = threat_ratio(hostile_capability(k, p, hostile), k, allied_capability(k, p, w, cred))
+    flow = spending_threat_ratio(m, p, p, hostile, w, cred)
+    assert flow.tolist() == pytest.approx(stock.tolist())
+    # B by hand: T = 0.5 * 100 * 0.8 = 40, own 10, allied 10 * 0.1 = 1: ln(1 + 40 / 11)
+    assert flow[1] == pytest.approx(math.log(1 + 40 / 11))
+    # A's budget doubles: the spending ratio sees it this year, the stock only by delta
+    surge = spending_threat_ratio(m * [2.0, 1, 1], p, p, hostile, w, cred)
+    assert surge[1] == pytest.approx(math.log(1 + 80 / 11))
+    k_next = 0.92 * k + m * [2.0, 1, 1]
+    later = threat_ratio(
+        hostile_capability(k_next, p, hostile), k_next, allied_capability(k_next, p, w, cred)
+    )
+    assert surge[1] - flow[1] > 5 * (later[1] - stock[1])
+
+
+def test_desired_share_in_points_adds_the_same_points_whatever_the_start_share():
+    # A11 (b): anchored (b = s0, R_ref = R0) the start is a rest point
+    s0, r0 = np.array([0.01, 0.04]), np.array([0.2, 1.5])
+    zero = np.zeros(2)
+    rest = desired_share_points(s0, 2.0, r0, r0, 0.015, 0.3, zero, 0.3, zero, s0)
+    assert rest.tolist() == pytest.approx(s0.tolist())
+    # the ratio rises by 0.1: both add k * s_unit * 0.1 = 0.3 points (the log form: 1.1% vs 4.4%)
+    up = desired_share_points(s0, 2.0, r0 + 0.1, r0, 0.015, 0.3, zero, 0.3, zero, s0)
+    assert (up - s0).tolist() == pytest.approx([2.0 * 0.015 * 0.1] * 2)
+    # spill-ins and the pull stay proportional: allies halve -> b 2 ** beta; a gap -> (g/s) ** p
+    cut = desired_share_points(s0, 0.0, r0, r0, 0.015, 0.3, np.full(2, math.log(0.5)), 0, zero, s0)
+    assert (cut / s0).tolist() == pytest.approx([2**0.3] * 2)
+    pull = desired_share_points(s0, 0.0, r0, r0, 0.015, 0.0, zero, 0.5, np.full(2, 0.02), s0)
+    assert pull.tolist() == pytest.approx([0.01 * 2**0.5, 0.04])
+    # a fall of the ratio far below its reference floors the share, never below SHARE_EPS
+    low = desired_share_points(s0, 30.0, r0 - 1.0, r0, 0.015, 0.3, zero, 0.3, zero, s0)
+    assert low.tolist() == pytest.approx([SHARE_EPS] * 2)
+
+
+def test_the_v2_rule_with_a11_options_answers_a_rival_budget_surge_in_points():
+    start = _state([100.0, 10.0, 40.0, 5.0])
+    start.hostile[3, 0] = 0.5  # A hostile to D, D alone
+    cfg = ThreatResponseV2Config(
+        noise=0.0, eta=1.0, threat_from="spending", threat_scale="points", k=1.0
+    )
+    rule = ThreatResponseV2(cfg, start)
+    assert rule.ratio0[3] == pytest.approx(math.log(1 + 0.5 * 100 / 5))
+    assert rule.shares(start).tolist() == pytest.approx(start.share.tolist())  # a rest point
+    surge = _state([200.0, 10.0, 40.0, 5.0])  # A's budget doubles; its stock has not moved
+    surge.hostile = start.hostile
+    d = rule.shares(surge)[3]
+    assert d == pytest.approx(0.005 + 0.015 * (math.log(1 + 100 / 5) - math.log(1 + 50 / 5)))
+    # the default rule (stocks, log share) sees nothing: the stocks are unchanged
+    default = ThreatResponseV2(ThreatResponseV2Config(noise=0.0, eta=1.0), start)
+    assert default.shares(surge)[3] == pytest.approx(0.005)
+    # switching back mid-run: M2's ratio and M4's anchored level of the start world
+    rule.change(ThreatResponseV2Config(noise=0.0, eta=1.0))
+    assert rule.ratio0.tolist() == pytest.approx(default.ratio0.tolist())
+    assert rule.level.tolist() == pytest.approx(default.level.tolist())
+    assert rule.shares(surge)[3] == pytest.approx(0.005)
+
+
+def test_the_v2_rule_refuses_an_unknown_threat_form_naming_the_key():
+    with pytest.raises(ConfigError, match="budget_rule.threat_from"):
+        ThreatResponseV2Config(threat_from="flows")
+    with pytest.raises(ConfigError, match="budget_rule.threat_scale"):
+        ThreatResponseV2Config(threat_scale="percent")
 
 
 def test_spill_ins_and_their_log_change():
@@ -143,6 +238,9 @@ def _state(spending: list[float]) -> SimpleNamespace:
         target=np.zeros(n),
         at_war=np.zeros((n, n), bool),
         ties=SimpleNamespace(commitment=w),
+        reach=np.ones((n, n)),
+        support_reach=np.ones((n, n)),
+        hostile=np.zeros((n, n)),
     )
 
 

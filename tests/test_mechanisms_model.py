@@ -56,6 +56,30 @@ def test_force_type_reach_without_borders_counts_every_pair_as_land_connected():
     assert np.allclose(model.reach, expected) and np.array_equal(model.reach, model.support_reach)
 
 
+def test_home_base_reach_in_the_model_lowers_russia_at_norway_not_at_lithuania():
+    steps = ["world=y2014", "model.steps=1"]
+    border = simulate(compose([*REVISED, *steps]))
+    home = simulate(compose([*REVISED, *steps, "model.land_distance=home_base"]))
+    rus, ltu, nor = (border.row[c] for c in ("RUS", "LTU", "NOR"))
+    # M1: both share a land border with Russia, the same land reach (only the global share's
+    # gradient tells them apart); A13: Oslo lies twice as far from Moscow as Vilnius
+    assert border.reach[nor, rus] > 0.95 * border.reach[ltu, rus]
+    assert home.reach[nor, rus] < 0.8 * home.reach[ltu, rus]
+    assert np.array_equal(home.reach, home.support_reach)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("model.land_distance=capital", "model.land_distance: must be one of border, home_base"),
+        ("model.home_range_km=0", "model.home_range_km: must be > 0"),
+    ],
+)
+def test_bad_land_distance_names_its_key(override, message):
+    with pytest.raises(ConfigError, match=message):
+        compose([*REVISED, override])
+
+
 def test_version_1_geography_and_blocs_stay_the_defaults():
     cfg = compose([])
     assert cfg.model.geography == "capital_gradient" and cfg.model.blocs == "louvain"

@@ -11,6 +11,10 @@ as the rule saw them in those years::
 
     d ln s* = k dR  -  beta dF  +  p d gap          (threat, spill-in, guideline pull)
 
+(with amendment A11's ``budget_rule.threat_scale=points`` the threat term is the points it adds,
+``k s_floor dR``, over the baseline share: its log equivalent; ``R`` is the rule's own ratio,
+on stocks or on spending)
+
 each averaged over NATO's European allies with weights = their baseline US$ spending, beside the
 realised ``d ln s`` (the partial adjustment ``eta`` under the scenario's 10-year ramp closes
 only part of the desired change by year 10), and the fill at years 20 and 30 (the cut holds
@@ -33,7 +37,6 @@ import numpy as np
 
 from sim.config import compose
 from sim.model import AllianceModel
-from sim.rules.projection import threat_ratio
 from sim.runner import build_model
 
 HERE = Path(__file__).resolve().parent
@@ -73,7 +76,8 @@ def run(scenario: str, seed: int, overrides: list[str]) -> tuple[AllianceModel, 
         gap = np.where(below, np.log(np.where(below, state.target, 1.0) / share), 0.0)
         terms.append(
             {
-                "R": threat_ratio(state.threat, state.capability, state.support),
+                "R": rule.ratio(state),  # on stocks (M2) or spending (A11 (a))
+                "share": share,
                 "F": rule.spill_change(state),
                 "gap": gap,
             }
@@ -122,7 +126,11 @@ def seed_record(seed: int, overrides: list[str]) -> dict:
         mc, sc = _milex(cut, year)
         w = mb[eu] / mb[eu].sum()
         b, c = terms_b[year - 1], terms_c[year - 1]  # the rule's call of that year
-        threat = p.k * (w @ (c["R"][eu] - b["R"][eu]))
+        d_ratio = c["R"][eu] - b["R"][eu]
+        if p.threat_scale == "points":  # A11 (b): k s_floor dR points, over the baseline share
+            threat = p.k * p.s_floor * (w @ (d_ratio / b["share"][eu]))
+        else:
+            threat = p.k * (w @ d_ratio)
         spill = -p.beta * (w @ (c["F"][eu] - b["F"][eu]))
         pull = p.p * (w @ (c["gap"][eu] - b["gap"][eu]))
         out[f"year_{year}_terms"] = {

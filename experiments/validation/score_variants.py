@@ -1,6 +1,16 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py``
+``python experiments/validation/score_variants.py [--amendment A8|A11|A13]``
+
+``--amendment A13`` (PREREGISTRATION.md A13) scores V7 (A11's two options plus the land reach
+from the power's home base, ``model.land_distance=home_base``, calibrated 2014 -> 2019 with
+them: ``calibration=y2014_2019_a13``) and V7p (the same with A1's priors), and writes
+``variants_a13.json``/``variants_a13.md``.
+
+``--amendment A11`` (PREREGISTRATION.md A11) scores V6 (threat from spending, response in
+points, calibrated 2014 -> 2019 with those options: ``calibration=y2014_2019_a11``), V6p (the
+same with A1's priors) and the ablations V6p-a (spending only) and V6p-b (points only), and
+writes ``variants_a11.json``/``variants_a11.md``; without it, A8's variants as below.
 
 Variants of amendment A8 (experiments/validation/PREREGISTRATION.md): V5, the experiments'
 configuration (A5's noise-free point forecast, drivers on recorded spending, spill-in from the
@@ -35,14 +45,56 @@ from sim.runner import run
 
 HERE = Path(__file__).resolve().parent
 SEEDS = range(5)
-FITTED = yaml.safe_load((CONFIG_DIR / "calibration" / "y2014_2019.yaml").read_text())
 #: A1's theory priors, as overrides: the values experiment=hindcast_2014_2024 sets (one place)
 PRIORS = [f"{key}={value}" for key, value in priors().items()]
-#: variant -> (overrides of hindcast_2014_2024, overrides of outofsample_2019_2024)
-VARIANTS = {
-    "V5 A8, calibrated 2014-2019": (["+calibration=y2014_2019"], []),
-    "V5p A8, theory priors": (PRIORS, PRIORS),
+#: amendment A11's two options
+SPENDING, POINTS = "budget_rule.threat_from=spending", "budget_rule.threat_scale=points"
+#: amendment A13's land reach from the power's home base
+HOME_BASE = "model.land_distance=home_base"
+#: amendment -> (calibration file, variant -> (overrides of hindcast_2014_2024, of outofsample))
+AMENDMENTS = {
+    "A8": (
+        "y2014_2019",
+        {
+            "V5 A8, calibrated 2014-2019": (["+calibration=y2014_2019"], []),
+            "V5p A8, theory priors": (PRIORS, PRIORS),
+        },
+    ),
+    "A11": (
+        "y2014_2019_a11",
+        {
+            "V6 A11, calibrated 2014-2019": (
+                ["+calibration=y2014_2019_a11"],
+                ["calibration=y2014_2019_a11"],
+            ),
+            "V6p A11, theory priors": (
+                [SPENDING, POINTS, *PRIORS],
+                [SPENDING, POINTS, *PRIORS],
+            ),
+            "V6p-a A11 (a) spending only, theory priors": (
+                [SPENDING, *PRIORS],
+                [SPENDING, *PRIORS],
+            ),
+            "V6p-b A11 (b) points only, theory priors": ([POINTS, *PRIORS], [POINTS, *PRIORS]),
+        },
+    ),
+    "A13": (
+        "y2014_2019_a13",
+        {
+            "V7 A13, calibrated 2014-2019": (
+                ["+calibration=y2014_2019_a13"],
+                ["calibration=y2014_2019_a13"],
+            ),
+            "V7p A13, theory priors": (
+                [SPENDING, POINTS, HOME_BASE, *PRIORS],
+                [SPENDING, POINTS, HOME_BASE, *PRIORS],
+            ),
+        },
+    ),
 }
+AMENDMENT = sys.argv[sys.argv.index("--amendment") + 1] if "--amendment" in sys.argv else "A8"
+CALIBRATION, VARIANTS = AMENDMENTS[AMENDMENT]
+FITTED = yaml.safe_load((CONFIG_DIR / "calibration" / f"{CALIBRATION}.yaml").read_text())
 EXPERIMENTS = ["hindcast_2014_2024", "outofsample_2019_2024"]
 GROUPS = ["all_nations", "nato_allies"]
 
@@ -95,8 +147,9 @@ def main() -> int:
             }
             print(variant, experiment, "done", file=sys.stderr)
     results["calibration"] = FITTED
-    (HERE / "variants_a8.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    (HERE / "variants_a8.md").write_text(table(results))
+    stem = f"variants_{AMENDMENT.lower()}"
+    (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    (HERE / f"{stem}.md").write_text(table(results))
     print(table(results))
     return 0
 

@@ -12,7 +12,12 @@ from every ally's spending (``spill_in="allies"``, pre-registration M3) or from 
 leader's only (``spill_in="leader"``, amendment A5, following Plümper & Neumayer's 2015
 specification: the US as the source of spill-in); per unit of the nation's own income
 (``spill_in_scale="own_gdp"``, amendment A8: homothetic demand, so balanced growth is a rest
-point) or in US$ (``spill_in_scale="usd"``, M3 and A5 as scored).
+point) or in US$ (``spill_in_scale="usd"``, M3 and A5 as scored). Two options of amendment A11,
+off by default: ``R`` on this year's spending instead of the stocks (``threat_from="spending"``,
+:func:`sim.rules.projection.spending_threat_ratio`), and the threat response in points of GDP
+instead of in log share (``threat_scale="points"``, :func:`desired_share_points`)::
+
+    s*_i = b_i exp(-beta F_i + p ln(max(1, g_i / s_i))) + k s_unit (R_i - R_ref_i)
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
 """
@@ -31,6 +36,7 @@ from sim.rules.projection import (
     alliance_leader,
     leader_spill_ins,
     relative_spill_in_change,
+    spending_threat_ratio,
     spill_in_change,
     spill_ins,
     threat_ratio,
@@ -40,6 +46,10 @@ from sim.rules.projection import (
 SPILL_INS = ("allies", "leader")
 #: what spill-ins are measured against (``budget_rule.spill_in_scale``): own income (A8) or none
 SPILL_IN_SCALES = ("own_gdp", "usd")
+#: what the threat ratio is measured on (``budget_rule.threat_from``): stocks (M2) or spending (A11)
+THREAT_FROM = ("capability", "spending")
+#: how the threat ratio moves the desired share (``budget_rule.threat_scale``): M4 or A11 (b)
+THREAT_SCALES = ("log", "points")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -98,9 +108,50 @@ def desired_share(
     (0: none) pulling a member that spends below it. ``p ln(g/s)`` is the guideline pull: with
     ``eta`` per year a laggard closes a part of its log gap to the guideline.
     """
+    return level * np.exp(k * ratio - beta * spill_change + p * guideline_gap(target, share))
+
+
+def guideline_gap(target: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """The log gap to the guideline, ``ln(max(1, g / s))``: 0 at or above it and where ``g = 0``."""
     s = np.maximum(share, SHARE_EPS)
-    gap = np.where(target > s, np.log(np.where(target > s, target, 1.0) / s), 0.0)
-    return level * np.exp(k * ratio - beta * spill_change + p * gap)
+    return np.where(target > s, np.log(np.where(target > s, target, 1.0) / s), 0.0)
+
+
+def desired_share_points(
+    level: np.ndarray,
+    k: float,
+    ratio: np.ndarray,
+    ratio_ref: np.ndarray,
+    unit: float,
+    beta: float,
+    spill_change: np.ndarray,
+    p: float,
+    target: np.ndarray,
+    share: np.ndarray,
+) -> np.ndarray:
+    """Desired share with the threat response in points of GDP (amendment A11 (b))::
+
+        s* = max(b exp(-beta F + p ln(max(1, g / s))) + k s_unit (R - R_ref), SHARE_EPS)
+
+    The share equations of the demand-for-military-expenditure literature are linear in the
+    threat variable (Smith 1980, "The demand for military expenditure", *Economic Journal*
+    90(360); Murdoch & Sandler 1984, *Journal of Public Economics* 25), so a rise of the threat
+    ratio adds the same points of GDP whatever the nation's start share, where
+    :func:`desired_share` multiplies the share by ``exp(k dR)``. ``s_unit`` (M4's ``s_floor``,
+    0.015, near the world's median share) makes ``k`` comparable: at that share both forms
+    answer a small change of ``R`` alike. Spill-ins and the guideline pull stay proportional.
+    Anchored (``b = s0``, ``R_ref = R0``) the start-year share is the rest point; a fall of the
+    ratio below its reference can lower ``s*`` to :data:`SHARE_EPS`, not below.
+
+    Parameters
+    ----------
+    level : (N,) ``b``: the start share (anchored) or ``s_floor``.
+    ratio, ratio_ref : (N,) this year's threat ratio and its reference (``R0``, or 0).
+    unit : ``s_unit``, the share (fraction of GDP) one unit of ``k R`` adds.
+    spill_change, target, share : as :func:`desired_share`.
+    """
+    rest = level * np.exp(-beta * spill_change + p * guideline_gap(target, share))
+    return np.maximum(rest + k * unit * (ratio - ratio_ref), SHARE_EPS)
 
 
 class ShareUpdate(NamedTuple):
@@ -148,7 +199,8 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     2014 -> 2019. ``spill_in`` defaults to ``leader`` since A5's implementation (74d6a2d;
     PREREGISTRATION.md A7): ``allies`` gives M3's spill-in, as V1-V3 were scored.
     ``spill_in_scale`` defaults to ``own_gdp`` since A8; ``usd`` gives M3's and A5's form, as
-    V1-V4p were scored.
+    V1-V4p were scored. ``threat_from`` and ``threat_scale`` (amendment A11) default to M2's
+    and M4's forms, ``capability`` and ``log``, as V1-V5p were scored.
     """
 
     name: str = "threat_response_v2"
@@ -165,6 +217,12 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     spill_in: str = "leader"
     #: spill-ins per unit of own income (``own_gdp``, amendment A8) or in US$ (``usd``, M3, A5)
     spill_in_scale: str = "own_gdp"
+    #: the threat ratio on capability stocks (``capability``, M2) or on this year's spending
+    #: (``spending``, amendment A11 (a))
+    threat_from: str = "capability"
+    #: the threat response in log share (``log``, M4) or in points of GDP, ``k s_floor`` per unit
+    #: of R (``points``, amendment A11 (b))
+    threat_scale: str = "log"
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise")
@@ -177,12 +235,18 @@ class ThreatResponseV2Config(BudgetRuleConfig):
             f"must be one of {', '.join(SPILL_INS)}",
             self.spill_in,
         )
-        check(
-            self.spill_in_scale in SPILL_IN_SCALES,
-            "budget_rule.spill_in_scale",
-            f"must be one of {', '.join(SPILL_IN_SCALES)}",
-            self.spill_in_scale,
-        )
+        for key, allowed in (
+            ("spill_in_scale", SPILL_IN_SCALES),
+            ("threat_from", THREAT_FROM),
+            ("threat_scale", THREAT_SCALES),
+        ):
+            value = getattr(self, key)
+            check(
+                value in allowed,
+                f"budget_rule.{key}",
+                f"must be one of {', '.join(allowed)}",
+                value,
+            )
 
 
 class ThreatResponseV2:
@@ -203,9 +267,39 @@ class ThreatResponseV2:
             "allies": spill_ins(self.spending0, state.ties.commitment, state.credibility),
         }
         self.spill0 = self.spill0_of[params.spill_in]
-        self.ratio0 = threat_ratio(state.threat, state.capability, state.support)
+        self.share0 = np.array(state.share, dtype=float)
+        #: the start-year threat ratio of both forms, so a change of ``threat_from`` keeps it
+        self.ratio0_of = {
+            "capability": threat_ratio(state.threat, state.capability, state.support),
+            "spending": spending_threat_ratio(
+                self.spending0,
+                state.reach,
+                state.support_reach,
+                state.hostile,
+                state.ties.commitment,
+                state.credibility,
+            ),
+        }
+        self.ratio0 = self.ratio0_of[params.threat_from]
         self.level = self._level(params, state.share)
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
+
+    def ratio(self, state: NationState) -> np.ndarray:
+        """This year's threat ratio ``R`` on stocks or on spending (``params.threat_from``)."""
+        if self.params.threat_from == "spending":
+            return spending_threat_ratio(
+                state.share * state.gdp,
+                state.reach,
+                state.support_reach,
+                state.hostile,
+                state.ties.commitment,
+                state.credibility,
+            )
+        return threat_ratio(state.threat, state.capability, state.support)
+
+    def ratio_ref(self) -> np.ndarray:
+        """The reference ``R_ref`` of the points form: ``R0`` when anchored, else 0."""
+        return self.ratio0 if self.params.anchor else np.zeros(len(self.ratio0))
 
     def spill_ins(self, spending: np.ndarray, state: NationState) -> np.ndarray:
         """Spill-ins ``S`` from every ally or from the leader only (``params.spill_in``)."""
@@ -225,19 +319,36 @@ class ThreatResponseV2:
         return spill_in_change(spill, self.spill0, self.spending0)
 
     def _level(self, params: ThreatResponseV2Config, share0: np.ndarray) -> np.ndarray:
-        if params.anchor:
-            return anchored_level(share0, params.k, self.ratio0)
-        return np.full(len(share0), params.s_floor)
+        """``b``: anchored (M4: ``s0 exp(-k R0)``; points form: ``s0``) or ``s_floor``."""
+        if not params.anchor:
+            return np.full(len(share0), params.s_floor)
+        if params.threat_scale == "points":
+            return np.maximum(share0, SHARE_EPS)
+        return anchored_level(share0, params.k, self.ratio0)
 
     def shares(self, state: NationState) -> np.ndarray:
         p = self.params
         noise = draw_noise(state.rng, p.noise, len(self.level))
         spending = state.share * state.gdp
-        ratio = threat_ratio(state.threat, state.capability, state.support)
+        ratio = self.ratio(state)
         change = self.spill_change(state)
-        desired = desired_share(
-            self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
-        )
+        if p.threat_scale == "points":
+            desired = desired_share_points(
+                self.level,
+                p.k,
+                ratio,
+                self.ratio_ref(),
+                p.s_floor,
+                p.beta,
+                change,
+                p.p,
+                state.target,
+                state.share,
+            )
+        else:
+            desired = desired_share(
+                self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
+            )
         war = war_share(spending, state.gdp, state.at_war, p.rho, 1.0)
         update = next_share(state.share, desired, war, p.eta, noise, 0.0, 1.0)
         self.mobilising = update.mobilising
@@ -245,11 +356,15 @@ class ThreatResponseV2:
 
     def change(self, params: ThreatResponseV2Config) -> None:
         """New values from the next year on; anchored levels and the leaders stay (they describe
-        the start world); a new ``spill_in`` measures F against its own start-year spill-ins."""
+        the start world); a new ``spill_in`` measures F against its own start-year spill-ins, a
+        new ``threat_from`` R against its own start-year ratio, and a new ``threat_from`` or
+        ``threat_scale`` takes its own anchored level of the start world."""
+        form = (self.params.threat_from, self.params.threat_scale)
         self.params = params
         self.spill0 = self.spill0_of[params.spill_in]
-        if not params.anchor:
-            self.level = np.full(len(self.level), params.s_floor)
+        self.ratio0 = self.ratio0_of[params.threat_from]
+        if not params.anchor or form != (params.threat_from, params.threat_scale):
+            self.level = self._level(params, self.share0)
 
     def reporters(self) -> Reporters:
         return {}

@@ -56,6 +56,7 @@ def reach(
     lambda_land: float,
     lambda_global: float,
     omega: float,
+    lambda_home: float | None = None,
 ) -> Reach:
     """Power projection by force type: land forces over one theatre, naval/strategic globally.
 
@@ -66,6 +67,20 @@ def reach(
     ``omega`` across water (Mearsheimer 2001, ch. 4); only the naval and strategic share ``q_j``
     reaches globally.
 
+    With ``lambda_home`` (amendment A13, ``model.land_distance=home_base``) the land gradient is
+    measured from the source's home base, its capital, in two legs::
+
+        L_ij = exp(-b_ij / lambda_land - max(0, d_ij - b_ij) / lambda_home) * (1 or omega)
+
+    the theatre leg across the border gap ``b_ij`` (as above) and the home leg, the rest of the
+    capital-to-capital distance, moved over the source's own rail and road network at the
+    flatter gradient ``lambda_home``. Boulding (1962) defines the gradient from a party's home
+    base; Bueno de Mesquita (1981, *The War Trap*) and Lemke (2002, *Regions of War and Peace*)
+    measure it from the capital; van Creveld (1977, *Supplying War*) on the railhead. So a long
+    border far from the source's capital (Russia's with Norway) no longer counts as much as a
+    border next to it (Russia's with the Baltic states). Where ``d_ij = b_ij`` (worlds without
+    border data) the home leg is 0 and the form is the one above.
+
     Parameters
     ----------
     border_km : (N, N) minimum border distance ``b_ij`` (km; 0 for a land border).
@@ -74,12 +89,17 @@ def reach(
     global_share : (N,) ``q_j`` in [0, 1], the share of j's capability that reaches globally.
     lambda_land, lambda_global : gradients (km, > 0).
     omega : land power's discount across water, in [0, 1].
+    lambda_home : the home leg's gradient (km, > 0); ``None`` (default) for no home leg.
 
     Returns
     -------
     :class:`Reach`; every entry is in [0, 1] and the diagonal is 1.
     """
-    land = np.exp(-np.asarray(border_km, float) / lambda_land)
+    border = np.asarray(border_km, float)
+    exponent = border / lambda_land
+    if lambda_home is not None:
+        exponent = exponent + np.maximum(np.asarray(capital_km, float) - border, 0.0) / lambda_home
+    land = np.exp(-exponent)
     land = np.where(connected, land, omega * land)
     glob = np.exp(-np.asarray(capital_km, float) / lambda_global)
     q = np.asarray(global_share, float)[None, :]
@@ -122,6 +142,41 @@ def threat_ratio(threat: np.ndarray, capability: np.ndarray, allied: np.ndarray)
     """
     means = np.maximum(capability + allied, 1e-12)
     return np.log1p(threat / means)
+
+
+def spending_threat_ratio(
+    spending: np.ndarray,
+    reach: np.ndarray,
+    support_reach: np.ndarray,
+    hostile: np.ndarray,
+    commitment: np.ndarray,
+    cred: np.ndarray,
+) -> np.ndarray:
+    """The threat ratio on this year's spending (amendment A11 (a))::
+
+        R_i = ln(1 + T^M_i / (M_i + A^M_i)),   T^M_i = sum_j h_ij P_ij M_j,
+        A^M_i = sum_j w_ij c_j P^a_ij M_j
+
+    :func:`threat_ratio` with every capability stock ``K`` replaced by the current spending
+    ``M``: the rival's *expenditure* is the threat variable of Richardson's reaction process
+    (Richardson 1960, *Arms and Insecurity*) and of the demand-for-military-expenditure
+    equations that estimate it (Smith 1980, "The demand for military expenditure", *Economic
+    Journal* 90(360); Murdoch & Sandler 1984, *Journal of Public Economics* 25), so a budget
+    surge is perceived the year it is spent, not as it accumulates in a stock. With stocks at
+    their steady state (``K = M / delta``) the two ratios are equal.
+
+    Parameters
+    ----------
+    spending : (N,) this year's spending ``M`` (US$).
+    reach, support_reach : (N, N) reach ``P`` of each source's forces at each perceiver, for
+        threat and for support (:func:`reach`).
+    hostile : (N, N) perceived hostility ``h`` in [0, 1].
+    commitment : (N, N) weighted adjacency ``w`` (0 where there is no tie).
+    cred : (N,) credibility ``c_j`` of each ally.
+    """
+    m = np.asarray(spending, float)
+    threat = hostile_capability(m, reach, hostile)
+    return threat_ratio(threat, m, allied_capability(m, support_reach, commitment, cred))
 
 
 def spill_ins(spending: np.ndarray, commitment: np.ndarray, cred: np.ndarray) -> np.ndarray:
