@@ -1,4 +1,4 @@
-"""The page's line charts drawn as plain SVG in the browser, from the specs of :mod:`sim.app.charts`.
+"""The page's line charts as plain SVG drawn in the browser from :mod:`sim.app.charts`' specs.
 
 Plotly's redraw of the three line charts for a new run was ~74 ms of script per page, and its
 many layers (clip paths, drag and hover layers, per-trace groups) most of the raster of a new

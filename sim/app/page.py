@@ -210,7 +210,7 @@ def TakeAway(run: Run, ghost: Run | None) -> None:
         with solara.Row():
             for filename, body in tables.items():
                 solara.FileDownload(body, filename=filename, label=filename, mime_type="text/csv")
-        solara.Text("Each chart's camera icon (top right, on hover) saves it as a PNG.")
+        solara.Text("Each chart's PNG button or camera icon (top right, on hover) saves it.")
         SettingsLink()
         solara.Text("The same run from a terminal:")
         solara.Text(

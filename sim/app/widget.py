@@ -174,7 +174,8 @@ function drawLines(v, year) {
     top: `${margin.t || 0}px`,
     maxHeight: `${layout.height - (margin.t || 0) - 4}px`,
   });
-  v.plot.innerHTML = lcSvg(v.spec, { margin: v.margin, title: v.spec.title.replace("{year}", year) });
+  const title = v.spec.title.replace("{year}", year);
+  v.plot.innerHTML = lcSvg(v.spec, { margin: v.margin, title });
   v.title = v.plot.querySelector(".gtitle");
   v.geo = lcGeometry(v.spec, v.margin);
   showYear(v, year);
