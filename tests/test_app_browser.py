@@ -96,7 +96,8 @@ def _slider(page, label: str):
 
 
 def test_steps_show_stored_years_on_every_chart(page):
-    assert page.locator(".chart .main-svg").count() >= 4  # map, spending, blocs, difference
+    assert page.locator(".chart-map .main-svg").count() >= 1  # the map: Plotly
+    assert page.locator(".chart svg.rv-svg").count() == 3  # spending, blocs, difference: SVG
     for k in (1, 2, 3):
         page.get_by_role("button", name="Step").click()
         for chart in ("map", "spending", "blocs"):
@@ -104,7 +105,7 @@ def test_steps_show_stored_years_on_every_chart(page):
     page.get_by_text("Year 2027 · step 3 of 50").wait_for()
     page.get_by_role("button", name="Back").click()
     _title(page, "spending", "2026").wait_for()
-    ticks = page.locator(".chart-spending .xtick text").evaluate_all(
+    ticks = page.locator(".chart-spending .rv-xtick").evaluate_all(
         "es => es.map(e => e.textContent)"
     )
     assert ticks and all(t.isdigit() for t in ticks), ticks  # integer years
@@ -184,7 +185,9 @@ def test_compare_side_by_side_timeline_and_downloads(browser, app_url, tmp_path)
         # the timeline and the markers come with the run's frames, maybe after the titles: wait
         page.locator(".timeline", has_text="China's growth schedule ends").wait_for()
         page.locator(".timeline-future").first.wait_for()  # what is still to come, greyed
-        page.locator(".chart-spending .scatterlayer .point").first.wait_for()  # event markers
+        event = page.locator(".chart-spending .rv-event").first  # event markers, with what
+        event.wait_for(state="attached")
+        assert event.locator("title").text_content().strip()
         with page.expect_download() as download:
             page.get_by_role("button", name="nations.csv").click()
         path = tmp_path / "nations.csv"
@@ -199,9 +202,10 @@ def test_compare_side_by_side_timeline_and_downloads(browser, app_url, tmp_path)
         assert png.read_bytes()[:4] == b"\x89PNG" and download.value.suggested_filename == "map.png"
         page.locator(".chart-spending").hover()  # a line chart's PNG: the year shown
         with page.expect_download() as download:
-            page.locator(".chart-spending .modebar-btn[data-title*='PNG']").click()
+            page.locator(".chart-spending .rv-png").click()
         assert download.value.suggested_filename == "spending.png"
         download.value.save_as(tmp_path / "spending.png")
+        assert (tmp_path / "spending.png").read_bytes()[:4] == b"\x89PNG"
         print(f"spending chart: {tmp_path / 'spending.png'}")
     finally:
         context.close()

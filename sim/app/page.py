@@ -78,6 +78,11 @@ CSS = """
 }
 .sidebar-note { font-size: 13px; color: #333; }
 .timeline-row { font-size: 13px; margin: 1px 0; }
+/* a new run replaces the timeline's rows: lay them out and paint them on their own */
+.timeline { contain: content; }
+/* a slider moved with the keyboard jumps to its value: no animation (each of its frames was
+   styled, painted and composited again, in every student's browser at once) */
+.v-slider *, .v-input--selection-controls__ripple { transition: none !important; }
 .timeline-future { color: #aaa; }
 .status-line { font-size: 14px; }
 """
@@ -205,7 +210,7 @@ def TakeAway(run: Run, ghost: Run | None) -> None:
         with solara.Row():
             for filename, body in tables.items():
                 solara.FileDownload(body, filename=filename, label=filename, mime_type="text/csv")
-        solara.Text("Each chart's camera icon (top right, on hover) saves it as a PNG.")
+        solara.Text("Each chart's PNG button or camera icon (top right, on hover) saves it.")
         SettingsLink()
         solara.Text("The same run from a terminal:")
         solara.Text(
@@ -355,13 +360,20 @@ def Frames(versus: str, nations: tuple[str, ...]) -> None:
     with solara.Columns([1, 1]):
         Timeline(run)
         with solara.Column():
-            NationPicker(run, list(chosen), set_nations, message.set)
+            NationPicker(
+                picker_names(run), tuple(run.names[c] for c in chosen), set_nations, message.set
+            )
             TakeAway(run, ghost)
 
 
 @solara.component
 def Explore() -> None:
-    """One scenario (or two side by side) with its counterfactual, frame by frame."""
+    """One scenario (or two side by side) with its counterfactual, frame by frame.
+
+    Each part reads only the state it shows, so a moved control renders the sidebar, the
+    banners and the run loader (not the charts), and a new run the banners and the charts (not
+    the sidebar): :func:`SidebarArea`, :func:`Banners`, :func:`RunLoader`, :func:`FramesArea`.
+    """
     router = solara.use_router()
 
     def start() -> None:  # once per session: the settings a link asks for
@@ -372,13 +384,27 @@ def Explore() -> None:
         message.set(why)
 
     solara.use_memo(start, [])
-    controls = settings.value.controls
     solara.Style(CSS)
     with solara.Sidebar():
-        Sidebar(controls, change_control, settings.value.versus, set_versus, unit.value, set_unit)
+        SidebarArea()
+    Banners()
+    RunLoader()
+    FramesArea()
+
+
+@solara.component
+def SidebarArea() -> None:
+    """The sidebar of the session's controls, comparison and unit."""
+    value = settings.value
+    Sidebar(value.controls, change_control, value.versus, set_versus, unit.value, set_unit)
+
+
+@solara.component
+def Banners() -> None:
+    """The last input refused; that the controls make no valid run; that a run is computing."""
     if message.value:
         solara.Warning(message.value, classes=["banner", "input-message"], dense=True)
-    RunLoader()
+    controls = settings.value.controls
     if controls != shown.value and run_error.value:
         solara.Error(
             f"The controls differ from the run shown: these settings are not a valid "
@@ -392,6 +418,12 @@ def Explore() -> None:
         classes=["banner", "computing-banner"],
         style={"display": "block" if computing else "none"},
     )
+
+
+@solara.component
+def FramesArea() -> None:
+    """The charts of the run shown (:func:`Frames`, rendered again only when its comparison,
+    its nations, the run shown or the unit change, not when a control moves)."""
     Frames(settings.value.versus, settings.value.nations)
 
 
@@ -399,24 +431,35 @@ RANGES_YEAR = replace(RANGES["seed"], lo=0, hi=APP_YEARS, label="year")
 
 
 @solara.component
-def NationPicker(run: Run, chosen: list[str], on_pick, on_error) -> None:
-    """The nations drawn and labelled besides the major powers (checked against the world)."""
-    by_name = {run.names[c]: c for c in run.iso3 if c not in run.majors}
+def NationPicker(
+    by_name: tuple[tuple[str, str], ...], chosen: tuple[str, ...], on_pick, on_error
+) -> None:
+    """The nations drawn and labelled besides the major powers (checked against the world).
+
+    ``by_name``: (name, ISO3) of the world's other nations; ``chosen``: the names picked. Plain
+    tuples, equal for every run of a world: a new run does not render the picker again.
+    """
+    codes = dict(by_name)
 
     def pick(names: list[str]) -> None:
-        bad = [n for n in names if n not in by_name]
+        bad = [n for n in names if n not in codes]
         if bad:
             on_error(f"Not changed: nations: {str(bad[0])[:40]!r} is not a nation of this world")
             return
-        on_pick([by_name[n] for n in names][:12])
+        on_pick([codes[n] for n in names][:12])
 
     solara.SelectMultiple(
         "Nations to draw and label",
-        values=[run.names[c] for c in chosen],
-        all_values=sorted(by_name),
+        values=list(chosen),
+        all_values=sorted(codes),
         on_value=pick,
         dense=True,
     )
+
+
+def picker_names(run: Run) -> tuple[tuple[str, str], ...]:
+    """(name, ISO3) of the nations of ``run``'s world a student may pick (not the majors)."""
+    return tuple((run.names[c], c) for c in run.iso3 if c not in run.majors)
 
 
 def _initial_settings(search: str | None) -> tuple[PageSettings, str | None]:

@@ -8,18 +8,20 @@ app`` puts the copy that the plotly package ships there) and keeps it in its HTT
 - :class:`PlotlyView`: one chart, redrawn with ``Plotly.react`` when its ``figure`` changes
   (the class mode);
 - :class:`RunView`: a whole run (:func:`sim.app.frames.explorer_frames`) with its step bar
-  (Back, Step, Play, Start, the year slider), its status line and its charts. A Step, a Play
-  tick or a move of the year slider is drawn in the browser alone, in one animation frame: the
-  line charts rewrite their title and move their year marker and a white shade over the years
-  to come (HTML elements above the plot, moved by CSS transforms on their own compositor
-  layers: nothing is laid out or repainted again, Plotly redraws nothing); the map draws its
-  land and names with Plotly once per run and its dots and ties as SVG elements in Plotly's
-  scatter layer, and a Step sets their radius, colour and visibility from that year's arrays.
-  The legends are HTML (Plotly's own were about a third of a chart's redraw for a new run; a
-  click on a row hides or shows its traces, and the PNGs keep Plotly's legend). The year shown
-  reaches the server (``year``) 250 ms after the last change; the page's timeline rows
-  (``.timeline-row[data-step]``) are greyed and the settings link's ``year=`` is rewritten in
-  the browser, so a Step renders nothing on the server.
+  (Back, Step, Play, Start, the year slider), its status line and its charts. The line charts
+  are plain SVG (:mod:`sim.app.linechart`), written once per run: a new run is one ``innerHTML``
+  of a few dozen elements per chart, not a ``Plotly.react`` (~74 ms of script for the three).
+  A Step, a Play tick or a move of the year slider is drawn in the browser alone, in one
+  animation frame: the line charts rewrite their title and move their year marker and a white
+  shade over the years to come (HTML elements above the plot, moved by CSS transforms on their
+  own compositor layers: nothing is laid out or repainted again); the map draws its land and
+  names with Plotly once per world and its dots and ties as SVG elements in Plotly's scatter
+  layer, and a Step sets their radius, colour and visibility from that year's arrays. The
+  legends are HTML (a click on a row hides or shows its traces); a line chart's PNG button
+  draws its SVG, cut at the year shown and with its legend, on a canvas; the map's camera has
+  Plotly draw it. The year shown reaches the server (``year``) 250 ms after the last change;
+  the page's timeline rows (``.timeline-row[data-step]``) are greyed and the settings link's
+  ``year=`` is rewritten in the browser, so a Step renders nothing on the server.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import anywidget
 import plotly
 import solara.server.settings
 import traitlets
+
+from sim.app.linechart import LINE_CHART_JS
 
 #: where the page's browser finds plotly.js: Solara's asset cache (filled by the Makefile)
 PLOTLY_PACKAGE = f"plotly.js-dist-min@{plotly.offline.get_plotlyjs_version()}"
@@ -89,48 +93,45 @@ class PlotlyView(anywidget.AnyWidget):
 
 _RUN_ESM = (
     _LOADER
+    + LINE_CHART_JS
     + """
 // a line chart shown in year `year`: the title rewritten, the white shade over the years after
-// it and the year marker moved (HTML elements above the plot: Plotly redraws nothing)
+// it and the year marker moved (HTML elements above the plot: the SVG is not redrawn)
 function showYear(v, year) {
-  const text = v.spec.title.replace("{year}", year);
-  const plot = v.plot;
-  if (plot.layout && plot.layout.title) plot.layout.title.text = text;  // for Plotly's redraws
-  const title = plot.querySelector(".gtitle");
-  if (title) title.textContent = text;
-  const full = plot._fullLayout;
-  if (!full || !full.xaxis) return;
-  const xa = full.xaxis, size = full._size;
-  const at = (x) => xa._offset + xa.l2p(x);
-  const right = size.l + size.w;
-  const left = Math.max(size.l, Math.min(at(year + 0.5), right));
+  if (v.title) v.title.textContent = v.spec.title.replace("{year}", year);
+  const g = v.geo;
+  if (!g) return;
+  const empty = !v.spec.data.length;  // nothing to hide (the note "no policy change")
+  v.cover.style.display = empty ? "none" : "";
+  v.marker.style.display = empty ? "none" : "";
+  const right = g.l + g.w;
+  const left = Math.max(g.l, Math.min(g.x2p(year + 0.5), right));
   // the cover spans the plot area once per drawing; a Step moves it, and the marker, with a
   // transform of their own compositor layers: nothing is laid out or repainted again
-  const box = `${size.l},${size.t},${size.w},${size.h}`;
+  const box = `${g.l},${g.t},${g.w},${g.h}`;
   if (v.coverBox !== box) {
     v.coverBox = box;
     Object.assign(v.cover.style, {
-      left: `${size.l}px`, width: `${size.w}px`, top: `${size.t}px`, height: `${size.h}px`,
+      left: `${g.l}px`, width: `${g.w}px`, top: `${g.t}px`, height: `${g.h}px`,
     });
-    Object.assign(v.marker.style, { left: "0px", top: `${size.t}px`, height: `${size.h}px` });
+    Object.assign(v.marker.style, { left: "0px", top: `${g.t}px`, height: `${g.h}px` });
   }
-  v.shade.style.transform = `translateX(${left - size.l}px)`;  // clipped by the cover's box
-  const line = at(year);
+  v.shade.style.transform = `translateX(${left - g.l}px)`;  // clipped by the cover's box
+  const line = g.x2p(year);
   v.marker.style.transform = `translateX(${line}px)`;
-  v.marker.style.visibility = line >= size.l && line <= right ? "visible" : "hidden";
+  v.marker.style.visibility = line >= g.l && line <= right ? "visible" : "hidden";
 }
-// a line chart's legend in HTML beside the plot (Plotly's own legend was about a third of the
-// cost of redrawing a chart for a new run): one row per trace Plotly would list, a click on a
-// row hides or shows its traces (its legend group, as in Plotly's legend); returns its width
+// a line chart's legend in HTML beside the plot: one row per trace with a name, a click on a
+// row hides or shows its traces (its legend group) in the SVG; returns its width
 function lineLegend(v, data) {
-  const groups = new Map(), rows = [];
-  data.forEach((t, i) => {
-    const key = t.legendgroup || `#${i}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(i);
-    if (t.showlegend !== false && t.name) rows.push([t, key]);
-  });
-  v.lineLegend.replaceChildren(...rows.map(([t, key]) => {
+  v.off = new Set();
+  const rows = lcLegendRows(data);
+  const key = rows.map(([t]) => t.name).join("\\n");
+  if (key === v.legendKey) {  // the same rows (a new run of the same charts): keep them
+    for (const row of v.lineLegend.children) row.classList.remove("rv-off");
+    return v.legendWidth;
+  }
+  v.lineLegend.replaceChildren(...rows.map(([t, group]) => {
     const row = document.createElement("div");
     row.className = "rv-legend-row";
     const swatch = document.createElement("span");
@@ -152,11 +153,32 @@ function lineLegend(v, data) {
     row.append(swatch, document.createTextNode(t.name));
     row.onclick = () => {
       const off = row.classList.toggle("rv-off");
-      Plotly.restyle(v.plot, { visible: off ? "legendonly" : true }, groups.get(key));
+      if (off) v.off.add(group); else v.off.delete(group);
+      const selector = `[data-group="${CSS.escape(group)}"]`;
+      for (const e of v.plot.querySelectorAll(selector)) e.style.display = off ? "none" : "";
     };
     return row;
   }));
-  return rows.length ? v.lineLegend.offsetWidth : 0;
+  v.legendKey = key;
+  v.legendWidth = rows.length ? v.lineLegend.offsetWidth : 0;
+  return v.legendWidth;
+}
+// a line chart drawn as SVG (sim.app.linechart) for the whole run, in year `year`: the legend
+// in HTML in the plot's right margin
+function drawLines(v, year) {
+  const layout = v.spec.layout, margin = layout.margin || {};
+  const width = lineLegend(v, v.spec.data);
+  v.margin = Object.assign({}, margin, { r: Math.max(margin.r || 0, width + 14) });
+  Object.assign(v.lineLegend.style, {
+    left: `${layout.width - v.margin.r + 10}px`,
+    top: `${margin.t || 0}px`,
+    maxHeight: `${layout.height - (margin.t || 0) - 4}px`,
+  });
+  const title = v.spec.title.replace("{year}", year);
+  v.plot.innerHTML = lcSvg(v.spec, { margin: v.margin, title });
+  v.title = v.plot.querySelector(".gtitle");
+  v.geo = lcGeometry(v.spec, v.margin);
+  showYear(v, year);
 }
 // the map in step k, as sim.app.charts.map_chart draws it on the server
 function mapFigure(m, k, year, image) {
@@ -345,28 +367,38 @@ function mapHover(v, tip, event) {
     top: `${event.clientY - box.top + 12}px`,
   });
 }
-// a line chart as a PNG of the year shown: its lines cut after it, the year marker drawn,
-// Plotly's own legend (on the page the cover, the marker and the legend are HTML, not part of
-// Plotly's figure; `spec` is the chart's layout as the server made it)
-function lineImage(gd, name, year, spec) {
-  const data = gd.data.map((t) => {
-    if (!Array.isArray(t.x) || typeof t.x[0] !== "number") return t;
-    let n = 0;
-    while (n < t.x.length && t.x[n] <= year) n++;
-    const out = Object.assign({}, t);
-    for (const key of ["x", "y", "hovertext", "text"]) {
-      if (Array.isArray(t[key])) out[key] = t[key].slice(0, n);
-    }
-    return out;
+// a line chart as a PNG of the year shown: its lines cut after it, the year marker and the
+// legend drawn in the SVG (on the page the shade, the marker and the legend are HTML)
+function lineImage(v, name, year) {
+  const svg = lcSvg(v.spec, {
+    margin: v.margin, cut: year, marker: year, legend: true, hidden: v.off,
+    title: v.spec.title.replace("{year}", year),
   });
-  const marker = {
-    type: "line", xref: "x", yref: "paper", x0: year, x1: year, y0: 0, y1: 1,
-    line: { color: "#555", width: 1, dash: "dot" },
-  };
-  const layout = Object.assign({}, gd.layout, {
-    shapes: [...(gd.layout.shapes || []), marker], showlegend: true, margin: spec.margin,
+  lcPng(svg, v.spec.layout.width, v.spec.layout.height, 2, `${name}.png`);
+}
+// the value under the mouse on a line chart: the nearest point of a shown trace in the year
+// under it (the years to come are under the shade, which takes the mouse)
+function lineHover(v, tip, event) {
+  const g = v.geo;
+  if (!g) return;
+  const box = v.plot.getBoundingClientRect();
+  const x = event.clientX - box.left, y = event.clientY - box.top;
+  const year = Math.round(g.range[0] + ((x - g.l) / g.w) * (g.range[1] - g.range[0]));
+  let best = null, dist = 12;
+  v.spec.data.forEach((t, i) => {
+    const ax = g.axes[t.yaxis || "y"];
+    if (!ax || !Array.isArray(t.x) || v.off.has(t.legendgroup || `#${i}`)) return;
+    const k = t.x.indexOf(year);
+    if (k < 0 || t.y[k] === null) return;
+    const r = Math.abs(ax.y2p(t.y[k]) - y);
+    if (r < dist) { best = [t, k]; dist = r; }
   });
-  Plotly.downloadImage({ data, layout }, { format: "png", filename: name, scale: 2 });
+  if (!best) { tip.style.display = "none"; return; }
+  const [t, k] = best;
+  const note = (t.hovertext || [])[k];
+  tip.textContent = note ? `${year}: ${note.replace(/<br>/g, "; ")}`
+    : `${t.name} ${year}: ${Math.abs(t.y[k]) >= 100 ? t.y[k].toFixed(0) : t.y[k].toFixed(2)}`;
+  Object.assign(tip.style, { display: "block", left: `${x + 12}px`, top: `${y + 12}px` });
 }
 function button(bar, label, cls) {
   const b = document.createElement("button");
@@ -438,25 +470,8 @@ async function render({ model, el }) {
           v.drawn = true;
         }
         showMap(v, Math.min(step, F.years), year);
-      } else if (!v.drawn) {  // the whole run, once (a copy: Plotly keeps and edits it)
-        const spec = structuredClone(v.spec);
-        spec.layout.title.text = v.spec.title.replace("{year}", year);
-        const margin = spec.layout.margin || {};
-        const width = lineLegend(v, spec.data);  // in HTML, in the plot's right margin
-        spec.layout.showlegend = false;
-        spec.layout.margin = Object.assign({}, margin, { r: Math.max(margin.r || 0, width + 14) });
-        Object.assign(v.lineLegend.style, {
-          left: `${spec.layout.width - spec.layout.margin.r + 10}px`,
-          top: `${margin.t || 0}px`,
-          maxHeight: `${spec.layout.height - (margin.t || 0) - 4}px`,
-        });
-        if (v.plot._fullLayout) {  // a new run in the same chart: no new DOM
-          Plotly.react(v.plot, spec.data, spec.layout, v.config);
-        } else {
-          Plotly.newPlot(v.plot, spec.data, spec.layout, v.config);
-          v.plot.on("plotly_afterplot", () => showYear(v, F.start_year + step));  // zoom, legend
-        }
-        showYear(v, year);
+      } else if (!v.drawn) {  // the whole run, once, as SVG
+        drawLines(v, year);
         v.drawn = true;
       } else {
         showYear(v, year);
@@ -518,7 +533,7 @@ async function render({ model, el }) {
       draw();
       return;
     }
-    for (const v of views) Plotly.purge(v.plot);
+    for (const v of views) if (v.spec.kind === "map") Plotly.purge(v.plot);
     views = [];
     grid.replaceChildren();
     F = next;
@@ -547,28 +562,37 @@ async function render({ model, el }) {
             const lineLegend = document.createElement("div");
             lineLegend.className = "rv-line-legend";
             div.appendChild(F.charts[item].kind === "map" ? legend : lineLegend);
-            const config = {
-              displaylogo: false,
-              toImageButtonOptions: { filename: item, scale: 2 },
-              modeBarButtonsToRemove: ["lasso2d", "select2d"],
-            };
             const isMap = F.charts[item].kind === "map";
             const view = {
               name: item, plot, cover, shade, marker, legend, lineLegend, spec: F.charts[item],
-              config,
             };
-            config.modeBarButtonsToRemove.push("toImage");
-            config.modeBarButtonsToAdd = [{
-              name: "Download plot as a PNG", icon: Plotly.Icons.camera,
-              click: (gd) => (isMap
-                ? mapImage(view, item, Math.min(step, F.years), F.start_year + step, images[item])
-                : lineImage(gd, item, F.start_year + step, view.spec.layout)),
-            }];
-            if (isMap) {
+            if (isMap) {  // Plotly's mode bar, its camera drawing the PNG of the year shown
+              view.config = {
+                displaylogo: false,
+                modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"],
+                modeBarButtonsToAdd: [{
+                  name: "Download plot as a PNG", icon: Plotly.Icons.camera,
+                  click: () => mapImage(
+                    view, item, Math.min(step, F.years), F.start_year + step, images[item]),
+                }],
+              };
               const tip = document.createElement("div");
               tip.className = "rv-tip";
               div.appendChild(tip);
               plot.addEventListener("mousemove", (e) => mapHover(view, tip, e), { passive: true });
+              plot.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+            } else {  // a line chart: its own PNG button and the values under the mouse
+              const png = document.createElement("button");
+              png.type = "button";
+              png.className = "rv-png";
+              png.textContent = "PNG";
+              png.title = "Download plot as a PNG";
+              png.setAttribute("aria-label", "Download plot as a PNG");
+              png.onclick = () => lineImage(view, item, F.start_year + step);
+              const tip = document.createElement("div");
+              tip.className = "rv-tip";
+              div.append(png, tip);
+              plot.addEventListener("mousemove", (e) => lineHover(view, tip, e), { passive: true });
               plot.addEventListener("mouseleave", () => { tip.style.display = "none"; });
             }
             views.push(view);
@@ -610,7 +634,7 @@ async function render({ model, el }) {
   return () => {
     stop();
     clearTimeout(syncTimer);
-    for (const v of views) Plotly.purge(v.plot);
+    for (const v of views) if (v.spec.kind === "map") Plotly.purge(v.plot);
   };
 }
 export default { render };
@@ -660,6 +684,12 @@ _RUN_CSS = """
 .run-view .rv-legend-row { cursor: pointer; user-select: none; }
 .run-view .rv-legend-row.rv-off { opacity: 0.4; }
 .run-view .rv-heading { font-weight: bold; font-size: 14px; }
+.run-view .rv-png {
+  position: absolute; top: 2px; right: 2px; z-index: 3; font: 11px Helvetica, Arial, sans-serif;
+  padding: 1px 5px; border: 1px solid #bbb; border-radius: 3px; background: #fff; color: #444;
+  cursor: pointer; opacity: 0; transition: opacity .2s;
+}
+.run-view .chart:hover .rv-png, .run-view .rv-png:focus { opacity: 1; }
 """
 
 
