@@ -191,6 +191,26 @@ def test_a_tie_between_students_needs_both():
     ) == ["formed", "dissolved"]
 
 
+def test_a_class_shows_its_choices_and_draws_its_world_once_a_year():
+    session = open_session("today")
+    session.join("a", "Ann", "JPN")
+    session.join("b", "Bob", "BRA")
+    first = session.run()
+    session.set_budget("a", 2.0)  # a choice does not change this year's world
+    session.choose_tie("a", "BRA", True)
+    session.choose_tie("a", "USA", False)
+    assert session.run() is first
+    assert session.proposals("a") == [("BRA", True), ("USA", False)]
+    assert session.proposals("b") == []
+    session.advance()
+    after = session.run()
+    assert after is not first and len(after.share) == len(first.share) + 1
+    assert after.share["JPN"].iloc[-1] == pytest.approx(2.0)
+    assert session.proposals("a") == [("BRA", True)]  # kept until Bob proposes it too
+    with pytest.raises(ClassError, match="not joined"):
+        session.proposals("c")
+
+
 def test_the_debrief_compares_with_the_model_and_with_2024():
     session = open_session("y2014")
     session.join("a", "Ann", "POL")

@@ -244,6 +244,11 @@ def test_a_class_with_a_teacher_and_three_students(browser, app_url):
             student.locator(".set-budget").click()
             student.locator(".my-choice", has_text="Chosen for next year").wait_for()
             students.append((name, nation, student))
+        ann = students[0][2]  # a tie proposal is shown to the student and to the teacher
+        partner = _choose_first(ann, "A nation")
+        ann.get_by_role("button", name="Propose a tie").click()
+        ann.locator(".my-ties", has_text=f"propose {partner}").wait_for()
+        teacher.locator(".class-roster", has_text=f"propose {partner}").wait_for()
         teacher.locator(".class-roster", has_text="Cy").wait_for()
         # every student's choice reaches the teacher's roster (pushed by the server: wait for it)
         expect(teacher.locator(".class-roster", has_text="(the model decides)")).to_have_count(

@@ -16,9 +16,10 @@ end whatever happens; the helpers, Chromium flags and memory log of ``bench_page
    show the value, and clicks "Set my budget" (timed until the page shows "Chosen for next
    year: <value>%"); students ``0, 1`` and every third one propose a tie with the first nation
    in their list (students 0 and 1 with each other: a tie that both propose must form; the
-   others with student 0's nation, one-sided: it must not form). The page shows nothing when a
-   proposal is taken, so a proposal is timed only from this script and checked by its outcome.
-   Then the teacher's roster must list every student's budget, and the teacher clicks "Step the
+   others with student 0's nation, one-sided: it must not form), timed until the page shows
+   "Ties chosen for next year: propose <nation>" (before 20:35 the page showed nothing: see the
+   README). Then the teacher's roster must list every student's budget and proposals, and the
+   teacher clicks "Step the
    world" (timed until the teacher's dashboard shows the new year, and until each student's page
    does, on the machine's one clock: ``performance.timeOrigin`` of each page). After a step each
    student's page must show the budget it set as this year's share and "No budget chosen yet".
@@ -57,7 +58,6 @@ from bench_page import (  # noqa: E402  (this directory's script, not a package)
     ask_memory,
     browsers,
     cpu_s,
-    memory_log,
     server_processes,
     summary,
 )
@@ -174,13 +174,12 @@ async def set_budget(page, notches: int, timeout: float):
     return value, await click_timed(page, ".set-budget", ".my-choice", shown, timeout)
 
 
-async def propose(page) -> tuple[str, float]:
-    """Propose a tie with the first nation of the list: (its name, seconds seen by this script;
-    the page shows nothing when the server has it)."""
+async def propose(page, timeout: float):
+    """Propose a tie with the first nation of the list, timed until the page shows it: (its
+    name, (seconds in the page, seconds seen by this script, epoch ms of the click))."""
     partner = await first_option(page, "A nation")
-    started = time.perf_counter()
-    await page.get_by_role("button", name="Propose a tie").click()
-    return partner, time.perf_counter() - started
+    shown = f"propose {partner}"
+    return partner, await click_timed(page, ".propose-tie", ".my-ties", shown, timeout)
 
 
 async def allies(page) -> set[str]:
@@ -195,9 +194,7 @@ async def roster_has(teacher, rows: list[tuple[str, str]], timeout: float) -> No
     while True:
         text = await teacher.locator(".class-roster").inner_text()
         lines = text.splitlines()
-        missing = [
-            (n, b) for n, b in rows if not any(n in ln and b in ln for ln in lines)
-        ]
+        missing = [(n, b) for n, b in rows if not any(n in ln and b in ln for ln in lines)]
         if not missing:
             return
         if time.monotonic() > deadline:
@@ -230,8 +227,13 @@ async def a_class(args, url: str, server, mlog: Path, memory: dict) -> dict:
 
     errors: list[str] = []
     checks: dict[str, int] = {"budgets_applied": 0, "mutual_tie_present": 0, "one_sided_kept": 0}
-    times: dict[str, list] = {"join": [], "budget": [], "step_teacher": [], "step_student": []}
-    tie_outside: list[float] = []
+    times: dict[str, list] = {
+        "join": [],
+        "budget": [],
+        "tie": [],
+        "step_teacher": [],
+        "step_student": [],
+    }
     cpu: dict = {}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -284,15 +286,15 @@ async def a_class(args, url: str, server, mlog: Path, memory: dict) -> dict:
             proposed: dict[int, str] = {}
             before = [await allies(page) for page in pages]
 
-            async def student(i: int, page) -> None:
+            async def student(i: int, page, chosen=chosen, proposed=proposed, year=year) -> None:
                 await page.wait_for_timeout(int(1000 * args.think * i / max(len(pages), 1)))
                 try:
                     value, (took, outside, _) = await set_budget(page, 1 + i % 3, args.timeout)
                     chosen[i] = value
                     times["budget"].append((took, outside))
                     if i in (0, 1) or i % 3 == 0:
-                        proposed[i], waited = await propose(page)
-                        tie_outside.append(waited)
+                        proposed[i], (took, outside, _) = await propose(page, args.timeout)
+                        times["tie"].append((took, outside))
                 except Exception as exc:
                     errors.append(f"year {year - 1} {pupils[i][0]}: {exc!r}"[:300])
 
@@ -302,6 +304,7 @@ async def a_class(args, url: str, server, mlog: Path, memory: dict) -> dict:
             await asyncio.gather(*jobs)
             try:
                 rows = [(pupils[i][0], f"{v:.1f}%") for i, v in chosen.items()]
+                rows += [(pupils[i][0], f"propose {other}") for i, other in proposed.items()]
                 await roster_has(teacher, rows, args.timeout)
                 stepped = await teacher_step(teacher, pages, year, args.timeout)
                 times["step_teacher"].append(stepped["teacher"])
@@ -330,7 +333,7 @@ async def a_class(args, url: str, server, mlog: Path, memory: dict) -> dict:
             second.update(await separate(teacher, other, pupils, theirs, args.years))
         c2 = (time.perf_counter(), cpu_s(procs), cpu_s(browsers(server)))
         cpu["years"] = _cpu(c1, c2)
-        n_actions = len(times["budget"]) + len(tie_outside) + len(times["step_teacher"])
+        n_actions = len(times["budget"]) + len(times["tie"]) + len(times["step_teacher"])
         cpu["years"]["server_cpu_ms_per_action"] = round(
             1000 * cpu["years"]["server_cpu_s"] / max(n_actions, 1), 1
         )
@@ -345,7 +348,7 @@ async def a_class(args, url: str, server, mlog: Path, memory: dict) -> dict:
     return {
         "join": summaries(times["join"]),
         "budget_set": summaries(times["budget"]),
-        "tie_proposal_outside": summary(tie_outside) if tie_outside else {},
+        "tie_proposal": summaries(times["tie"]),
         "step_teacher": summaries(times["step_teacher"]),
         "step_student": summaries(times["step_student"]),
         "errors": errors,
@@ -444,7 +447,7 @@ def main() -> None:
     print(f"load: {results['load_before']} -> {results['uptime']}")
     print("| action | n | median ms | p95 ms | max ms | outside: median, p95, max ms |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for key in ("join", "budget_set", "step_teacher", "step_student"):
+    for key in ("join", "budget_set", "tie_proposal", "step_teacher", "step_student"):
         s = k[key]
         if s:
             o = s["outside"]
@@ -452,7 +455,6 @@ def main() -> None:
                 f"| {key} | {s['n']} | {s['median_ms']} | {s['p95_ms']} | {s['max_ms']} | "
                 f"{o['median_ms']}, {o['p95_ms']}, {o['max_ms']} |"
             )
-    print(f"tie proposal (outside only): {k['tie_proposal_outside']}")
     print(f"errors: {len(k['errors'])} {k['errors'][:5]}")
     print(f"checks: {k['checks']}; second class: {k['second_class']}")
     print(f"cpu: {k['cpu']}; server log tracebacks: {results['server_log_tracebacks']}")

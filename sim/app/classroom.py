@@ -51,6 +51,7 @@ class ClassSession:
     ties: dict[tuple[str, str], bool] = field(default_factory=dict)  # (iso3, other) -> ally
     version: int = 0  # bumped on every change, so the pages know to redraw
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _snapshot: tuple[int, Run] | None = field(default=None, repr=False)  # (step, its run)
 
     @property
     def step(self) -> int:
@@ -115,6 +116,14 @@ class ClassSession:
             self.ties[(iso3, other)] = bool(ally)
             self.version += 1
 
+    def proposals(self, player: str) -> list[tuple[str, bool]]:
+        """The player's ties for the next year, as chosen so far: (other nation's ISO3, ally).
+
+        A proposal to another student's nation is kept from year to year until it forms."""
+        iso3 = self.nation_of(player)
+        with self.lock:
+            return sorted((b, ally) for (a, b), ally in self.ties.items() if a == iso3)
+
     def advance(self) -> None:
         """The teacher's Step: every choice enters the model, then one year passes."""
         with self.lock:
@@ -133,11 +142,19 @@ class ClassSession:
             self.version += 1
 
     def run(self) -> Run:
-        """The class's world so far, as the page's charts draw it."""
+        """The class's world so far, as the page's charts draw it: built once per year and
+        shared by every page of the class (a student's choice does not change it)."""
         with self.lock:
-            return snapshot(
-                self.controls, self.model, self.model.scenario_config, self.treaty_edges, APP_YEARS
-            )
+            if self._snapshot is None or self._snapshot[0] != self.step:
+                run = snapshot(
+                    self.controls,
+                    self.model,
+                    self.model.scenario_config,
+                    self.treaty_edges,
+                    APP_YEARS,
+                )
+                self._snapshot = (self.step, run)
+            return self._snapshot[1]
 
     def debrief(self) -> pd.DataFrame:
         """Each student's nation: its share in the class's world, in the model's own run of the

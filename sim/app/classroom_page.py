@@ -37,13 +37,16 @@ def _player() -> str:
     return solara.get_kernel_id()
 
 
-def _attempt(action) -> None:
-    """Run a class action; a refused one shows its message and changes nothing."""
+def _attempt(action, session: ClassSession | None = None) -> None:
+    """Run a class action; a refused one shows its message and changes nothing. The page that
+    acted redraws at once (the others within the second of their :func:`Follow`)."""
     try:
         action()
         problem.set(None)
     except (ClassError, ControlError) as exc:
         problem.set(f"Not done: {exc}")
+    if session is not None:
+        seen.set(session.version)
 
 
 @solara.component
@@ -60,24 +63,30 @@ def Follow(session: ClassSession) -> None:
 
 @solara.component
 def ClassCharts(session: ClassSession, labelled: list[str]) -> None:
-    """The class's world: its map and its players' spending beside the model's own run."""
-    seen.value  # noqa: B018 (redraw on every session change)
-    run = session.run()
-    own = get_run(session.controls)
+    """The class's world: its map and its players' spending beside the model's own run.
+
+    Drawn once per year (and per set of nations labelled): a student's choice does not change
+    the world until the teacher steps, so it does not redraw the charts of every page."""
     step = session.step
-    label = "dotted: the model's own run"
+
+    def figures() -> tuple[dict, dict, dict]:
+        run = session.run()
+        own = get_run(session.controls)
+        label = "dotted: the model's own run"
+        return (
+            map_chart(run, step, labelled),
+            map_background(run),
+            spending_chart(run, own, step, labelled, "share", label),
+        )
+
+    world, background, spending = solara.use_memo(
+        figures, dependencies=[session.code, step, tuple(labelled)]
+    )
     with solara.Columns([1, 1], gutters_dense=True):
         with solara.Div(classes=["chart", "chart-class-map"]):
-            PlotlyView.element(
-                figure=map_chart(run, step, labelled),
-                background=map_background(run),
-                plotly_url=PLOTLY_URL,
-            )
+            PlotlyView.element(figure=world, background=background, plotly_url=PLOTLY_URL)
         with solara.Div(classes=["chart", "chart-class-spending"]):
-            PlotlyView.element(
-                figure=spending_chart(run, own, step, labelled, "share", label),
-                plotly_url=PLOTLY_URL,
-            )
+            PlotlyView.element(figure=spending, plotly_url=PLOTLY_URL)
 
 
 @solara.component
@@ -92,7 +101,7 @@ def Teacher(session: ClassSession) -> None:
     with solara.Row(style={"align-items": "center"}):
         solara.Button(
             f"Step the world: {session.year} → {session.year + 1}",
-            on_click=lambda: _attempt(session.advance),
+            on_click=lambda: _attempt(session.advance, session),
             color="primary",
             disabled=session.step >= APP_YEARS,
             classes=["teacher-step"],
@@ -102,14 +111,15 @@ def Teacher(session: ClassSession) -> None:
         )
     names = session.nations()
     rows = [
-        f"| {name} | {names[iso3]} | {session.budgets[iso3]:.1f}% |"
-        if iso3 in session.budgets
-        else f"| {name} | {names[iso3]} | (the model decides) |"
-        for name, iso3 in sorted(session.players.values())
+        f"| {name} | {names[iso3]} | "
+        + (f"{session.budgets[iso3]:.1f}%" if iso3 in session.budgets else "(the model decides)")
+        + f" | {_ties_text(session, player, names) or '-'} |"
+        for player, (name, iso3) in sorted(session.players.items(), key=lambda p: p[1])
     ]
     with solara.Div(classes=["class-roster"]):
         solara.Markdown(
-            "| student | nation | budget next year |\n|---|---|---|\n" + "\n".join(rows)
+            "| student | nation | budget next year | ties next year |\n|---|---|---|---|\n"
+            + "\n".join(rows)
             if rows
             else "*No student has joined yet.*"
         )
@@ -162,7 +172,7 @@ def Player(session: ClassSession) -> None:
         "Set my budget",
         color="primary",
         classes=["set-budget"],
-        on_click=lambda: _attempt(lambda: session.set_budget(player, value)),
+        on_click=lambda: _attempt(lambda: session.set_budget(player, value), session),
     )
     solara.Text(
         f"Chosen for next year: {chosen:.1f}%"
@@ -177,20 +187,33 @@ def Player(session: ClassSession) -> None:
         solara.Select("A nation", values=others, value=partner or None, on_value=set_partner)
         solara.Button(
             "Propose a tie",
+            classes=["propose-tie"],
             on_click=lambda: _attempt(
-                lambda: session.choose_tie(player, by_name.get(partner, partner), True)
+                lambda: session.choose_tie(player, by_name.get(partner, partner), True), session
             ),
         )
         solara.Button(
             "Leave our tie",
             on_click=lambda: _attempt(
-                lambda: session.choose_tie(player, by_name.get(partner, partner), False)
+                lambda: session.choose_tie(player, by_name.get(partner, partner), False), session
             ),
         )
+    solara.Text(
+        f"Ties chosen for next year: {_ties_text(session, player, names) or 'none'}",
+        classes=["my-ties"],
+    )
     allies = _allies(run, session.step, iso3)
     solara.Text(f"Allies now: {', '.join(allies) or 'none'}", classes=["my-allies"])
     solara.Text("The world moves when your teacher steps it.")
     ClassCharts(session, [iso3])
+
+
+def _ties_text(session: ClassSession, player: str, names: dict[str, str]) -> str:
+    """The player's ties for the next year in words: "propose X; leave Y"."""
+    return "; ".join(
+        f"{'propose' if ally else 'leave'} {names[other]}"
+        for other, ally in session.proposals(player)
+    )
 
 
 def _allies(run, step: int, iso3: str) -> list[str]:
@@ -216,7 +239,7 @@ def Join(session: ClassSession) -> None:
         color="primary",
         classes=["take-nation"],
         on_click=lambda: _attempt(
-            lambda: session.join(_player(), name, by_name.get(nation, nation))
+            lambda: session.join(_player(), name, by_name.get(nation, nation)), session
         ),
     )
 
