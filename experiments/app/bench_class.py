@@ -280,8 +280,14 @@ async def a_class(args, url: str, server, mlog: Path, memory: dict) -> dict:
         memory["joined"] = ask_memory(server, mlog)
         pages = [page for _, _, page in pupils]
         nations = [n for _, n, _ in pupils]
+        years_done = 0
+        deadline = time.monotonic() + 60 * args.max_minutes
         for k in range(1, args.years + 1):
+            if time.monotonic() > deadline:  # a bounded run: report the years done
+                errors.append(f"stopped after {k - 1} years: --max-minutes {args.max_minutes}")
+                break
             year = START_YEAR + k
+            years_done = k
             chosen: dict[int, float] = {}
             proposed: dict[int, str] = {}
             before = [await allies(page) for page in pages]
@@ -346,6 +352,7 @@ async def a_class(args, url: str, server, mlog: Path, memory: dict) -> dict:
             await ctx.close()
         await browser.close()
     return {
+        "years_done": years_done,
         "join": summaries(times["join"]),
         "budget_set": summaries(times["budget"]),
         "tie_proposal": summaries(times["tie"]),
@@ -409,6 +416,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds per action, max")
     parser.add_argument("--second", action="store_true", help="a second class of 3 beside it")
     parser.add_argument(
+        "--max-minutes", type=float, default=8.0, help="no new year starts after this"
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path(__file__).with_name("bench_class_results.json")
     )
     args = parser.parse_args()
@@ -455,7 +465,7 @@ def main() -> None:
                 f"| {key} | {s['n']} | {s['median_ms']} | {s['p95_ms']} | {s['max_ms']} | "
                 f"{o['median_ms']}, {o['p95_ms']}, {o['max_ms']} |"
             )
-    print(f"errors: {len(k['errors'])} {k['errors'][:5]}")
+    print(f"years done: {k['years_done']}; errors: {len(k['errors'])} {k['errors'][:5]}")
     print(f"checks: {k['checks']}; second class: {k['second_class']}")
     print(f"cpu: {k['cpu']}; server log tracebacks: {results['server_log_tracebacks']}")
     m = results["memory"]
