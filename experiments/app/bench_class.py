@@ -59,6 +59,7 @@ from bench_page import (  # noqa: E402  (this directory's script, not a package)
     browsers,
     cpu_s,
     server_processes,
+    start_server,
     summary,
 )
 
@@ -325,7 +326,10 @@ async def a_class(args, url: str, server, mlog: Path, memory: dict) -> dict:
                 try:
                     await check_year(page, chosen.get(i), checks)
                     now = await allies(page)
-                    if i in proposed and i in (0, 1):
+                    if i in proposed and len(nations) == 1:  # a nation the model plays
+                        if proposed[i] not in now:
+                            raise Lost(f"the tie proposed to {proposed[i]} did not form")
+                    elif i in proposed and i in (0, 1):
                         if nations[1 - i] not in now:
                             raise Lost(f"the tie both proposed ({nations[1 - i]}) did not form")
                         checks["mutual_tie_present"] += 1
@@ -422,15 +426,7 @@ def main() -> None:
         "--out", type=Path, default=Path(__file__).with_name("bench_class_results.json")
     )
     args = parser.parse_args()
-    port = serve.free_port()
-    log = Path("/tmp") / f"bench_class_{port}.log"
-    mlog = Path("/tmp") / f"bench_class_{port}_memory.jsonl"
-    env = {"SOLARA_KERNEL_CULL_TIMEOUT": CULL, "SIM_APP_MEMORY_LOG": str(mlog)}
-    try:
-        server = serve.start(port, log, env)
-    except serve.ServerError as exc:
-        raise SystemExit(f"error: {exc}") from None
-    url = f"http://127.0.0.1:{port}/"
+    server, url, log, mlog = start_server("bench_class")
     results: dict = {"load_before": os.getloadavg(), "args": vars(args) | {"out": str(args.out)}}
     try:
         memory: dict = {"before": ask_memory(server, mlog)}

@@ -328,6 +328,21 @@ def summaries(times: list[tuple[float, float]]) -> dict:
     return {**summary([t for t, _ in times]), "outside": summary([t for _, t in times])}
 
 
+def start_server(name: str):
+    """The page's server on a free port of 127.0.0.1, with the kernel cull timeout :data:`CULL`
+    and its memory log on: (process, url, log path, memory log path); exits with its message
+    when it does not start."""
+    port = serve.free_port()
+    log = Path("/tmp") / f"{name}_{port}.log"
+    mlog = Path("/tmp") / f"{name}_{port}_memory.jsonl"
+    env = {"SOLARA_KERNEL_CULL_TIMEOUT": CULL, "SIM_APP_MEMORY_LOG": str(mlog)}
+    try:
+        server = serve.start(port, log, env)
+    except serve.ServerError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    return server, f"http://127.0.0.1:{port}/", log, mlog
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="Steps of the single student")
@@ -340,15 +355,7 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("bench_results.json"))
     args = parser.parse_args()
-    port = serve.free_port()
-    log = Path("/tmp") / f"bench_page_{port}.log"
-    mlog = Path("/tmp") / f"bench_page_{port}_memory.jsonl"
-    env = {"SOLARA_KERNEL_CULL_TIMEOUT": CULL, "SIM_APP_MEMORY_LOG": str(mlog)}
-    try:
-        server = serve.start(port, log, env)
-    except serve.ServerError as exc:
-        raise SystemExit(f"error: {exc}") from None
-    url = f"http://127.0.0.1:{port}/"
+    server, url, _, mlog = start_server("bench_page")
     results: dict = {"load_before": os.getloadavg()}
     try:
         memory: dict = {"idle": ask_memory(server, mlog)}
