@@ -271,14 +271,7 @@ class ThreatResponseV2:
         #: the start-year threat ratio of both forms, so a change of ``threat_from`` keeps it
         self.ratio0_of = {
             "capability": threat_ratio(state.threat, state.capability, state.support),
-            "spending": spending_threat_ratio(
-                self.spending0,
-                state.reach,
-                state.support_reach,
-                state.hostile,
-                state.ties.commitment,
-                state.credibility,
-            ),
+            "spending": self._spending_ratio(self.spending0, state),
         }
         self.ratio0 = self.ratio0_of[params.threat_from]
         self.level = self._level(params, state.share)
@@ -287,15 +280,20 @@ class ThreatResponseV2:
     def ratio(self, state: NationState) -> np.ndarray:
         """This year's threat ratio ``R`` on stocks or on spending (``params.threat_from``)."""
         if self.params.threat_from == "spending":
-            return spending_threat_ratio(
-                state.share * state.gdp,
-                state.reach,
-                state.support_reach,
-                state.hostile,
-                state.ties.commitment,
-                state.credibility,
-            )
+            return self._spending_ratio(state.share * state.gdp, state)
         return threat_ratio(state.threat, state.capability, state.support)
+
+    @staticmethod
+    def _spending_ratio(spending: np.ndarray, state: NationState) -> np.ndarray:
+        """A11 (a)'s ratio on ``spending`` with the state's reach, hostility, ties, credibility."""
+        return spending_threat_ratio(
+            spending,
+            state.reach,
+            state.support_reach,
+            state.hostile,
+            state.ties.commitment,
+            state.credibility,
+        )
 
     def ratio_ref(self) -> np.ndarray:
         """The reference ``R_ref`` of the points form: ``R0`` when anchored, else 0."""
