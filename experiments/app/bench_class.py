@@ -60,7 +60,7 @@ from bench_page import (  # noqa: E402  (this directory's script, not a package)
     cpu_s,
     server_processes,
     start_server,
-    summary,
+    summaries,
 )
 
 from sim.app import serve  # noqa: E402
@@ -214,13 +214,6 @@ async def teacher_step(teacher, students: list, year: int, timeout: float) -> di
         *(asyncio.wait_for(p.evaluate("window.__cb.year"), timeout) for p in students)
     )
     return {"teacher": (took, outside), "students": [(t - start) / 1000 for t in seen]}
-
-
-def summaries(times: list[tuple[float, float]]) -> dict:
-    """:func:`bench_page.summary` of the times in the page and, as ``outside``, of this script's."""
-    if not times:
-        return {}
-    return {**summary([t for t, _ in times]), "outside": summary([t for _, t in times])}
 
 
 async def a_class(args, url: str, server, mlog: Path, memory: dict) -> dict:

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata, spearmanr
 
-from sim.calibrate import calibration_model, priors, with_values
+from sim.calibrate import calibration_model, observed_share, priors, with_values
 from sim.config import compose
 from sim.hindcast import parameter_values
 from sim.rules.projection import threat_ratio
@@ -58,13 +58,6 @@ WINDOWS = {
     "2019-2024": ["experiment=outofsample_2019_2024"],
     "2014-2024": ["experiment=hindcast_2014_2024", "+calibration=y2014_2019"],
 }
-
-
-def _obs(code: str, year: int) -> float:
-    try:
-        return observed.share(code, year)
-    except KeyError:
-        return float("nan")
 
 
 def recorded_run(overrides: list[str], values: dict[str, float] | None = None):
@@ -116,7 +109,7 @@ def decompose(cfg, m, seen) -> pd.DataFrame:
     nato = set(observed.nato_shares()["iso3"])
     rows = []
     for i, code in enumerate(m.iso3):
-        a, b = _obs(code, start), _obs(code, end)
+        a, b = observed_share(code, start), observed_share(code, end)
         if code in drivers or not (a > 0 and b > 0):
             continue
         threat_term = p.k * (r_threat[i] - r0[i])
