@@ -15,16 +15,22 @@ runs a world that a class steps together, one nation per student.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import os
 import threading
+import time
 from dataclasses import replace
+from collections.abc import Iterator
 from typing import Any, cast
+
+import reacton.core
 
 import solara
 import solara.lab
 import solara.server.settings
+from solara.server import kernel_context
 
 from sim.app import memory
 from sim.app.charts import TABLES, map_background, table_csv
@@ -202,10 +208,11 @@ def Timeline(run: Run) -> None:
 def TakeAway(run: Run, ghost: Run | None) -> None:
     """CSV tables, a note on the PNGs, the settings link and the same run from a terminal."""
     with solara.Card("Take away", classes=["take-away"]):
-        # each table is written when its button is clicked (once per run, for every session)
+        # each table is written when its button is clicked, of the run shown then: the same
+        # callables for every run, so a new run does not reset the buttons (each reset started
+        # a thread of FileDownload's, and its states rendered the page three more times)
         tables = solara.use_memo(
-            lambda: {name: functools.partial(table_csv, run, ghost, name) for name in TABLES},
-            [run, ghost],
+            lambda: {name: functools.partial(shown_table, name) for name in TABLES}, []
         )
         with solara.Row():
             for filename, body in tables.items():
@@ -218,6 +225,12 @@ def TakeAway(run: Run, ghost: Run | None) -> None:
             classes=["run-command"],
             style={"font-family": "monospace", "font-size": "12px", "word-break": "break-all"},
         )
+
+
+def shown_table(name: str) -> str:
+    """The CSV table ``name`` of the session's run shown (called when its button is clicked)."""
+    controls = shown.peek()
+    return table_csv(get_run(controls), get_ghost(controls), name)
 
 
 @solara.component
@@ -250,8 +263,24 @@ run_error = solara.reactive(cast(str | None, None))  # why the sidebar's control
 unit = solara.reactive("share")
 
 
+@contextlib.contextmanager
+def one_render() -> Iterator[None]:
+    """Render the session's page once for all the state set inside (a batch of its renders).
+
+    Outside a batch, solara renders once per component that reads a changed reactive value
+    (setting ``settings`` rendered the page four times), and each render reconciles the whole
+    page's element tree (~160 elements, each widget's traits set again) on the server.
+    """
+    rc = getattr(kernel_context.get_current_context(), "app_object", None)
+    if isinstance(rc, reacton.core._RenderContext):  # the session's render context
+        with rc:
+            yield
+    else:  # no page rendered yet
+        yield
+
+
 def change_control(name: str, raw: Any) -> None:
-    """One control changed in the browser: check it; :func:`RunLoader` then computes its run.
+    """One control changed in the browser: check it, then :func:`load_run` computes its run.
 
     The run follows the values the server holds, so no button can rebuild it from a stale
     slider value; a refused value leaves everything as it was and says why.
@@ -261,42 +290,52 @@ def change_control(name: str, raw: Any) -> None:
     except ControlError as exc:
         message.set(f"Not changed: {exc}")
         return
-    message.set(None)
-    run_error.set(None)
-    settings.set(replace(settings.value, controls=new))
+    with one_render():
+        message.set(None)
+        run_error.set(None)
+        settings.set(replace(settings.value, controls=new))
+    load_run(new)
 
 
-@solara.component
-def RunLoader() -> None:
-    """Compute the run of the sidebar's controls (and its counterfactual) and show it.
+def load_run(wanted: Controls) -> None:
+    """Compute the run of ``wanted`` (and its counterfactual) and show it, in a thread.
 
-    In a thread of the session, so the page stays live meanwhile; a run not yet computed waits
-    until the controls have rested :data:`SETTLE` s, and a run whose controls changed again
-    before it was ready is not shown: a dragged slider shows (and mostly computes) only the
-    value it stops at.
+    The page stays live meanwhile; a run not yet computed waits until the controls have rested
+    :data:`SETTLE` s, and a run whose controls changed again before it was ready is not shown: a
+    dragged slider shows (and mostly computes) only the value it stops at.
+
+    A plain thread of the session, not ``solara.use_thread``: that hook's state (starting,
+    running, finished) rendered the page three more times per setting, and each render
+    reconciles the whole page (~160 elements) on the server.
     """
-    wanted = settings.value.controls
-    versus = settings.value.versus
+    context = kernel_context.get_current_context()
 
-    def load(cancel: threading.Event) -> None:
-        if wanted == shown.peek():
-            return
-        if not is_cached(wanted) and cancel.wait(SETTLE):
-            return  # the controls moved on
-        try:
-            get_run(wanted)
-            get_ghost(wanted)
-            if versus:
-                get_run(replace(wanted, scenario=versus))
-        except RunError as exc:
-            if not cancel.is_set():
-                run_error.set(str(exc))
-            return
-        if not cancel.is_set():
-            run_error.set(None)
-            shown.set(wanted)
+    def moved_on() -> bool:
+        return settings.peek().controls != wanted
 
-    solara.use_thread(load, dependencies=[wanted, versus], intrusive_cancel=False)
+    def load() -> None:
+        with context:
+            if wanted == shown.peek():
+                return
+            if not is_cached(wanted):
+                time.sleep(SETTLE)
+                if moved_on():
+                    return  # the controls moved on
+            versus = settings.peek().versus
+            try:
+                get_run(wanted)
+                get_ghost(wanted)
+                if versus:
+                    get_run(replace(wanted, scenario=versus))
+            except RunError as exc:
+                if not moved_on():
+                    run_error.set(str(exc))
+                return
+            with one_render():
+                if not moved_on():
+                    shown.set(wanted)
+
+    threading.Thread(target=load, name="sim-app-run", daemon=True).start()
 
 
 def set_year(raw: Any) -> None:
@@ -370,9 +409,10 @@ def Frames(versus: str, nations: tuple[str, ...]) -> None:
 def Explore() -> None:
     """One scenario (or two side by side) with its counterfactual, frame by frame.
 
-    Each part reads only the state it shows, so a moved control renders the sidebar, the
-    banners and the run loader (not the charts), and a new run the banners and the charts (not
-    the sidebar): :func:`SidebarArea`, :func:`Banners`, :func:`RunLoader`, :func:`FramesArea`.
+    Each part reads only the state it shows, so a moved control renders the sidebar and the
+    banners (not the charts), and a new run the banners and the charts (not the sidebar):
+    :func:`SidebarArea`, :func:`Banners`, :func:`FramesArea`; the run is computed by
+    :func:`load_run`.
     """
     router = solara.use_router()
 
@@ -388,7 +428,6 @@ def Explore() -> None:
     with solara.Sidebar():
         SidebarArea()
     Banners()
-    RunLoader()
     FramesArea()
 
 
