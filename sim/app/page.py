@@ -87,8 +87,10 @@ CSS = """
 /* a new run replaces the timeline's rows: lay them out and paint them on their own */
 .timeline { contain: content; }
 /* a slider moved with the keyboard jumps to its value: no animation (each of its frames was
-   styled, painted and composited again, in every student's browser at once) */
-.v-slider *, .v-input--selection-controls__ripple { transition: none !important; }
+   styled, painted and composited again, in every student's browser at once); nor its thumb's
+   halo (a 0.3 s transition of its ::before: ~20 frames per key press) */
+.v-slider *, .v-slider *::before, .v-slider *::after,
+.v-input--selection-controls__ripple { transition: none !important; }
 .timeline-future { color: #aaa; }
 .status-line { font-size: 14px; }
 """
