@@ -21,16 +21,17 @@ import html
 import os
 import threading
 import time
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, cast
 
 import reacton.core
-
 import solara
 import solara.lab
 import solara.server.settings
+from solara.alias import rv
 from solara.server import kernel_context
+from solara.util import IPYVUETIFY_V3
 
 from sim.app import memory
 from sim.app.charts import TABLES, map_background, table_csv
@@ -55,6 +56,12 @@ from sim.app.controls import (
 from sim.app.frames import explorer_json
 from sim.app.runs import Run, RunError, get_ghost, get_run, is_cached, start_workers
 from sim.app.widget import PLOTLY_URL, RunView
+
+if IPYVUETIFY_V3:  # the expansion panel's parts, as solara.Details takes them
+    from ipyvuetify.components import ExpansionPanelText as PanelText
+    from ipyvuetify.components import ExpansionPanelTitle as PanelTitle
+else:
+    PanelText, PanelTitle = rv.ExpansionPanelContent, rv.ExpansionPanelHeader
 
 #: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h);
 #: SOLARA_KERNEL_CULL_TIMEOUT overrides it
@@ -158,16 +165,31 @@ def Sidebar(controls: Controls, on_change, versus: str, on_versus, unit: str, on
         value=versus or "none",
         on_value=on_versus,
     )
-    with solara.Details("Model terms and seed"):
-        for name in (
-            "threat_sensitivity",
-            "free_riding",
-            "form_threshold",
-            "break_threshold",
-            "seed",
-        ):
-            NumberControl(name, getattr(controls, name), on_change)
-        solara.Markdown(CONTROLS_HELP, style={"font-size": "12px"})
+    ModelTerms(controls, on_change)
+
+
+#: the controls folded away under "Model terms and seed"
+MODEL_TERMS = ("threat_sensitivity", "free_riding", "form_threshold", "break_threshold", "seed")
+
+
+@solara.component
+def ModelTerms(controls: Controls, on_change) -> None:
+    """The model's terms and the seed, folded away: their sliders exist only while unfolded.
+
+    (``solara.Details`` builds its content folded too, and each server render of the page
+    reconciles every element of it: the five sliders and the help were ~a sixth of the page.)
+    """
+    unfolded, set_unfolded = solara.use_state(False)
+    with rv.ExpansionPanels(
+        v_model=0 if unfolded else None, on_v_model=lambda v: set_unfolded(v == 0)
+    ):
+        with rv.ExpansionPanel():
+            PanelTitle(children=["Model terms and seed"])
+            with PanelText():
+                if unfolded:
+                    for name in MODEL_TERMS:
+                        NumberControl(name, getattr(controls, name), on_change)
+                    solara.Markdown(CONTROLS_HELP, style={"font-size": "12px"})
 
 
 CONTROLS_HELP = f"""
