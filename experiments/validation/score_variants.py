@@ -1,6 +1,12 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|A11|A13|A15]``
+``python experiments/validation/score_variants.py [--amendment A8|A11|A13|A15|A17]``
+
+``--amendment A17`` (PREREGISTRATION.md A17) scores V9 (V7 plus
+``budget_rule.war_exposure=theatre``: an ongoing war's theatre raises the desired share of its
+non-party neighbours, "war next door"; calibrated 2014 -> 2019 with it:
+``calibration=y2014_2019_a17``) and V9p (the same with A1's priors), and writes
+``variants_a17.json``/``variants_a17.md``.
 
 ``--amendment A15`` (PREREGISTRATION.md A15) scores V8 (V7 plus ``model.wartime_dilemma=enemies``:
 a mobilising nation's arming is read as hostile by its war enemies only; calibrated 2014 -> 2019
@@ -58,6 +64,8 @@ SPENDING, POINTS = "budget_rule.threat_from=spending", "budget_rule.threat_scale
 HOME_BASE = "model.land_distance=home_base"
 #: amendment A15's security dilemma that spares a war mobilisation
 WARTIME = "model.wartime_dilemma=enemies"
+#: amendment A17's war next door (M9)
+WAR_NEXT_DOOR = "budget_rule.war_exposure=theatre"
 #: amendment -> (calibration file, variant -> (overrides of hindcast_2014_2024, of outofsample))
 AMENDMENTS = {
     "A8": (
@@ -108,6 +116,19 @@ AMENDMENTS = {
             "V8p A15, theory priors": (
                 [SPENDING, POINTS, HOME_BASE, WARTIME, *PRIORS],
                 [SPENDING, POINTS, HOME_BASE, WARTIME, *PRIORS],
+            ),
+        },
+    ),
+    "A17": (
+        "y2014_2019_a17",
+        {
+            "V9 A17, calibrated 2014-2019": (
+                ["+calibration=y2014_2019_a17"],
+                ["calibration=y2014_2019_a17"],
+            ),
+            "V9p A17, theory priors": (
+                [SPENDING, POINTS, HOME_BASE, WAR_NEXT_DOOR, *PRIORS],
+                [SPENDING, POINTS, HOME_BASE, WAR_NEXT_DOOR, *PRIORS],
             ),
         },
     ),
