@@ -1,6 +1,12 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|A11|A13|A15|A17]``
+``python experiments/validation/score_variants.py [--amendment A8|A11|A13|A15|A17|A19]``
+
+``--amendment A19`` (PREREGISTRATION.md A19) is a sensitivity report, not a set of candidates:
+V9 and seven one-at-a-time changes of the values A17 and A13 fixed from theory (``war_k`` 0.15,
+0.6, 1.2; ``war_range_km`` 250, 1000; ``home_range_km`` 1000, 4000), every run at A17's
+calibration (not re-fitted); writes ``variants_a19.json``/``variants_a19.md`` (with a compact
+table of every value, both windows).
 
 ``--amendment A17`` (PREREGISTRATION.md A17) scores V9 (V7 plus
 ``budget_rule.war_exposure=theatre``: an ongoing war's theatre raises the desired share of its
@@ -133,6 +139,28 @@ AMENDMENTS = {
         },
     ),
 }
+#: amendment A19's one-at-a-time grid around V9 (a sensitivity report; nothing is selected)
+A19_GRID = {
+    "budget_rule.war_k": (0.15, 0.6, 1.2),
+    "budget_rule.war_range_km": (250, 1000),
+    "model.home_range_km": (1000, 4000),
+}
+AMENDMENTS["A19"] = (
+    "y2014_2019_a17",
+    {
+        "V9 (war_k 0.3, war_range_km 500, home_range_km 2000)": AMENDMENTS["A17"][1][
+            "V9 A17, calibrated 2014-2019"
+        ],
+        **{
+            f"V9, {key.split('.')[1]} {value}": (
+                ["+calibration=y2014_2019_a17", f"{key}={value}"],
+                ["calibration=y2014_2019_a17", f"{key}={value}"],
+            )
+            for key, values in A19_GRID.items()
+            for value in values
+        },
+    },
+)
 AMENDMENT = sys.argv[sys.argv.index("--amendment") + 1] if "--amendment" in sys.argv else "A8"
 CALIBRATION, VARIANTS = AMENDMENTS[AMENDMENT]
 FITTED = yaml.safe_load((CONFIG_DIR / "calibration" / f"{CALIBRATION}.yaml").read_text())
@@ -178,6 +206,26 @@ def table(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def compact(results: dict) -> str:
+    """One row per variant: seed 0's levels / changes / MAE for NATO and all, both windows."""
+    cols = [(e, g) for e in EXPERIMENTS for g in ("nato_allies", "all_nations")]
+    head = " | ".join(f"{e.split('_')[1]} -> {e.split('_')[2]}, {g.split('_')[0]}" for e, g in cols)
+    lines = [
+        "\n**Compact: seed 0, levels / changes / MAE**\n",
+        f"| variant | {head} |",
+        "| --- |" + " --- |" * len(cols),
+    ]
+    for variant in VARIANTS:
+        cells = []
+        for e, g in cols:
+            m = results[variant][e]["0"][g]["model"]
+            cells.append(
+                " / ".join(_fmt(m[k]) for k in ("spearman_levels", "spearman_changes", "mae"))
+            )
+        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     results: dict = {}
     for variant, per_experiment in VARIANTS.items():
@@ -190,8 +238,9 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    (HERE / f"{stem}.md").write_text(table(results))
-    print(table(results))
+    text = table(results) + (compact(results) if AMENDMENT == "A19" else "")
+    (HERE / f"{stem}.md").write_text(text)
+    print(text)
     return 0
 
 
