@@ -139,6 +139,21 @@ def recorded_run(
     return cfg, m, seen
 
 
+def scored_nations(cfg, m):
+    """``(row, iso3, observed start share, observed end share, km from Moscow, in NATO)`` of
+    every non-driver nation with an observed share at the window's start and end (percent)."""
+    start, end = m.start_year, m.start_year + cfg.model.steps
+    nations = m.world.nations
+    km = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
+    moscow = km[m.row["RUS"]]
+    drivers = {s.iso3 for s in cfg.scenario.schedules}
+    nato = set(observed.nato_shares()["iso3"])
+    for i, code in enumerate(m.iso3):
+        a, b = observed_share(code, start), observed_share(code, end)
+        if code not in drivers and a > 0 and b > 0:
+            yield i, code, a, b, round(float(moscow[i])), code in nato
+
+
 def decompose(cfg, m, seen) -> pd.DataFrame:
     """One row per non-driver nation with an observed share at start and end."""
     p = cfg.budget_rule
@@ -153,16 +168,8 @@ def decompose(cfg, m, seen) -> pd.DataFrame:
     gap = np.where(last["target"] > s_in, np.log(np.maximum(last["target"], 1e-12) / s_in), 0.0)
     s0 = np.maximum(rule.spending0 / rule.gdp0, 1e-4)
     own0 = rule.spending0 / m.params.depreciation  # the start stock (steady state)
-    nations = m.world.nations
-    km = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
-    moscow = km[m.row["RUS"]]
-    drivers = {s.iso3 for s in cfg.scenario.schedules}
-    nato = set(observed.nato_shares()["iso3"])
     rows = []
-    for i, code in enumerate(m.iso3):
-        a, b = observed_share(code, start), observed_share(code, end)
-        if code in drivers or not (a > 0 and b > 0):
-            continue
+    for i, code, a, b, moscow_km, in_nato in scored_nations(cfg, m):
         threat_term = p.k * (r_threat[i] - r0[i])
         means_term = p.k * (r_end[i] - r_threat[i])
         spill = -p.beta * last["F"][i]
@@ -172,8 +179,8 @@ def decompose(cfg, m, seen) -> pd.DataFrame:
         mobilising = bool(rule.mobilising[i])
         row = {
             "iso3": code,
-            "nato": code in nato,
-            "moscow_km": round(float(moscow[i])),
+            "nato": in_nato,
+            "moscow_km": moscow_km,
             "s0": a,
             "obs": b - a,
             "model": 100 * m.share[i] - a,
@@ -241,15 +248,8 @@ def decompose_points(cfg, m, seen) -> pd.DataFrame:
     means_pts = unit * (r_end - r_threat)
     desired = 100 * s0 + threat_pts + means_pts + spill + pull + next_door
     war = 100 * war_share(last["spending"], last["gdp"], last["at_war"], p.rho, 1.0)
-    nations = m.world.nations
-    km = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
-    drivers = {s.iso3 for s in cfg.scenario.schedules}
-    nato = set(observed.nato_shares()["iso3"])
     rows = []
-    for i, code in enumerate(m.iso3):
-        a, b = observed_share(code, start), observed_share(code, end)
-        if code in drivers or not (a > 0 and b > 0):
-            continue
+    for i, code, a, b, moscow_km, in_nato in scored_nations(cfg, m):
         model = 100 * m.share[i] - a
         terms = {
             "threat": threat_pts[i],
@@ -264,8 +264,8 @@ def decompose_points(cfg, m, seen) -> pd.DataFrame:
         rows.append(
             {
                 "iso3": code,
-                "nato": code in nato,
-                "moscow_km": round(float(km[m.row["RUS"]][i])),
+                "nato": in_nato,
+                "moscow_km": moscow_km,
                 "s0": a,
                 "obs": b - a,
                 "model": model,
@@ -397,7 +397,8 @@ COLUMNS_POINTS = [
 
 
 def main(argv: list[str]) -> int:
-    variant = argv[argv.index("--variant") + 1] if "--variant" in argv else "V5"
+    at = argv.index("--variant") + 1 if "--variant" in argv else None
+    variant = "V5" if at is None else (argv[at] if at < len(argv) else "")
     if variant not in CALIBRATIONS:
         print(f"--variant: must be one of {', '.join(CALIBRATIONS)}, got {variant!r}")
         return 2
