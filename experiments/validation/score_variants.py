@@ -161,7 +161,12 @@ AMENDMENTS["A19"] = (
         },
     },
 )
-AMENDMENT = sys.argv[sys.argv.index("--amendment") + 1] if "--amendment" in sys.argv else "A8"
+_ARGS = sys.argv[1:]
+AMENDMENT = "A8"
+if "--amendment" in _ARGS:  # the value after it, or "" when it is the last argument
+    AMENDMENT = (_ARGS[_ARGS.index("--amendment") + 1 :] or [""])[0]
+if AMENDMENT not in AMENDMENTS:
+    sys.exit(f"--amendment: {AMENDMENT!r} is not one of {', '.join(AMENDMENTS)}")
 CALIBRATION, VARIANTS = AMENDMENTS[AMENDMENT]
 FITTED = yaml.safe_load((CONFIG_DIR / "calibration" / f"{CALIBRATION}.yaml").read_text())
 EXPERIMENTS = ["hindcast_2014_2024", "outofsample_2019_2024"]
