@@ -116,6 +116,9 @@ class AllianceModel(mesa.Model):
         self.support = np.zeros(n)
         self.last_milex = self.share * self.gdp
 
+        #: minimum border distances (km; 0 for a land border; capital distance without borders
+        #: data), the theatre distance of amendment A17's exposure to wars
+        self.border_km = self.world.border_distance_km()
         self.reach, self.support_reach = self._reach()  # geography, once
         self.baseline_hostility = (
             p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
@@ -356,7 +359,7 @@ class AllianceModel(mesa.Model):
                 threat.decay(distance, support_range[None, :]),
             )
         if len(self.world.borders):
-            border = self.world.border_distance_km()
+            border = self.border_km
             connected = projection.land_connected(self.world.contiguity())
         else:
             border, connected = distance, np.ones(distance.shape, dtype=bool)

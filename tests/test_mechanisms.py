@@ -17,11 +17,14 @@ from sim.rules.demand import (
     SHARE_EPS,
     ThreatResponseV2,
     ThreatResponseV2Config,
+    add_war_exposure,
     anchored_level,
     desired_share,
     desired_share_points,
     next_share,
+    war_exposure,
     war_share,
+    war_theatres,
 )
 from sim.rules.institutions import (
     accession,
@@ -237,6 +240,8 @@ def _state(spending: list[float]) -> SimpleNamespace:
         credibility=np.ones(n),
         target=np.zeros(n),
         at_war=np.zeros((n, n), bool),
+        major=np.zeros(n, bool),
+        border_km=np.zeros((n, n)),
         ties=SimpleNamespace(commitment=w),
         reach=np.ones((n, n)),
         support_reach=np.ones((n, n)),
@@ -324,6 +329,108 @@ def test_war_share_closes_a_third_of_the_gap_with_the_attacker():
     assert s[0] == pytest.approx(6 / 3 / 2000)
     assert s[2] == 0.0
     assert war_share(np.array([0, 900.0]), np.array([10.0, 1.0]), war[:2, :2], 1 / 3, 0.4)[0] == 0.4
+
+
+def _war_world() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R (major) attacks U; N borders U, F lies 500 km from U, A is R's ally 1,000 km away."""
+    iso = ["R", "U", "N", "F", "A"]
+    war = np.zeros((5, 5), dtype=bool)
+    war[0, 1] = war[1, 0] = True
+    b = np.array(
+        [
+            [0, 0, 300, 800, 0],
+            [0, 0, 0, 500, 1000],
+            [300, 0, 0, 400, 900],
+            [800, 500, 400, 0, 1500],
+            [0, 1000, 900, 1500, 0],
+        ],
+        dtype=float,
+    )
+    assert len(iso) == len(b)
+    return war, b, np.array([True, False, False, False, False])
+
+
+def test_war_exposure_counts_the_defenders_territory_for_non_parties_only():
+    war, b, major = _war_world()
+    # the theatre is U's territory: R is a major power at war only with a minor one
+    assert war_theatres(war, major).tolist() == [False, True, False, False, False]
+    w = war_exposure(war, b, major, 500.0)
+    # W = exp(-b / r) from U for the non-parties; R and U fight: 0; A (R's ally) is exposed
+    assert w.tolist() == pytest.approx([0.0, 0.0, 1.0, math.exp(-1.0), math.exp(-2.0)])
+    # no war, no exposure
+    assert war_exposure(np.zeros((5, 5), bool), b, major, 500.0).tolist() == [0.0] * 5
+    # two minor powers at war: both territories are theatres
+    both = war_theatres(war, np.zeros(5, dtype=bool))
+    assert both.tolist() == [True, True, False, False, False]
+    assert war_exposure(war, b, np.zeros(5, bool), 500.0)[2] == pytest.approx(
+        1.0 + math.exp(-300 / 500)
+    )
+    # a co-belligerent (N also fights R) is a party to U's war: no exposure from U
+    joined = war.copy()
+    joined[0, 2] = joined[2, 0] = True
+    assert war_exposure(joined, b, major, 500.0)[2] == 0.0
+
+
+def test_war_exposure_adds_points_against_its_start_year_reference():
+    desired = np.array([0.01, 0.03])
+    exposure = np.array([1.0, 0.5])
+    up = add_war_exposure(desired, 0.3, 0.015, exposure, np.zeros(2))
+    assert up.tolist() == pytest.approx([0.01 + 0.0045, 0.03 + 0.00225])  # 0.45 points at 1
+    # anchored on a war ongoing at the start: nothing while it lasts, a fall when it ends
+    assert add_war_exposure(desired, 0.3, 0.015, exposure, exposure).tolist() == pytest.approx(
+        desired.tolist()
+    )
+    ended = add_war_exposure(desired, 0.3, 0.015, np.zeros(2), np.array([1.0, 100.0]))
+    assert ended.tolist() == pytest.approx([0.01 - 0.0045, SHARE_EPS])
+
+
+def test_the_v2_rule_with_war_exposure_raises_the_neighbours_of_a_new_war():
+    war, b, major = _war_world()
+    gdp = np.full(5, 1000.0)
+    start = SimpleNamespace(
+        iso3=["R", "U", "N", "F", "A"],
+        rng=np.random.default_rng(0),
+        gdp=gdp,
+        share=np.full(5, 0.02),
+        capability=np.ones(5),
+        threat=np.zeros(5),
+        support=np.zeros(5),
+        credibility=np.ones(5),
+        target=np.zeros(5),
+        at_war=np.zeros((5, 5), bool),
+        major=major,
+        border_km=b,
+        ties=SimpleNamespace(commitment=np.zeros((5, 5))),
+        reach=np.ones((5, 5)),
+        support_reach=np.ones((5, 5)),
+        hostile=np.zeros((5, 5)),
+    )
+    cfg = ThreatResponseV2Config(noise=0.0, eta=1.0, war_exposure="theatre")
+    rule = ThreatResponseV2(cfg, start)
+    assert rule.exposure0.tolist() == [0.0] * 5
+    assert rule.shares(start).tolist() == pytest.approx([0.02] * 5)  # no war: a rest point
+    start.at_war = war  # R attacks U
+    s = rule.shares(start)
+    assert s[2] == pytest.approx(0.02 + 0.0045)  # N borders the theatre
+    assert s[3] == pytest.approx(0.02 + 0.0045 * math.exp(-1.0))
+    assert s[4] == pytest.approx(0.02 + 0.0045 * math.exp(-2.0))  # R's ally is exposed
+    # the belligerents are parties, not exposed (R's budget is too small to mobilise U, M5)
+    assert s[:2].tolist() == pytest.approx([0.02, 0.02])
+    # off (the default): the war moves nobody but the belligerents
+    off = ThreatResponseV2(ThreatResponseV2Config(noise=0.0, eta=1.0), start)
+    assert off.shares(start)[2:].tolist() == pytest.approx([0.02] * 3)
+    # a war ongoing in the start world is in the start shares: the anchored term is 0
+    ongoing = ThreatResponseV2(cfg, start)
+    assert ongoing.shares(start)[2:].tolist() == pytest.approx([0.02] * 3)
+
+
+def test_the_v2_rule_refuses_a_bad_war_exposure_naming_the_key():
+    with pytest.raises(ConfigError, match="budget_rule.war_exposure: must be one of none, theatre"):
+        ThreatResponseV2Config(war_exposure="border")
+    with pytest.raises(ConfigError, match="budget_rule.war_range_km"):
+        ThreatResponseV2Config(war_range_km=0.0)
+    with pytest.raises(ConfigError, match="budget_rule.war_k"):
+        ThreatResponseV2Config(war_k=-0.1)
 
 
 def test_next_share_partial_adjustment_in_logs_and_mobilisation():

@@ -110,6 +110,32 @@ def test_bad_wartime_dilemma_names_its_key():
         compose([*REVISED, "model.wartime_dilemma=neutral"])
 
 
+def test_war_exposure_raises_the_war_zones_neighbours_and_only_theirs():
+    # A17: a war begins in year 1; in year 1 Poland (a land border with Ukraine, the theatre)
+    # gets the whole 0.45 points at eta = 1, Germany (576 km) part, Japan nothing, Ukraine none
+    war = ShockConfig(step=1, kind="war", iso3="RUS", value=1, against=["UKR"])
+    shares = {}
+    for rule in ("none", "theatre"):
+        model = AllianceModel(
+            "y2019",
+            scenario=ScenarioConfig(name="war", shocks=[war]),
+            budget_rule=ThreatResponseV2Config(noise=0.0, eta=1.0, war_exposure=rule),
+            alliance_rule="none",
+        )
+        model.step()
+        shares[rule] = dict(zip(model.iso3, model.share, strict=True))
+    rise = {c: shares["theatre"][c] - shares["none"][c] for c in ("POL", "DEU", "JPN", "UKR")}
+    assert rise["POL"] == pytest.approx(0.0045)
+    b = model.border_km[model.row["DEU"], model.row["UKR"]]
+    assert rise["DEU"] == pytest.approx(0.0045 * np.exp(-b / 500.0))
+    assert rise["JPN"] == pytest.approx(0.0, abs=1e-6) and rise["UKR"] == 0.0
+
+
+def test_bad_war_exposure_names_its_key():
+    with pytest.raises(ConfigError, match="budget_rule.war_exposure: must be one of none, theatre"):
+        compose([*REVISED, "budget_rule.war_exposure=nearest"])
+
+
 def test_version_1_geography_and_blocs_stay_the_defaults():
     cfg = compose([])
     assert cfg.model.geography == "capital_gradient" and cfg.model.blocs == "louvain"

@@ -103,7 +103,8 @@ def test_russia_shock_response_follows_proximity(seed):
     "(PREREGISTRATION.md A8; experiments/validation/diagnose_retrenchment.py); with A11's options "
     "(SIM_BATTERY_OVERRIDES) 7.99-9.82% (A12); at V7's 2014 -> 2019 calibration (A13) 9.21-10.84%, "
     "failing seeds 1 and 3 (the other seeds then show as strict XPASS; A14); at V8's (A15, "
-    "model.wartime_dilemma=enemies) the same seeds fail (A16)",
+    "model.wartime_dilemma=enemies) the same seeds fail (A16); at V9's (A17, "
+    "budget_rule.war_exposure=theatre) the same seeds with the same fills (A18)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_us_retrenchment_europe_fills_part_of_the_gap(seed):

@@ -1,6 +1,22 @@
 """Which nations V5 mis-ranks on changes, and which term of the budget rule moves them.
 
-``python experiments/validation/diagnose_changes.py [--variant V5|V5p]``
+``python experiments/validation/diagnose_changes.py [--variant V5|V5p|V9]``
+
+``--variant V9`` (PREREGISTRATION.md A19 (b), a post-scoring look) runs V9 (A11's options, A13's
+home-base reach and A17's war next door, ``calibration=y2014_2019_a17``) and splits each
+nation's modelled change of its desired share *in points* (A11 (b)'s form,
+:func:`decompose_points`)::
+
+    s*_end - s0 = k s_unit [R(T_end, M0 + A0) - R0]   threat (hostile spending)
+                + k s_unit [R_end - R(T_end, M0 + A0)] means (own and allied spending, GDP-driven)
+                + s0 (exp(-beta F) - 1)                 spill-in (free riding)
+                + s0 exp(-beta F) (exp(p gap) - 1)      guideline pull
+                + war_k s_unit (W_end - W0)             war next door (M9)
+
+then ``mobilisation`` (the war target above the peacetime one) and ``lag`` (the rest: partial
+adjustment); for the focus nations of A19 (b) also the sources of their hostile spending
+``T^M`` at the start and the end (``threat_sources``). Writes ``diagnostics_changes_V9.json``
+and ``.csv``.
 
 Runs the experiments' configuration (seed 0, no noise) for both scored windows, 2019 -> 2024
 (``experiment=outofsample_2019_2024``, the 2014 -> 2019 calibration frozen) and 2014 -> 2024
@@ -45,7 +61,8 @@ from scipy.stats import rankdata, spearmanr
 from sim.calibrate import calibration_model, observed_share, priors, with_values
 from sim.config import compose
 from sim.hindcast import parameter_values
-from sim.rules.projection import threat_ratio
+from sim.rules.demand import guideline_gap, war_share
+from sim.rules.projection import allied_capability, spending_threat_ratio, threat_ratio
 from sim.rules.threat import great_circle_km
 from sim.worlds import observed
 from sim.worlds import sources as src
@@ -53,39 +70,88 @@ from sim.worlds.build import gdp_of
 
 HERE = Path(__file__).resolve().parent
 _WB = src.world_bank_gdp()
-WINDOWS = {
-    "2014-2019": ["experiment=hindcast_2014_2024", "+calibration=y2014_2019", "model.steps=5"],
-    "2019-2024": ["experiment=outofsample_2019_2024"],
-    "2014-2024": ["experiment=hindcast_2014_2024", "+calibration=y2014_2019"],
-}
+#: variant -> its calibration file (V5p: that file's options at A1's priors)
+CALIBRATIONS = {"V5": "y2014_2019", "V5p": "y2014_2019", "V9": "y2014_2019_a17"}
+#: the nations A19 (b) asks about
+FOCUS = ["TUR", "POL", "EST", "FIN", "DNK", "ROU", "BGR"]
 
 
-def recorded_run(overrides: list[str], values: dict[str, float] | None = None):
-    """The model of an experiment run to its end, with what the budget rule saw each year."""
+def windows(calibration: str) -> dict[str, list[str]]:
+    """The overrides of each window's run with ``calibration``'s fitted values."""
+    return {
+        "2014-2019": [
+            "experiment=hindcast_2014_2024",
+            f"+calibration={calibration}",
+            "model.steps=5",
+        ],
+        "2019-2024": ["experiment=outofsample_2019_2024", f"calibration={calibration}"],
+        "2014-2024": ["experiment=hindcast_2014_2024", f"+calibration={calibration}"],
+    }
+
+
+WINDOWS = windows("y2014_2019")
+
+
+def recorded_run(
+    overrides: list[str], values: dict[str, float] | None = None, with_start: bool = False
+):
+    """The model of an experiment run to its end, with what the budget rule saw each year.
+
+    ``with_start`` puts the start world's state (what the rule's anchors ``R0``, ``W0`` were
+    computed on, before the first year's shocks and threat perception) first in ``seen``.
+    """
     cfg = compose([*overrides, "figures=false", "hindcast=false", "seed=0"])
     if values:
         cfg = with_values(cfg, values)
     m = calibration_model(cfg)  # may stop before the scenario's last shock (2014 -> 2019)
     rule = m.budget_rule
-    seen: list[dict[str, np.ndarray]] = []
     shares = rule.shares
 
-    def recording(state):  # what the rule reads, before it sets the shares
-        seen.append(
-            {
-                "T": state.threat.copy(),
-                "means": state.capability + state.support,
-                "F": rule.spill_change(state),
-                "share_in": state.share.copy(),
-                "target": state.target.copy(),
-            }
-        )
+    def snapshot(state) -> dict[str, np.ndarray]:  # what the rule reads
+        return {
+            "T": state.threat.copy(),
+            "means": state.capability + state.support,
+            "F": rule.spill_change(state),
+            "share_in": state.share.copy(),
+            "target": state.target.copy(),
+            "spending": state.share * state.gdp,
+            "reach": state.reach.copy(),
+            "support_reach": state.support_reach.copy(),
+            "hostile": state.hostile.copy(),
+            "commitment": state.ties.commitment.copy(),
+            "credibility": state.credibility.copy(),
+            "at_war": np.array(state.at_war, dtype=bool),
+            "gdp": state.gdp.copy(),
+            "W": rule.exposure(state, rule.params.war_range_km)
+            if hasattr(rule, "exposure")
+            else np.zeros(len(state.share)),
+        }
+
+    seen: list[dict[str, np.ndarray]] = [snapshot(m)] if with_start else []
+
+    def recording(state):  # before the rule sets the shares
+        seen.append(snapshot(state))
         return shares(state)
 
     rule.shares = recording
     for _ in range(cfg.model.steps):
         m.step()
     return cfg, m, seen
+
+
+def scored_nations(cfg, m):
+    """``(row, iso3, observed start share, observed end share, km from Moscow, in NATO)`` of
+    every non-driver nation with an observed share at the window's start and end (percent)."""
+    start, end = m.start_year, m.start_year + cfg.model.steps
+    nations = m.world.nations
+    km = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
+    moscow = km[m.row["RUS"]]
+    drivers = {s.iso3 for s in cfg.scenario.schedules}
+    nato = set(observed.nato_shares()["iso3"])
+    for i, code in enumerate(m.iso3):
+        a, b = observed_share(code, start), observed_share(code, end)
+        if code not in drivers and a > 0 and b > 0:
+            yield i, code, a, b, round(float(moscow[i])), code in nato
 
 
 def decompose(cfg, m, seen) -> pd.DataFrame:
@@ -102,16 +168,8 @@ def decompose(cfg, m, seen) -> pd.DataFrame:
     gap = np.where(last["target"] > s_in, np.log(np.maximum(last["target"], 1e-12) / s_in), 0.0)
     s0 = np.maximum(rule.spending0 / rule.gdp0, 1e-4)
     own0 = rule.spending0 / m.params.depreciation  # the start stock (steady state)
-    nations = m.world.nations
-    km = great_circle_km(nations["lat"].to_numpy(float), nations["lon"].to_numpy(float))
-    moscow = km[m.row["RUS"]]
-    drivers = {s.iso3 for s in cfg.scenario.schedules}
-    nato = set(observed.nato_shares()["iso3"])
     rows = []
-    for i, code in enumerate(m.iso3):
-        a, b = observed_share(code, start), observed_share(code, end)
-        if code in drivers or not (a > 0 and b > 0):
-            continue
+    for i, code, a, b, moscow_km, in_nato in scored_nations(cfg, m):
         threat_term = p.k * (r_threat[i] - r0[i])
         means_term = p.k * (r_end[i] - r_threat[i])
         spill = -p.beta * last["F"][i]
@@ -121,8 +179,8 @@ def decompose(cfg, m, seen) -> pd.DataFrame:
         mobilising = bool(rule.mobilising[i])
         row = {
             "iso3": code,
-            "nato": code in nato,
-            "moscow_km": round(float(moscow[i])),
+            "nato": in_nato,
+            "moscow_km": moscow_km,
             "s0": a,
             "obs": b - a,
             "model": 100 * m.share[i] - a,
@@ -145,6 +203,136 @@ def decompose(cfg, m, seen) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("iso3")
 
 
+def _ratio(seen_year: dict[str, np.ndarray]) -> np.ndarray:
+    """A11 (a)'s threat ratio on the recorded year's spending, reach, hostility and ties."""
+    y = seen_year
+    return spending_threat_ratio(
+        y["spending"], y["reach"], y["support_reach"], y["hostile"], y["commitment"],
+        y["credibility"],
+    )  # fmt: skip
+
+
+def _means(seen_year: dict[str, np.ndarray]) -> np.ndarray:
+    """Own plus allied spending reaching each nation, ``M + A^M`` (US$)."""
+    y = seen_year
+    allied = allied_capability(y["spending"], y["support_reach"], y["commitment"], y["credibility"])
+    return y["spending"] + allied
+
+
+def decompose_points(cfg, m, seen) -> pd.DataFrame:
+    """One row per non-driver nation: V9's desired change in points (percent of GDP) by term.
+
+    The points form (A11 (b), :func:`sim.rules.demand.desired_share_points`) plus A17's term
+    (:func:`sim.rules.demand.add_war_exposure`); the split is exact for the desired share (above
+    the ``SHARE_EPS`` floor); ``mobilisation`` is the war target's excess over it, ``lag`` the
+    rest of the modelled change (partial adjustment, and the model's start share against
+    SIPRI's). Each point is a percentage point of GDP. ``seen`` starts with the start world
+    (:func:`recorded_run` ``with_start``), on which ``R0`` was computed.
+    """
+    p = cfg.budget_rule
+    start, end = m.start_year, m.start_year + cfg.model.steps
+    rule = m.budget_rule
+    first, last = seen[0], seen[-1]
+    unit = 100 * p.k * p.s_floor
+    means0 = _means(first)
+    t_end = (last["hostile"] * last["reach"]) @ last["spending"]
+    r_threat = threat_ratio(t_end, means0, np.zeros_like(means0))
+    r_end = _ratio(last)
+    s0 = np.maximum(rule.share0, 1e-4)
+    spill = 100 * s0 * (np.exp(-p.beta * last["F"]) - 1)
+    gap = guideline_gap(last["target"], last["share_in"])
+    pull = 100 * s0 * np.exp(-p.beta * last["F"]) * (np.exp(p.p * gap) - 1)
+    war_on = p.war_exposure == "theatre"
+    next_door = 100 * p.war_k * p.s_floor * (last["W"] - rule.exposure0) if war_on else 0 * s0
+    threat_pts = unit * (r_threat - rule.ratio0)
+    means_pts = unit * (r_end - r_threat)
+    desired = 100 * s0 + threat_pts + means_pts + spill + pull + next_door
+    war = 100 * war_share(last["spending"], last["gdp"], last["at_war"], p.rho, 1.0)
+    rows = []
+    for i, code, a, b, moscow_km, in_nato in scored_nations(cfg, m):
+        model = 100 * m.share[i] - a
+        terms = {
+            "threat": threat_pts[i],
+            "means": means_pts[i],
+            "spill": spill[i],
+            "pull": pull[i],
+            "war_next_door": next_door[i],
+            "mobilisation": max(0.0, war[i] - desired[i]),
+        }
+        y0, y1 = _gdp(code, start), _gdp(code, end)
+        dlny = np.log(y1 / y0) if y0 > 0 and y1 > 0 else np.nan
+        rows.append(
+            {
+                "iso3": code,
+                "nato": in_nato,
+                "moscow_km": moscow_km,
+                "s0": a,
+                "obs": b - a,
+                "model": model,
+                **terms,
+                "lag": model - sum(terms.values()),
+                "W_end": last["W"][i],
+                "R0": rule.ratio0[i],
+                "R_end": r_end[i],
+                "model_dlnY": float(np.log(last["gdp"][i] / first["gdp"][i])),
+                "obs_dlnY": dlny,
+                "obs_dlnM": np.log(b / a) + dlny,
+                **{f"pts_{t}": terms[t] for t in ("threat", "means", "spill", "pull")},
+                "exposure0": (first["hostile"] * first["reach"])[i] @ first["spending"] / means0[i],
+            }
+        )
+    return pd.DataFrame(rows).set_index("iso3")
+
+
+def threat_sources(cfg, m, seen, codes: list[str], top: int = 4) -> dict[str, dict]:
+    """The largest sources of each nation's hostile spending ``T^M_i = sum_j h_ij P_ij M_j``.
+
+    Per nation: ``T^M``, own spending ``M`` and allied ``A^M`` (US$ bn) at the start and the
+    end, and the ``top`` sources at the end with their US$ bn, ``h``, ``P``, share of ``T^M``
+    then and at the start, and ``threat_pts_without``: :func:`decompose_points`'s threat term
+    with that source's part of ``T^M`` held at its start value (what its rise adds).
+    """
+    first, last = seen[0], seen[-1]
+    unit = 100 * cfg.budget_rule.k * cfg.budget_rule.s_floor
+    ratio0 = m.budget_rule.ratio0
+    means0 = _means(first)
+    out = {}
+    for code in codes:
+        i = m.row[code]
+        part = {
+            when: y["hostile"][i] * y["reach"][i] * y["spending"] for when, y in (
+                ("start", first), ("end", last))
+        }  # fmt: skip
+        total = {when: float(v.sum()) for when, v in part.items()}
+        order = np.argsort(-part["end"])[:top]
+        out[code] = {
+            "T_bn": {w: total[w] / 1e9 for w in total},
+            "own_bn": {"start": first["spending"][i] / 1e9, "end": last["spending"][i] / 1e9},
+            "allied_bn": {
+                w: (_means(y)[i] - y["spending"][i]) / 1e9
+                for w, y in (("start", first), ("end", last))
+            },
+            "threat_pts": unit * (np.log1p(total["end"] / means0[i]) - ratio0[i]),
+            "sources": [
+                {
+                    "iso3": m.iso3[j],
+                    "end_bn": float(part["end"][j]) / 1e9,
+                    "h_end": float(last["hostile"][i, j]),
+                    "P_end": float(last["reach"][i, j]),
+                    "share_end": float(part["end"][j]) / max(total["end"], 1e-300),
+                    "share_start": float(part["start"][j]) / max(total["start"], 1e-300),
+                    "threat_pts_without": unit
+                    * (
+                        np.log1p((total["end"] - part["end"][j] + part["start"][j]) / means0[i])
+                        - ratio0[i]
+                    ),
+                }
+                for j in order
+            ],
+        }
+    return out
+
+
 def _gdp(code: str, year: int) -> float:
     """World Bank GDP (current US$; the world build's extension beyond its last year)."""
     value = gdp_of(year, _WB)[0].get(code, np.nan)
@@ -161,8 +349,9 @@ def ranked(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def summary(frame: pd.DataFrame) -> dict:
-    """Spearman of changes: the model, each term alone, -distance; and mean |term| (log)."""
+def summary(frame: pd.DataFrame, points: bool = False) -> dict:
+    """Spearman of changes: the model, each term alone, -distance; and mean |term| (log, or
+    points for :func:`decompose_points`'s frame)."""
     out = {"n": len(frame)}
     out["spearman_changes_model"] = float(spearmanr(frame["model"], frame["obs"]).statistic)
     out["spearman_changes_-distance"] = float(
@@ -173,16 +362,23 @@ def summary(frame: pd.DataFrame) -> dict:
             spearmanr(frame[f"pts_{name}"], frame["obs"]).statistic
         )
         out[f"mean_abs_{name}"] = float(frame[name].abs().mean())
-    out["spearman_obs_with_threat+means"] = float(
-        spearmanr(
-            frame["s0"] * (np.exp(frame["threat"] + frame["means"]) - 1), frame["obs"]
-        ).statistic
+    both = (
+        frame["threat"] + frame["means"]
+        if points
+        else frame["s0"] * (np.exp(frame["threat"] + frame["means"]) - 1)
     )
+    out["spearman_obs_with_threat+means"] = float(spearmanr(both, frame["obs"]).statistic)
+    if points:  # NaN where no war is fought (2014 -> 2019: the term is 0 everywhere)
+        door = frame["war_next_door"]
+        out["spearman_obs_with_war_next_door"] = (
+            float(spearmanr(door, frame["obs"]).statistic) if door.nunique() > 1 else float("nan")
+        )
     out["spearman_obs_with_s0"] = float(spearmanr(frame["s0"], frame["obs"]).statistic)
     out["spearman_obs_with_exposure0"] = float(
         spearmanr(frame["exposure0"], frame["obs"]).statistic
     )
-    out["median_own_of_means0"] = float(frame["own_of_means0"].median())
+    if "own_of_means0" in frame:
+        out["median_own_of_means0"] = float(frame["own_of_means0"].median())
     out["spearman_obs_with_obs_dlnM"] = float(
         spearmanr(frame["obs_dlnM"], frame["obs"], nan_policy="omit").statistic
     )
@@ -193,21 +389,33 @@ COLUMNS = [
     "moscow_km", "s0", "obs", "model", "rank_obs", "rank_model", "rank_err",
     "threat", "means", "spill", "pull", "lag_or_war", "exposure0", "own_of_means0",
 ]  # fmt: skip
+#: the columns printed for V9 (every term in points of GDP)
+COLUMNS_POINTS = [
+    "s0", "obs", "model", "rank_obs", "rank_model", "threat", "means", "spill", "pull",
+    "war_next_door", "mobilisation", "lag", "obs_dlnY", "obs_dlnM",
+]  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
-    variant = "V5p" if "--variant" in argv and argv[argv.index("--variant") + 1] == "V5p" else "V5"
+    at = argv.index("--variant") + 1 if "--variant" in argv else None
+    variant = "V5" if at is None else (argv[at] if at < len(argv) else "")
+    if variant not in CALIBRATIONS:
+        print(f"--variant: must be one of {', '.join(CALIBRATIONS)}, got {variant!r}")
+        return 2
+    points = variant == "V9"
     record: dict = {"variant": variant, "seed": 0, "windows": {}}
     tables: list[pd.DataFrame] = []
-    for window, overrides in WINDOWS.items():
+    for window, overrides in windows(CALIBRATIONS[variant]).items():
         values = priors() if variant == "V5p" else None
-        cfg, m, seen = recorded_run(overrides, values)
-        frame = decompose(cfg, m, seen)
+        cfg, m, seen = recorded_run(overrides, values, with_start=points)
+        frame = (decompose_points if points else decompose)(cfg, m, seen)
         values_used = parameter_values(cfg.budget_rule, cfg.model)
         record["windows"][window] = {"parameters": values_used, "groups": {}}
+        if points:
+            record["windows"][window]["threat_sources"] = threat_sources(cfg, m, seen, FOCUS)
         for group, sub in (("nato_allies", frame[frame.nato]), ("all_nations", frame)):
             sub = ranked(sub)
-            s = summary(sub)
+            s = summary(sub, points)
             record["windows"][window]["groups"][group] = {"summary": s}
             tables.append(sub.reset_index().assign(window=window, group=group))
             print(
@@ -222,21 +430,41 @@ def main(argv: list[str]) -> int:
                     for t in ("threat", "means", "spill", "pull")
                 )
                 + f", threat+means {s['spearman_obs_with_threat+means']:+.3f}"
+                + (f", war next door {s['spearman_obs_with_war_next_door']:+.3f}" if points else "")
             )
             print(
                 f"   Spearman of observed change with s0 {s['spearman_obs_with_s0']:+.3f}, with "
-                f"exposure T0/(K0+A0) {s['spearman_obs_with_exposure0']:+.3f}; median own "
-                f"K0/(K0+A0) {s['median_own_of_means0']:.3f}"
+                f"exposure T0/(K0+A0) {s['spearman_obs_with_exposure0']:+.3f}"
+                + ("" if points else f"; median own K0/(K0+A0) {s['median_own_of_means0']:.3f}")
             )
             print(
-                "   mean |term| (log): "
+                f"   mean |term| ({'points' if points else 'log'}): "
                 + ", ".join(
                     f"{t} {s[f'mean_abs_{t}']:.3f}" for t in ("threat", "means", "spill", "pull")
                 )
             )
+            if points and group == "nato_allies":
+                show = sub.reindex([c for c in FOCUS if c in sub.index])[COLUMNS_POINTS]
+                print(show.round(3).to_string())
+                continue
             worst = sub.reindex(sub["rank_err"].abs().sort_values(ascending=False).index)
-            show = worst.head(12 if group == "nato_allies" else 15)[COLUMNS]
-            print(show.round(3).to_string())
+            show = worst.head(12 if group == "nato_allies" else 15)
+            print(show[COLUMNS_POINTS if points else COLUMNS].round(3).to_string())
+        if points:
+            for code, src_ in record["windows"][window]["threat_sources"].items():
+                print(
+                    f"   {code} T^M {src_['T_bn']['start']:.1f} -> {src_['T_bn']['end']:.1f} bn, "
+                    f"own {src_['own_bn']['start']:.1f} -> {src_['own_bn']['end']:.1f}, allied "
+                    f"{src_['allied_bn']['start']:.1f} -> {src_['allied_bn']['end']:.1f} bn, "
+                    f"threat {src_['threat_pts']:+.2f} pts: "
+                    + "; ".join(
+                        f"{x['iso3']} {x['end_bn']:.1f} bn (h {x['h_end']:.2f}, P "
+                        f"{x['P_end']:.2f}, {100 * x['share_start']:.0f}% -> "
+                        f"{100 * x['share_end']:.0f}%, threat without its rise "
+                        f"{x['threat_pts_without']:+.2f})"
+                        for x in src_["sources"]
+                    )
+                )
     path = HERE / f"diagnostics_changes_{variant}.json"
     path.write_text(json.dumps(record, indent=1, default=float) + "\n")
     rows = pd.concat(tables, ignore_index=True)

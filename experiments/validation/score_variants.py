@@ -1,6 +1,18 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|A11|A13|A15]``
+``python experiments/validation/score_variants.py [--amendment A8|A11|A13|A15|A17|A19]``
+
+``--amendment A19`` (PREREGISTRATION.md A19) is a sensitivity report, not a set of candidates:
+V9 and seven one-at-a-time changes of the values A17 and A13 fixed from theory (``war_k`` 0.15,
+0.6, 1.2; ``war_range_km`` 250, 1000; ``home_range_km`` 1000, 4000), every run at A17's
+calibration (not re-fitted); writes ``variants_a19.json``/``variants_a19.md`` (with a compact
+table of every value, both windows).
+
+``--amendment A17`` (PREREGISTRATION.md A17) scores V9 (V7 plus
+``budget_rule.war_exposure=theatre``: an ongoing war's theatre raises the desired share of its
+non-party neighbours, "war next door"; calibrated 2014 -> 2019 with it:
+``calibration=y2014_2019_a17``) and V9p (the same with A1's priors), and writes
+``variants_a17.json``/``variants_a17.md``.
 
 ``--amendment A15`` (PREREGISTRATION.md A15) scores V8 (V7 plus ``model.wartime_dilemma=enemies``:
 a mobilising nation's arming is read as hostile by its war enemies only; calibrated 2014 -> 2019
@@ -58,6 +70,8 @@ SPENDING, POINTS = "budget_rule.threat_from=spending", "budget_rule.threat_scale
 HOME_BASE = "model.land_distance=home_base"
 #: amendment A15's security dilemma that spares a war mobilisation
 WARTIME = "model.wartime_dilemma=enemies"
+#: amendment A17's war next door (M9)
+WAR_NEXT_DOOR = "budget_rule.war_exposure=theatre"
 #: amendment -> (calibration file, variant -> (overrides of hindcast_2014_2024, of outofsample))
 AMENDMENTS = {
     "A8": (
@@ -111,8 +125,48 @@ AMENDMENTS = {
             ),
         },
     ),
+    "A17": (
+        "y2014_2019_a17",
+        {
+            "V9 A17, calibrated 2014-2019": (
+                ["+calibration=y2014_2019_a17"],
+                ["calibration=y2014_2019_a17"],
+            ),
+            "V9p A17, theory priors": (
+                [SPENDING, POINTS, HOME_BASE, WAR_NEXT_DOOR, *PRIORS],
+                [SPENDING, POINTS, HOME_BASE, WAR_NEXT_DOOR, *PRIORS],
+            ),
+        },
+    ),
 }
-AMENDMENT = sys.argv[sys.argv.index("--amendment") + 1] if "--amendment" in sys.argv else "A8"
+#: amendment A19's one-at-a-time grid around V9 (a sensitivity report; nothing is selected)
+A19_GRID = {
+    "budget_rule.war_k": (0.15, 0.6, 1.2),
+    "budget_rule.war_range_km": (250, 1000),
+    "model.home_range_km": (1000, 4000),
+}
+AMENDMENTS["A19"] = (
+    "y2014_2019_a17",
+    {
+        "V9 (war_k 0.3, war_range_km 500, home_range_km 2000)": AMENDMENTS["A17"][1][
+            "V9 A17, calibrated 2014-2019"
+        ],
+        **{
+            f"V9, {key.split('.')[1]} {value}": (
+                ["+calibration=y2014_2019_a17", f"{key}={value}"],
+                ["calibration=y2014_2019_a17", f"{key}={value}"],
+            )
+            for key, values in A19_GRID.items()
+            for value in values
+        },
+    },
+)
+_ARGS = sys.argv[1:]
+AMENDMENT = "A8"
+if "--amendment" in _ARGS:  # the value after it, or "" when it is the last argument
+    AMENDMENT = (_ARGS[_ARGS.index("--amendment") + 1 :] or [""])[0]
+if AMENDMENT not in AMENDMENTS:
+    sys.exit(f"--amendment: {AMENDMENT!r} is not one of {', '.join(AMENDMENTS)}")
 CALIBRATION, VARIANTS = AMENDMENTS[AMENDMENT]
 FITTED = yaml.safe_load((CONFIG_DIR / "calibration" / f"{CALIBRATION}.yaml").read_text())
 EXPERIMENTS = ["hindcast_2014_2024", "outofsample_2019_2024"]
@@ -157,6 +211,26 @@ def table(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def compact(results: dict) -> str:
+    """One row per variant: seed 0's levels / changes / MAE for NATO and all, both windows."""
+    cols = [(e, g) for e in EXPERIMENTS for g in ("nato_allies", "all_nations")]
+    head = " | ".join(f"{e.split('_')[1]} -> {e.split('_')[2]}, {g.split('_')[0]}" for e, g in cols)
+    lines = [
+        "\n**Compact: seed 0, levels / changes / MAE**\n",
+        f"| variant | {head} |",
+        "| --- |" + " --- |" * len(cols),
+    ]
+    for variant in VARIANTS:
+        cells = []
+        for e, g in cols:
+            m = results[variant][e]["0"][g]["model"]
+            cells.append(
+                " / ".join(_fmt(m[k]) for k in ("spearman_levels", "spearman_changes", "mae"))
+            )
+        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     results: dict = {}
     for variant, per_experiment in VARIANTS.items():
@@ -169,8 +243,9 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    (HERE / f"{stem}.md").write_text(table(results))
-    print(table(results))
+    text = table(results) + (compact(results) if AMENDMENT == "A19" else "")
+    (HERE / f"{stem}.md").write_text(text)
+    print(text)
     return 0
 
 

@@ -73,6 +73,8 @@ class NationState(Protocol):
     reach: np.ndarray
     support_reach: np.ndarray
     at_war: np.ndarray
+    major: np.ndarray
+    border_km: np.ndarray
     ties: Ties
 
     def raise_hostility(self, rows_a: list[int], rows_b: list[int], level: float) -> None: ...

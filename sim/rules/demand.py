@@ -18,6 +18,11 @@ off by default: ``R`` on this year's spending instead of the stocks (``threat_fr
 instead of in log share (``threat_scale="points"``, :func:`desired_share_points`)::
 
     s*_i = b_i exp(-beta F_i + p ln(max(1, g_i / s_i))) + k s_unit (R_i - R_ref_i)
+
+One option of amendment A17, off by default: "war next door" (``war_exposure="theatre"``,
+:func:`war_exposure`), an ongoing war's theatre raising the desired share of the nations near it
+that do not fight in it, in points: ``s*_i + kappa_war s_unit (W_i - W_ref_i)``.
+
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
 """
@@ -29,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.checks import check, nonneg, within
+from sim.checks import check, nonneg, positive, within
 from sim.rules.base import BudgetRuleConfig, NationState, Reporters
 from sim.rules.budget import draw_noise
 from sim.rules.projection import (
@@ -50,6 +55,9 @@ SPILL_IN_SCALES = ("own_gdp", "usd")
 THREAT_FROM = ("capability", "spending")
 #: how the threat ratio moves the desired share (``budget_rule.threat_scale``): M4 or A11 (b)
 THREAT_SCALES = ("log", "points")
+#: whether an ongoing war's theatre raises its non-party neighbours' desired share
+#: (``budget_rule.war_exposure``): not at all (``none``) or by exposure to the theatre (A17)
+WAR_EXPOSURES = ("none", "theatre")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -88,6 +96,73 @@ def war_share(
     enemy = np.asarray(at_war, dtype=float) @ spending
     share = rho * enemy / np.maximum(gdp, 1e-300)
     return np.where(enemy > 0, np.minimum(share, share_max), 0.0)
+
+
+def war_theatres(at_war: np.ndarray, major: np.ndarray) -> np.ndarray:
+    """(N,) bool: the nations on whose territory a war is fought (amendment A17).
+
+    A belligerent's territory is a theatre unless it is a major power at war only with minor
+    powers: a major power's war against a minor one is fought on the minor power's territory
+    (since 1945: Korea, Vietnam, Afghanistan, Iraq, Georgia 2008, Ukraine; our reading of the
+    record), a war between two major or two minor powers on both.
+
+    Parameters
+    ----------
+    at_war : (N, N) bool, symmetric; ``at_war[i, j]`` when i and j fight an interstate war.
+    major : (N,) bool, the world data's major powers.
+    """
+    war = np.asarray(at_war, dtype=bool)
+    major = np.asarray(major, dtype=bool)
+    fights = war.any(axis=1)
+    fights_major = (war & major[None, :]).any(axis=1)
+    return fights & (~major | fights_major)
+
+
+def war_exposure(
+    at_war: np.ndarray, distance_km: np.ndarray, major: np.ndarray, range_km: float
+) -> np.ndarray:
+    """Each nation's exposure to the wars it does not fight in (amendment A17, M9)::
+
+        W_i = sum_{theatres v} (1 - party_iv) exp(-b_iv / r_war)
+
+    War diffuses through proximity (Most & Starr 1980, *APSR* 74(4); Siverson & Starr 1991,
+    *The Diffusion of War*) and a state's security environment is its neighbourhood (Gleditsch
+    2002, *All International Politics Is Local*; Rosh 1988, *JCR* 32(4)); the threat
+    environment drives the military burden (Nordhaus, Oneal & Russett 2012, *International
+    Organization* 66(3); Dunne & Perlo-Freeman 2003). Theatres are :func:`war_theatres`;
+    ``party_iv`` is 1 when ``i`` is ``v``, fights ``v`` or shares an enemy with ``v`` (a
+    co-belligerent); an ally of a party that is not at war is exposed like any other nation.
+    1 for a land border with one theatre, 0 for a party and where no war is fought.
+
+    Parameters
+    ----------
+    at_war : (N, N) bool, symmetric.
+    distance_km : (N, N) ``b``, the minimum border distance (0 for a land border), km.
+    major : (N,) bool, the major powers.
+    range_km : ``r_war`` (> 0), the distance over which the exposure falls by ``e``.
+    """
+    war = np.asarray(at_war, dtype=bool)
+    fights = war.astype(float)
+    party = np.eye(len(war), dtype=bool) | war | ((fights @ fights) > 0)
+    theatre = war_theatres(war, major)
+    near = np.exp(-np.asarray(distance_km, dtype=float) / range_km)
+    return np.where(~party & theatre[None, :], near, 0.0).sum(axis=1)
+
+
+def add_war_exposure(
+    desired: np.ndarray, kappa: float, unit: float, exposure: np.ndarray, exposure_ref: np.ndarray
+) -> np.ndarray:
+    """The desired share with A17's term in points::
+
+        max(s* + kappa s_unit (W - W_ref), SHARE_EPS)
+
+    ``kappa s_unit`` is the points of GDP a land border with a theatre adds (0.3 x 1.5% = 0.45
+    points: Nordhaus, Oneal & Russett's 2012 semi-elasticity of spending to the annual
+    probability of a fatal dispute, 3, times an assumed 10-point rise of that probability next
+    to a war; PREREGISTRATION.md A17). Anchored, ``W_ref`` is the start year's exposure (the
+    start share already holds it, as ``R0`` in :func:`desired_share_points`), else 0.
+    """
+    return np.maximum(desired + kappa * unit * (exposure - exposure_ref), SHARE_EPS)
 
 
 def desired_share(
@@ -200,7 +275,9 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     PREREGISTRATION.md A7): ``allies`` gives M3's spill-in, as V1-V3 were scored.
     ``spill_in_scale`` defaults to ``own_gdp`` since A8; ``usd`` gives M3's and A5's form, as
     V1-V4p were scored. ``threat_from`` and ``threat_scale`` (amendment A11) default to M2's
-    and M4's forms, ``capability`` and ``log``, as V1-V5p were scored.
+    and M4's forms, ``capability`` and ``log``, as V1-V5p were scored. ``war_exposure``
+    (amendment A17) defaults to ``none``; ``war_k`` and ``war_range_km`` are A17's fixed theory
+    values, not free parameters.
     """
 
     name: str = "threat_response_v2"
@@ -223,9 +300,17 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     #: the threat response in log share (``log``, M4) or in points of GDP, ``k s_floor`` per unit
     #: of R (``points``, amendment A11 (b))
     threat_scale: str = "log"
+    #: an ongoing war's theatre raises its non-party neighbours' desired share (``theatre``,
+    #: amendment A17) or not (``none``)
+    war_exposure: str = "none"
+    #: A17: points of GDP per unit of exposure, in units of s_floor (0.3 x 1.5% = 0.45 points)
+    war_k: float = 0.3
+    #: A17: the distance (km) over which the exposure to a theatre falls by e
+    war_range_km: float = 500.0
 
     def __post_init__(self) -> None:
-        nonneg(self, "budget_rule", "k", "p", "beta", "noise")
+        nonneg(self, "budget_rule", "k", "p", "beta", "noise", "war_k")
+        positive(self, "budget_rule", "war_range_km")
         within("budget_rule.eta", self.eta, 0.0, 1.0, open_low=True)
         within("budget_rule.rho", self.rho, 0.0, 1.0)
         within("budget_rule.s_floor", self.s_floor, 0.0, 1.0, open_low=True)
@@ -239,6 +324,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
             ("spill_in_scale", SPILL_IN_SCALES),
             ("threat_from", THREAT_FROM),
             ("threat_scale", THREAT_SCALES),
+            ("war_exposure", WAR_EXPOSURES),
         ):
             value = getattr(self, key)
             check(
@@ -276,6 +362,14 @@ class ThreatResponseV2:
         self.ratio0 = self.ratio0_of[params.threat_from]
         self.level = self._level(params, state.share)
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
+        #: the start year's wars and geography (A17), for the anchored term's reference
+        self.wars0 = (np.array(state.at_war, dtype=bool), state.border_km, state.major)
+        self.exposure0 = war_exposure(*self.wars0, params.war_range_km)
+
+    @staticmethod
+    def exposure(state: NationState, range_km: float) -> np.ndarray:
+        """This year's exposure ``W`` to the wars each nation does not fight (A17)."""
+        return war_exposure(state.at_war, state.border_km, state.major, range_km)
 
     def ratio(self, state: NationState) -> np.ndarray:
         """This year's threat ratio ``R`` on stocks or on spending (``params.threat_from``)."""
@@ -347,6 +441,11 @@ class ThreatResponseV2:
             desired = desired_share(
                 self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
             )
+        if p.war_exposure == "theatre":
+            ref = self.exposure0 if p.anchor else np.zeros(len(desired))
+            desired = add_war_exposure(
+                desired, p.war_k, p.s_floor, self.exposure(state, p.war_range_km), ref
+            )
         war = war_share(spending, state.gdp, state.at_war, p.rho, 1.0)
         update = next_share(state.share, desired, war, p.eta, noise, 0.0, 1.0)
         self.mobilising = update.mobilising
@@ -356,8 +455,10 @@ class ThreatResponseV2:
         """New values from the next year on; anchored levels and the leaders stay (they describe
         the start world); a new ``spill_in`` measures F against its own start-year spill-ins, a
         new ``threat_from`` R against its own start-year ratio, and a new ``threat_from`` or
-        ``threat_scale`` takes its own anchored level of the start world."""
+        ``threat_scale`` takes its own anchored level of the start world; a new ``war_range_km``
+        measures A17's exposure against the start world's wars at that range."""
         form = (self.params.threat_from, self.params.threat_scale)
+        self.exposure0 = war_exposure(*self.wars0, params.war_range_km)
         self.params = params
         self.spill0 = self.spill0_of[params.spill_in]
         self.ratio0 = self.ratio0_of[params.threat_from]
