@@ -131,9 +131,52 @@ def test_war_exposure_raises_the_war_zones_neighbours_and_only_theirs():
     assert rise["JPN"] == pytest.approx(0.0, abs=1e-6) and rise["UKR"] == 0.0
 
 
+def test_bad_aggressor_exposure_names_its_key():
+    with pytest.raises(ConfigError, match="budget_rule.aggressor_exposure: must be one of"):
+        compose([*REVISED, "budget_rule.aggressor_exposure=nearest"])
+
+
 def test_bad_war_exposure_names_its_key():
     with pytest.raises(ConfigError, match="budget_rule.war_exposure: must be one of none, theatre"):
         compose([*REVISED, "budget_rule.war_exposure=nearest"])
+
+
+def test_aggressor_exposure_raises_the_attackers_neighbours_from_its_home_base():
+    # A21: a war begins in year 1; at eta = 1 each non-party gets 0.45 points times its
+    # exposure from Russia's home base: Estonia (a land border) more than Germany, Japan little
+    war = ShockConfig(step=1, kind="war", iso3="RUS", value=1, against=["UKR"])
+    shares = {}
+    for rule in ("none", "home_base"):
+        model = AllianceModel(
+            "y2019",
+            scenario=ScenarioConfig(name="war", shocks=[war]),
+            budget_rule=ThreatResponseV2Config(noise=0.0, eta=1.0, aggressor_exposure=rule),
+            alliance_rule="none",
+        )
+        model.step()
+        shares[rule] = dict(zip(model.iso3, model.share, strict=True))
+    rise = {c: shares["home_base"][c] - shares["none"][c] for c in ("EST", "DEU", "UKR")}
+    est, rus = model.row["EST"], model.row["RUS"]
+    assert model.border_km[est, rus] == 0.0
+    assert rise["EST"] == pytest.approx(0.0045 * np.exp(-model.capital_km[est, rus] / 2000.0))
+    assert rise["EST"] > rise["DEU"] > 0.0 and rise["UKR"] == 0.0
+
+
+def test_scenario_omit_leaves_a_tagged_shock_out_and_refuses_an_unknown_tag():
+    floor = ShockConfig(step=1, kind="hostility", iso3="RUS", value=0.6, against=["EST"], tag="f")
+    hostile = {}
+    for omit in ([], ["f"]):
+        model = AllianceModel(
+            "y2019", scenario=ScenarioConfig(name="s", shocks=[floor], omit=omit),
+            alliance_rule="none",
+        )  # fmt: skip
+        before = model.baseline_hostility[model.row["RUS"], model.row["EST"]]
+        model.step()
+        hostile[tuple(omit)] = model.baseline_hostility[model.row["RUS"], model.row["EST"]]
+    assert hostile[()] == pytest.approx(0.6) and hostile[("f",)] == pytest.approx(before)
+    with pytest.raises(ConfigError, match=r"scenario.omit\[0\]: no shock has this tag"):
+        compose(["experiment=hindcast_2014_2024", "scenario.omit=[russia_floor]"])
+    assert compose(["experiment=hindcast_2014_2024"]).scenario.omit == []
 
 
 def test_version_1_geography_and_blocs_stay_the_defaults():
