@@ -390,26 +390,7 @@ def test_war_exposure_adds_points_against_its_start_year_reference():
 
 def test_the_v2_rule_with_war_exposure_raises_the_neighbours_of_a_new_war():
     war, b, major = _war_world()
-    gdp = np.full(5, 1000.0)
-    start = SimpleNamespace(
-        iso3=["R", "U", "N", "F", "A"],
-        rng=np.random.default_rng(0),
-        gdp=gdp,
-        share=np.full(5, 0.02),
-        capability=np.ones(5),
-        threat=np.zeros(5),
-        support=np.zeros(5),
-        credibility=np.ones(5),
-        target=np.zeros(5),
-        at_war=np.zeros((5, 5), bool),
-        major=major,
-        border_km=b,
-        capital_km=b,
-        ties=SimpleNamespace(commitment=np.zeros((5, 5))),
-        reach=np.ones((5, 5)),
-        support_reach=np.ones((5, 5)),
-        hostile=np.zeros((5, 5)),
-    )
+    start = _war_state(b, major, b)
     cfg = ThreatResponseV2Config(noise=0.0, eta=1.0, war_exposure="theatre")
     rule = ThreatResponseV2(cfg, start)
     assert rule.exposure0.tolist() == [0.0] * 5
@@ -429,24 +410,37 @@ def test_the_v2_rule_with_war_exposure_raises_the_neighbours_of_a_new_war():
     assert ongoing.shares(start)[2:].tolist() == pytest.approx([0.02] * 3)
 
 
-def _capitals() -> np.ndarray:
-    """Capital distances for :func:`_war_world` (each at least the border distance)."""
-    d = np.array(
-        [
-            [0, 600, 1300, 2000, 800],
-            [600, 0, 500, 900, 1200],
-            [1300, 500, 0, 700, 1100],
-            [2000, 900, 700, 0, 1800],
-            [800, 1200, 1100, 1800, 0],
-        ],
-        dtype=float,
+def _capitals(b: np.ndarray) -> np.ndarray:
+    """Capital distances for :func:`_war_world`: ``d = 1.5 b + 400`` km apart (``d >= b``)."""
+    return np.where(np.eye(len(b), dtype=bool), 0.0, 1.5 * b + 400.0)
+
+
+def _war_state(b: np.ndarray, major: np.ndarray, capital_km: np.ndarray) -> SimpleNamespace:
+    """:func:`_war_world`'s five nations at peace, 2% of GDP each, no ties, threat or hostility."""
+    return SimpleNamespace(
+        iso3=["R", "U", "N", "F", "A"],
+        rng=np.random.default_rng(0),
+        gdp=np.full(5, 1000.0),
+        share=np.full(5, 0.02),
+        capability=np.ones(5),
+        threat=np.zeros(5),
+        support=np.zeros(5),
+        credibility=np.ones(5),
+        target=np.zeros(5),
+        at_war=np.zeros((5, 5), bool),
+        major=major,
+        border_km=b,
+        capital_km=capital_km,
+        ties=SimpleNamespace(commitment=np.zeros((5, 5))),
+        reach=np.ones((5, 5)),
+        support_reach=np.ones((5, 5)),
+        hostile=np.zeros((5, 5)),
     )
-    return d
 
 
 def test_aggressor_exposure_is_measured_from_the_attackers_home_base():
     war, b, major = _war_world()
-    d = _capitals()
+    d = _capitals(b)
     # R, a major power at war only with a minor one, is the aggressor; U is the theatre
     assert war_aggressors(war, major).tolist() == [True, False, False, False, False]
     v = aggressor_exposure(war, b, d, major, 500.0, 2000.0)
@@ -454,9 +448,9 @@ def test_aggressor_exposure_is_measured_from_the_attackers_home_base():
     expected = [
         0.0,
         0.0,
-        math.exp(-300 / 500 - 1000 / 2000),
-        math.exp(-800 / 500 - 1200 / 2000),
-        math.exp(-0 / 500 - 800 / 2000),  # R's ally is exposed (not at war)
+        math.exp(-300 / 500 - 550 / 2000),
+        math.exp(-800 / 500 - 800 / 2000),
+        math.exp(-0 / 500 - 400 / 2000),  # R's ally is exposed (not at war)
     ]
     assert v.tolist() == pytest.approx(expected)
     # without a home leg (d = b) the form is M9's gradient from the aggressor
@@ -474,31 +468,13 @@ def test_aggressor_exposure_is_measured_from_the_attackers_home_base():
 
 def test_the_v2_rule_with_aggressor_exposure_raises_the_attackers_neighbours():
     war, b, major = _war_world()
-    start = SimpleNamespace(
-        iso3=["R", "U", "N", "F", "A"],
-        rng=np.random.default_rng(0),
-        gdp=np.full(5, 1000.0),
-        share=np.full(5, 0.02),
-        capability=np.ones(5),
-        threat=np.zeros(5),
-        support=np.zeros(5),
-        credibility=np.ones(5),
-        target=np.zeros(5),
-        at_war=np.zeros((5, 5), bool),
-        major=major,
-        border_km=b,
-        capital_km=_capitals(),
-        ties=SimpleNamespace(commitment=np.zeros((5, 5))),
-        reach=np.ones((5, 5)),
-        support_reach=np.ones((5, 5)),
-        hostile=np.zeros((5, 5)),
-    )
+    start = _war_state(b, major, _capitals(b))
     cfg = ThreatResponseV2Config(noise=0.0, eta=1.0, aggressor_exposure="home_base")
     rule = ThreatResponseV2(cfg, start)
     assert rule.aggressor0.tolist() == [0.0] * 5
     start.at_war = war  # R attacks U
     s = rule.shares(start)
-    v = aggressor_exposure(war, b, _capitals(), major, 500.0, 2000.0)
+    v = aggressor_exposure(war, b, _capitals(b), major, 500.0, 2000.0)
     assert s[2:].tolist() == pytest.approx((0.02 + 0.0045 * v[2:]).tolist())
     assert s[:2].tolist() == pytest.approx([0.02, 0.02])  # the belligerents: parties
     # with M9 too, both terms add (N borders the theatre: +0.45 points more)

@@ -110,21 +110,26 @@ def test_bad_wartime_dilemma_names_its_key():
         compose([*REVISED, "model.wartime_dilemma=neutral"])
 
 
+def _after_a_new_war(**rule: str) -> tuple[AllianceModel, dict[str, float]]:
+    """y2019 one year after RUS attacks UKR (step 1) at eta = 1, no alliance rule: the model
+    and each nation's share, under the v2 rule with ``rule``'s options."""
+    war = ShockConfig(step=1, kind="war", iso3="RUS", value=1, against=["UKR"])
+    model = AllianceModel(
+        "y2019",
+        scenario=ScenarioConfig(name="war", shocks=[war]),
+        budget_rule=ThreatResponseV2Config(noise=0.0, eta=1.0, **rule),
+        alliance_rule="none",
+    )
+    model.step()
+    return model, dict(zip(model.iso3, model.share, strict=True))
+
+
 def test_war_exposure_raises_the_war_zones_neighbours_and_only_theirs():
     # A17: a war begins in year 1; in year 1 Poland (a land border with Ukraine, the theatre)
     # gets the whole 0.45 points at eta = 1, Germany (576 km) part, Japan nothing, Ukraine none
-    war = ShockConfig(step=1, kind="war", iso3="RUS", value=1, against=["UKR"])
-    shares = {}
-    for rule in ("none", "theatre"):
-        model = AllianceModel(
-            "y2019",
-            scenario=ScenarioConfig(name="war", shocks=[war]),
-            budget_rule=ThreatResponseV2Config(noise=0.0, eta=1.0, war_exposure=rule),
-            alliance_rule="none",
-        )
-        model.step()
-        shares[rule] = dict(zip(model.iso3, model.share, strict=True))
-    rise = {c: shares["theatre"][c] - shares["none"][c] for c in ("POL", "DEU", "JPN", "UKR")}
+    _, off = _after_a_new_war()
+    model, on = _after_a_new_war(war_exposure="theatre")
+    rise = {c: on[c] - off[c] for c in ("POL", "DEU", "JPN", "UKR")}
     assert rise["POL"] == pytest.approx(0.0045)
     b = model.border_km[model.row["DEU"], model.row["UKR"]]
     assert rise["DEU"] == pytest.approx(0.0045 * np.exp(-b / 500.0))
@@ -143,19 +148,10 @@ def test_bad_war_exposure_names_its_key():
 
 def test_aggressor_exposure_raises_the_attackers_neighbours_from_its_home_base():
     # A21: a war begins in year 1; at eta = 1 each non-party gets 0.45 points times its
-    # exposure from Russia's home base: Estonia (a land border) more than Germany, Japan little
-    war = ShockConfig(step=1, kind="war", iso3="RUS", value=1, against=["UKR"])
-    shares = {}
-    for rule in ("none", "home_base"):
-        model = AllianceModel(
-            "y2019",
-            scenario=ScenarioConfig(name="war", shocks=[war]),
-            budget_rule=ThreatResponseV2Config(noise=0.0, eta=1.0, aggressor_exposure=rule),
-            alliance_rule="none",
-        )
-        model.step()
-        shares[rule] = dict(zip(model.iso3, model.share, strict=True))
-    rise = {c: shares["home_base"][c] - shares["none"][c] for c in ("EST", "DEU", "UKR")}
+    # exposure from Russia's home base: Estonia (a land border) more than Germany
+    _, off = _after_a_new_war()
+    model, on = _after_a_new_war(aggressor_exposure="home_base")
+    rise = {c: on[c] - off[c] for c in ("EST", "DEU", "UKR")}
     est, rus = model.row["EST"], model.row["RUS"]
     assert model.border_km[est, rus] == 0.0
     assert rise["EST"] == pytest.approx(0.0045 * np.exp(-model.capital_km[est, rus] / 2000.0))
