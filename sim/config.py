@@ -270,6 +270,7 @@ class ShockConfig:
     codes or treaty names) becomes at least ``value``, both ways.
     ``kind=war``: from ``step`` on, ``iso3`` and each of ``against`` are at war (``value`` 1) or
     at peace again (``value`` 0); a nation at war mobilises (docs/MODEL.md, "Budgets").
+    ``tag`` (optional) names the shock so that ``scenario.omit`` can leave it out.
     """
 
     step: int = MISSING
@@ -277,11 +278,16 @@ class ShockConfig:
     iso3: str = MISSING
     value: float = MISSING
     against: list[str] = field(default_factory=list)
+    tag: str = ""
 
 
 @dataclass
 class ScenarioConfig:
     """Schedules and shocks applied in step 1 of every year, and changes of the budget rule.
+
+    ``omit`` lists shock tags (``ShockConfig.tag``) left out of the run (default: none; e.g.
+    ``scenario.omit=[russia_floor_2022]``, amendment A21's hindcasts without the 2022 hostility
+    floor); a tag no shock carries is a :class:`ConfigError` naming ``scenario.omit``.
 
     ``budget_changes`` maps parameters of the active budget rule to the values they take from
     the first year on, after the start-year calibration (the anchored floors) used the rule as
@@ -295,9 +301,14 @@ class ScenarioConfig:
     schedules: list[ScheduleConfig] = field(default_factory=list)
     shocks: list[ShockConfig] = field(default_factory=list)
     budget_changes: dict[str, float] = field(default_factory=dict)
+    omit: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         _check_scenario(self)
+        tags = sorted({s.tag for s in self.shocks if s.tag})
+        for n, tag in enumerate(self.omit):
+            check(tag in tags, f"scenario.omit[{n}]",
+                  f"no shock has this tag (tags: {', '.join(tags) or 'none'})", tag)  # fmt: skip
         for key, value in self.budget_changes.items():
             finite(f"scenario.budget_changes.{key}", value)
 

@@ -119,6 +119,11 @@ class AllianceModel(mesa.Model):
         #: minimum border distances (km; 0 for a land border; capital distance without borders
         #: data), the theatre distance of amendment A17's exposure to wars
         self.border_km = self.world.border_distance_km()
+        #: capital-to-capital great-circle distances (km), the home leg of amendment A21's
+        #: aggressor proximity
+        self.capital_km = threat.great_circle_km(
+            self.world.nations["lat"].to_numpy(), self.world.nations["lon"].to_numpy()
+        )
         self.reach, self.support_reach = self._reach()  # geography, once
         self.baseline_hostility = (
             p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
@@ -220,8 +225,9 @@ class AllianceModel(mesa.Model):
     def apply_shocks(self) -> None:
         """Step 1: the scenario's GDP and hostility shocks, and this year's scheduled shares."""
         t = self.steps
+        omit = set(self.scenario_config.omit)
         for shock in self.scenario_config.shocks:
-            if max(shock.step, 1) != t:
+            if max(shock.step, 1) != t or (shock.tag and shock.tag in omit):
                 continue
             i = self.row[shock.iso3]
             others = [j for name in shock.against for j in self._members(name) if j != i]
@@ -349,8 +355,7 @@ class AllianceModel(mesa.Model):
         data counts every pair as land-connected, at capital distance. ``capital_gradient``
         (docs/MODEL.md, 3.4): ``exp(-d / range)`` from capital to capital.
         """
-        p, nations = self.params, self.world.nations
-        distance = threat.great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy())
+        p, distance = self.params, self.capital_km
         if p.geography == "capital_gradient":
             own_range = np.where(self.major, p.major_range_km, p.threat_range_km)
             support_range = np.maximum(own_range, p.support_range_km)

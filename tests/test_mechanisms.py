@@ -6,6 +6,7 @@ Nations A, B, C: A and B share a land border, C is an island 1000 km from both b
 from __future__ import annotations
 
 import math
+from copy import copy
 from types import SimpleNamespace
 
 import numpy as np
@@ -18,10 +19,12 @@ from sim.rules.demand import (
     ThreatResponseV2,
     ThreatResponseV2Config,
     add_war_exposure,
+    aggressor_exposure,
     anchored_level,
     desired_share,
     desired_share_points,
     next_share,
+    war_aggressors,
     war_exposure,
     war_share,
     war_theatres,
@@ -242,6 +245,7 @@ def _state(spending: list[float]) -> SimpleNamespace:
         at_war=np.zeros((n, n), bool),
         major=np.zeros(n, bool),
         border_km=np.zeros((n, n)),
+        capital_km=np.zeros((n, n)),
         ties=SimpleNamespace(commitment=w),
         reach=np.ones((n, n)),
         support_reach=np.ones((n, n)),
@@ -386,25 +390,7 @@ def test_war_exposure_adds_points_against_its_start_year_reference():
 
 def test_the_v2_rule_with_war_exposure_raises_the_neighbours_of_a_new_war():
     war, b, major = _war_world()
-    gdp = np.full(5, 1000.0)
-    start = SimpleNamespace(
-        iso3=["R", "U", "N", "F", "A"],
-        rng=np.random.default_rng(0),
-        gdp=gdp,
-        share=np.full(5, 0.02),
-        capability=np.ones(5),
-        threat=np.zeros(5),
-        support=np.zeros(5),
-        credibility=np.ones(5),
-        target=np.zeros(5),
-        at_war=np.zeros((5, 5), bool),
-        major=major,
-        border_km=b,
-        ties=SimpleNamespace(commitment=np.zeros((5, 5))),
-        reach=np.ones((5, 5)),
-        support_reach=np.ones((5, 5)),
-        hostile=np.zeros((5, 5)),
-    )
+    start = _war_state(b, major, b)
     cfg = ThreatResponseV2Config(noise=0.0, eta=1.0, war_exposure="theatre")
     rule = ThreatResponseV2(cfg, start)
     assert rule.exposure0.tolist() == [0.0] * 5
@@ -422,6 +408,93 @@ def test_the_v2_rule_with_war_exposure_raises_the_neighbours_of_a_new_war():
     # a war ongoing in the start world is in the start shares: the anchored term is 0
     ongoing = ThreatResponseV2(cfg, start)
     assert ongoing.shares(start)[2:].tolist() == pytest.approx([0.02] * 3)
+
+
+def _capitals(b: np.ndarray) -> np.ndarray:
+    """Capital distances for :func:`_war_world`: ``d = 1.5 b + 400`` km apart (``d >= b``)."""
+    return np.where(np.eye(len(b), dtype=bool), 0.0, 1.5 * b + 400.0)
+
+
+def _war_state(b: np.ndarray, major: np.ndarray, capital_km: np.ndarray) -> SimpleNamespace:
+    """:func:`_war_world`'s five nations at peace, 2% of GDP each, no ties, threat or hostility."""
+    return SimpleNamespace(
+        iso3=["R", "U", "N", "F", "A"],
+        rng=np.random.default_rng(0),
+        gdp=np.full(5, 1000.0),
+        share=np.full(5, 0.02),
+        capability=np.ones(5),
+        threat=np.zeros(5),
+        support=np.zeros(5),
+        credibility=np.ones(5),
+        target=np.zeros(5),
+        at_war=np.zeros((5, 5), bool),
+        major=major,
+        border_km=b,
+        capital_km=capital_km,
+        ties=SimpleNamespace(commitment=np.zeros((5, 5))),
+        reach=np.ones((5, 5)),
+        support_reach=np.ones((5, 5)),
+        hostile=np.zeros((5, 5)),
+    )
+
+
+def test_aggressor_exposure_is_measured_from_the_attackers_home_base():
+    war, b, major = _war_world()
+    d = _capitals(b)
+    # R, a major power at war only with a minor one, is the aggressor; U is the theatre
+    assert war_aggressors(war, major).tolist() == [True, False, False, False, False]
+    v = aggressor_exposure(war, b, d, major, 500.0, 2000.0)
+    # V = exp(-b / 500 - (d - b) / 2000) from R for the non-parties; R and U are parties
+    expected = [
+        0.0,
+        0.0,
+        math.exp(-300 / 500 - 550 / 2000),
+        math.exp(-800 / 500 - 800 / 2000),
+        math.exp(-0 / 500 - 400 / 2000),  # R's ally is exposed (not at war)
+    ]
+    assert v.tolist() == pytest.approx(expected)
+    # without a home leg (d = b) the form is M9's gradient from the aggressor
+    assert aggressor_exposure(war, b, b, major, 500.0, 2000.0)[2] == pytest.approx(math.exp(-0.6))
+    # a war between two minor powers has no aggressor; no war, no exposure
+    minor = np.zeros(5, dtype=bool)
+    assert not war_aggressors(war, minor).any()
+    assert aggressor_exposure(war, b, d, minor, 500.0, 2000.0).tolist() == [0.0] * 5
+    assert aggressor_exposure(np.zeros((5, 5), bool), b, d, major, 500.0, 2000.0).sum() == 0.0
+    # a co-belligerent of U (N also fights R) is a party: no exposure
+    joined = war.copy()
+    joined[0, 2] = joined[2, 0] = True
+    assert aggressor_exposure(joined, b, d, major, 500.0, 2000.0)[2] == 0.0
+
+
+def test_the_v2_rule_with_aggressor_exposure_raises_the_attackers_neighbours():
+    war, b, major = _war_world()
+    start = _war_state(b, major, _capitals(b))
+    cfg = ThreatResponseV2Config(noise=0.0, eta=1.0, aggressor_exposure="home_base")
+    rule = ThreatResponseV2(cfg, start)
+    assert rule.aggressor0.tolist() == [0.0] * 5
+    start.at_war = war  # R attacks U
+    s = rule.shares(start)
+    v = aggressor_exposure(war, b, _capitals(b), major, 500.0, 2000.0)
+    assert s[2:].tolist() == pytest.approx((0.02 + 0.0045 * v[2:]).tolist())
+    assert s[:2].tolist() == pytest.approx([0.02, 0.02])  # the belligerents: parties
+    # with M9 too, both terms add (N borders the theatre: +0.45 points more)
+    peace = copy(start)
+    peace.at_war = np.zeros((5, 5), bool)
+    both_cfg = ThreatResponseV2Config(
+        noise=0.0, eta=1.0, war_exposure="theatre", aggressor_exposure="home_base"
+    )
+    both = ThreatResponseV2(both_cfg, peace)
+    assert both.shares(start)[2] == pytest.approx(0.02 + 0.0045 + 0.0045 * v[2])
+    # a war ongoing in the start world is in the start shares: the anchored term is 0
+    ongoing = ThreatResponseV2(cfg, start)
+    assert ongoing.shares(start)[2:].tolist() == pytest.approx([0.02] * 3)
+
+
+def test_the_v2_rule_refuses_a_bad_aggressor_exposure_naming_the_key():
+    with pytest.raises(ConfigError, match="budget_rule.aggressor_exposure: must be one of none"):
+        ThreatResponseV2Config(aggressor_exposure="nearest")
+    with pytest.raises(ConfigError, match="budget_rule.war_home_km"):
+        ThreatResponseV2Config(war_home_km=0.0)
 
 
 def test_the_v2_rule_refuses_a_bad_war_exposure_naming_the_key():

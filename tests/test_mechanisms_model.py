@@ -110,30 +110,69 @@ def test_bad_wartime_dilemma_names_its_key():
         compose([*REVISED, "model.wartime_dilemma=neutral"])
 
 
+def _after_a_new_war(**rule: str) -> tuple[AllianceModel, dict[str, float]]:
+    """y2019 one year after RUS attacks UKR (step 1) at eta = 1, no alliance rule: the model
+    and each nation's share, under the v2 rule with ``rule``'s options."""
+    war = ShockConfig(step=1, kind="war", iso3="RUS", value=1, against=["UKR"])
+    model = AllianceModel(
+        "y2019",
+        scenario=ScenarioConfig(name="war", shocks=[war]),
+        budget_rule=ThreatResponseV2Config(noise=0.0, eta=1.0, **rule),
+        alliance_rule="none",
+    )
+    model.step()
+    return model, dict(zip(model.iso3, model.share, strict=True))
+
+
 def test_war_exposure_raises_the_war_zones_neighbours_and_only_theirs():
     # A17: a war begins in year 1; in year 1 Poland (a land border with Ukraine, the theatre)
     # gets the whole 0.45 points at eta = 1, Germany (576 km) part, Japan nothing, Ukraine none
-    war = ShockConfig(step=1, kind="war", iso3="RUS", value=1, against=["UKR"])
-    shares = {}
-    for rule in ("none", "theatre"):
-        model = AllianceModel(
-            "y2019",
-            scenario=ScenarioConfig(name="war", shocks=[war]),
-            budget_rule=ThreatResponseV2Config(noise=0.0, eta=1.0, war_exposure=rule),
-            alliance_rule="none",
-        )
-        model.step()
-        shares[rule] = dict(zip(model.iso3, model.share, strict=True))
-    rise = {c: shares["theatre"][c] - shares["none"][c] for c in ("POL", "DEU", "JPN", "UKR")}
+    _, off = _after_a_new_war()
+    model, on = _after_a_new_war(war_exposure="theatre")
+    rise = {c: on[c] - off[c] for c in ("POL", "DEU", "JPN", "UKR")}
     assert rise["POL"] == pytest.approx(0.0045)
     b = model.border_km[model.row["DEU"], model.row["UKR"]]
     assert rise["DEU"] == pytest.approx(0.0045 * np.exp(-b / 500.0))
     assert rise["JPN"] == pytest.approx(0.0, abs=1e-6) and rise["UKR"] == 0.0
 
 
+def test_bad_aggressor_exposure_names_its_key():
+    with pytest.raises(ConfigError, match="budget_rule.aggressor_exposure: must be one of"):
+        compose([*REVISED, "budget_rule.aggressor_exposure=nearest"])
+
+
 def test_bad_war_exposure_names_its_key():
     with pytest.raises(ConfigError, match="budget_rule.war_exposure: must be one of none, theatre"):
         compose([*REVISED, "budget_rule.war_exposure=nearest"])
+
+
+def test_aggressor_exposure_raises_the_attackers_neighbours_from_its_home_base():
+    # A21: a war begins in year 1; at eta = 1 each non-party gets 0.45 points times its
+    # exposure from Russia's home base: Estonia (a land border) more than Germany
+    _, off = _after_a_new_war()
+    model, on = _after_a_new_war(aggressor_exposure="home_base")
+    rise = {c: on[c] - off[c] for c in ("EST", "DEU", "UKR")}
+    est, rus = model.row["EST"], model.row["RUS"]
+    assert model.border_km[est, rus] == 0.0
+    assert rise["EST"] == pytest.approx(0.0045 * np.exp(-model.capital_km[est, rus] / 2000.0))
+    assert rise["EST"] > rise["DEU"] > 0.0 and rise["UKR"] == 0.0
+
+
+def test_scenario_omit_leaves_a_tagged_shock_out_and_refuses_an_unknown_tag():
+    floor = ShockConfig(step=1, kind="hostility", iso3="RUS", value=0.6, against=["EST"], tag="f")
+    hostile = {}
+    for omit in ([], ["f"]):
+        model = AllianceModel(
+            "y2019", scenario=ScenarioConfig(name="s", shocks=[floor], omit=omit),
+            alliance_rule="none",
+        )  # fmt: skip
+        before = model.baseline_hostility[model.row["RUS"], model.row["EST"]]
+        model.step()
+        hostile[tuple(omit)] = model.baseline_hostility[model.row["RUS"], model.row["EST"]]
+    assert hostile[()] == pytest.approx(0.6) and hostile[("f",)] == pytest.approx(before)
+    with pytest.raises(ConfigError, match=r"scenario.omit\[0\]: no shock has this tag"):
+        compose(["experiment=hindcast_2014_2024", "scenario.omit=[russia_floor]"])
+    assert compose(["experiment=hindcast_2014_2024"]).scenario.omit == []
 
 
 def test_version_1_geography_and_blocs_stay_the_defaults():

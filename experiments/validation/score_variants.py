@@ -72,6 +72,9 @@ HOME_BASE = "model.land_distance=home_base"
 WARTIME = "model.wartime_dilemma=enemies"
 #: amendment A17's war next door (M9)
 WAR_NEXT_DOOR = "budget_rule.war_exposure=theatre"
+#: amendment A21's aggressor proximity (M10) and the hindcasts without the 2022 hostility floor
+AGGRESSOR = "budget_rule.aggressor_exposure=home_base"
+NO_FLOOR = "scenario.omit=[russia_floor_2022]"
 #: amendment -> (calibration file, variant -> (overrides of hindcast_2014_2024, of outofsample))
 AMENDMENTS = {
     "A8": (
@@ -161,6 +164,23 @@ AMENDMENTS["A19"] = (
         },
     },
 )
+AMENDMENTS["A21"] = (
+    "y2014_2019_a21",
+    {
+        "V10 A21, calibrated 2014-2019": (
+            ["+calibration=y2014_2019_a21", NO_FLOOR],
+            ["calibration=y2014_2019_a21", NO_FLOOR],
+        ),
+        "V10p A21, theory priors": (
+            [SPENDING, POINTS, HOME_BASE, WAR_NEXT_DOOR, AGGRESSOR, NO_FLOOR, *PRIORS],
+            [SPENDING, POINTS, HOME_BASE, WAR_NEXT_DOOR, AGGRESSOR, NO_FLOOR, *PRIORS],
+        ),
+        "V10f A21 ablation, 2022 floor kept, calibrated 2014-2019": (
+            ["+calibration=y2014_2019_a21"],
+            ["calibration=y2014_2019_a21"],
+        ),
+    },
+)
 _ARGS = sys.argv[1:]
 AMENDMENT = "A8"
 if "--amendment" in _ARGS:  # the value after it, or "" when it is the last argument
@@ -243,7 +263,7 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    text = table(results) + (compact(results) if AMENDMENT == "A19" else "")
+    text = table(results) + (compact(results) if AMENDMENT in ("A19", "A21") else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)
     return 0

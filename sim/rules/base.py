@@ -75,6 +75,7 @@ class NationState(Protocol):
     at_war: np.ndarray
     major: np.ndarray
     border_km: np.ndarray
+    capital_km: np.ndarray
     ties: Ties
 
     def raise_hostility(self, rows_a: list[int], rows_b: list[int], level: float) -> None: ...

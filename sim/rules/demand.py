@@ -21,7 +21,10 @@ instead of in log share (``threat_scale="points"``, :func:`desired_share_points`
 
 One option of amendment A17, off by default: "war next door" (``war_exposure="theatre"``,
 :func:`war_exposure`), an ongoing war's theatre raising the desired share of the nations near it
-that do not fight in it, in points: ``s*_i + kappa_war s_unit (W_i - W_ref_i)``.
+that do not fight in it, in points: ``s*_i + kappa_war s_unit (W_i - W_ref_i)``. One option of
+amendment A21, off by default: the aggressor's proximity (``aggressor_exposure="home_base"``,
+:func:`aggressor_exposure`), the same points form measured from the attacking belligerent's home
+base: ``s*_i + kappa_war s_unit (V_i - V_ref_i)``.
 
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
@@ -58,6 +61,9 @@ THREAT_SCALES = ("log", "points")
 #: whether an ongoing war's theatre raises its non-party neighbours' desired share
 #: (``budget_rule.war_exposure``): not at all (``none``) or by exposure to the theatre (A17)
 WAR_EXPOSURES = ("none", "theatre")
+#: whether an aggressor's proximity raises its non-party neighbours' desired share
+#: (``budget_rule.aggressor_exposure``): not at all (``none``) or from its home base (A21)
+AGGRESSOR_EXPOSURES = ("none", "home_base")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -147,6 +153,61 @@ def war_exposure(
     theatre = war_theatres(war, major)
     near = np.exp(-np.asarray(distance_km, dtype=float) / range_km)
     return np.where(~party & theatre[None, :], near, 0.0).sum(axis=1)
+
+
+def war_aggressors(at_war: np.ndarray, major: np.ndarray) -> np.ndarray:
+    """(N,) bool: the attacking belligerents, those not a theatre (amendment A21).
+
+    A belligerent whose war is fought on the other side's territory only, under
+    :func:`war_theatres`' rule: a major power at war only with minor powers. A war between two
+    major or two minor powers has no aggressor.
+
+    Parameters
+    ----------
+    at_war : (N, N) bool, symmetric.
+    major : (N,) bool, the world data's major powers.
+    """
+    fights = np.asarray(at_war, dtype=bool).any(axis=1)
+    return fights & ~war_theatres(at_war, major)
+
+
+def aggressor_exposure(
+    at_war: np.ndarray,
+    border_km: np.ndarray,
+    capital_km: np.ndarray,
+    major: np.ndarray,
+    range_km: float,
+    home_km: float,
+) -> np.ndarray:
+    """Each nation's exposure to the aggressors of the wars it does not fight (A21, M10)::
+
+        V_i = sum_{aggressors a} (1 - party_ia) exp(-b_ia / r_war - max(0, d_ia - b_ia) / l_home)
+
+    The attacker's mobilised forces are the threat its neighbours face: geographic proximity
+    and offensive capability are sources of threat (Walt 1987, *The Origins of Alliances*,
+    ch. 2), strength falls with distance from the power's home base (Boulding 1962, *Conflict
+    and Defense*, ch. 12; Lemke 2002, *Regions of War and Peace*), and security is set by the
+    neighbourhood (Gleditsch 2002, *All International Politics Is Local*). The gradient is
+    amendment A13's two legs (:func:`sim.rules.projection.reach`): the border gap at ``r_war``
+    and the rest of the capital-to-capital distance at ``l_home``; no water discount.
+    Aggressors are :func:`war_aggressors`; ``party_ia`` as in :func:`war_exposure`.
+
+    Parameters
+    ----------
+    at_war : (N, N) bool, symmetric.
+    border_km : (N, N) ``b``, the minimum border distance (0 for a land border), km.
+    capital_km : (N, N) ``d``, the capital-to-capital distance, km.
+    major : (N,) bool, the major powers.
+    range_km : ``r_war`` (> 0), the theatre leg's gradient, km.
+    home_km : ``l_home`` (> 0), the home leg's gradient, km (A13's 2,000 km).
+    """
+    war = np.asarray(at_war, dtype=bool)
+    fights = war.astype(float)
+    party = np.eye(len(war), dtype=bool) | war | ((fights @ fights) > 0)
+    border = np.asarray(border_km, dtype=float)
+    home = np.maximum(np.asarray(capital_km, dtype=float) - border, 0.0)
+    near = np.exp(-border / range_km - home / home_km)
+    return np.where(~party & war_aggressors(war, major)[None, :], near, 0.0).sum(axis=1)
 
 
 def add_war_exposure(
@@ -307,10 +368,15 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     war_k: float = 0.3
     #: A17: the distance (km) over which the exposure to a theatre falls by e
     war_range_km: float = 500.0
+    #: an aggressor's proximity from its home base raises its non-party neighbours' desired
+    #: share (``home_base``, amendment A21, with war_k and war_range_km) or not (``none``)
+    aggressor_exposure: str = "none"
+    #: A21: the home leg's gradient (km) of the aggressor's proximity (A13's 2,000 km, fixed)
+    war_home_km: float = 2000.0
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise", "war_k")
-        positive(self, "budget_rule", "war_range_km")
+        positive(self, "budget_rule", "war_range_km", "war_home_km")
         within("budget_rule.eta", self.eta, 0.0, 1.0, open_low=True)
         within("budget_rule.rho", self.rho, 0.0, 1.0)
         within("budget_rule.s_floor", self.s_floor, 0.0, 1.0, open_low=True)
@@ -325,6 +391,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
             ("threat_from", THREAT_FROM),
             ("threat_scale", THREAT_SCALES),
             ("war_exposure", WAR_EXPOSURES),
+            ("aggressor_exposure", AGGRESSOR_EXPOSURES),
         ):
             value = getattr(self, key)
             check(
@@ -364,7 +431,16 @@ class ThreatResponseV2:
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
         #: the start year's wars and geography (A17), for the anchored term's reference
         self.wars0 = (np.array(state.at_war, dtype=bool), state.border_km, state.major)
+        self.capital0 = state.capital_km
         self.exposure0 = war_exposure(*self.wars0, params.war_range_km)
+        self.aggressor0 = self.aggressor(self.wars0[0], state, params)
+
+    @staticmethod
+    def aggressor(at_war: np.ndarray, state: NationState, p: ThreatResponseV2Config) -> np.ndarray:
+        """The exposure ``V`` to the aggressors of the wars ``at_war`` (A21)."""
+        return aggressor_exposure(
+            at_war, state.border_km, state.capital_km, state.major, p.war_range_km, p.war_home_km
+        )
 
     @staticmethod
     def exposure(state: NationState, range_km: float) -> np.ndarray:
@@ -446,6 +522,11 @@ class ThreatResponseV2:
             desired = add_war_exposure(
                 desired, p.war_k, p.s_floor, self.exposure(state, p.war_range_km), ref
             )
+        if p.aggressor_exposure == "home_base":
+            ref = self.aggressor0 if p.anchor else np.zeros(len(desired))
+            desired = add_war_exposure(
+                desired, p.war_k, p.s_floor, self.aggressor(state.at_war, state, p), ref
+            )
         war = war_share(spending, state.gdp, state.at_war, p.rho, 1.0)
         update = next_share(state.share, desired, war, p.eta, noise, 0.0, 1.0)
         self.mobilising = update.mobilising
@@ -456,9 +537,14 @@ class ThreatResponseV2:
         the start world); a new ``spill_in`` measures F against its own start-year spill-ins, a
         new ``threat_from`` R against its own start-year ratio, and a new ``threat_from`` or
         ``threat_scale`` takes its own anchored level of the start world; a new ``war_range_km``
-        measures A17's exposure against the start world's wars at that range."""
+        measures A17's exposure (and A21's, with ``war_home_km``) against the start world's wars
+        at that range."""
         form = (self.params.threat_from, self.params.threat_scale)
         self.exposure0 = war_exposure(*self.wars0, params.war_range_km)
+        self.aggressor0 = aggressor_exposure(
+            self.wars0[0], self.wars0[1], self.capital0, self.wars0[2], params.war_range_km,
+            params.war_home_km,
+        )  # fmt: skip
         self.params = params
         self.spill0 = self.spill0_of[params.spill_in]
         self.ratio0 = self.ratio0_of[params.threat_from]
