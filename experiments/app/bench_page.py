@@ -23,6 +23,12 @@ Prints a table and writes ``bench_results.json`` beside this file. The machine's
 
     .venv/bin/python experiments/app/bench_page.py             # 1 student, then 30
     .venv/bin/python experiments/app/bench_page.py --students 5 --steps 10   # a quick check
+    .venv/bin/python experiments/app/bench_page.py --trace --out /tmp/t.json  # a diagnostic
+
+``--trace`` (a diagnostic: it adds a wrapper of ``WebSocket`` in every page and a
+``sitecustomize`` in the server, ``trace_server/``) times each setting's message from the key
+press to the page's websocket send, the server's event loop, the session's thread, ipywidgets,
+``change_control`` and the banner drawn (``trace`` in the JSON, per student in ``rows``).
 """
 
 from __future__ import annotations
@@ -154,9 +160,46 @@ window.__bench = {
 """
 
 
+#: ``--trace`` only (not the default design): wall-clock times in the page of each key press
+#: (with the page's visibility and focus then) and of each websocket message sent with a
+#: ``v_model`` (a control's new value), matched in :func:`trace_table` with the server's log of
+#: the same messages (``trace_server/sitecustomize.py``)
+TRACE = """
+(() => {
+  const T = window.__trace = { keys: [], sends: [] };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === "string" && data.includes("v_model")) {
+      const m = /"v_model":\\s*([^,}\\]]+)/.exec(data);
+      T.sends.push([Date.now(), m ? m[1] : "?"]);
+    }
+    return send.call(this, data);
+  };
+  const WS = window.WebSocket;  // the times of the messages received after a key press
+  T.got = [];
+  window.WebSocket = function (...args) {
+    const ws = new WS(...args);
+    ws.addEventListener("message", () => {
+      if (T.keys.length && T.got.length < 400) T.got.push(Date.now());
+    });
+    return ws;
+  };
+  window.WebSocket.prototype = WS.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  addEventListener("keydown", (e) => T.keys.push(
+    [performance.timeOrigin + e.timeStamp, document.visibilityState, document.hasFocus()]
+  ), { capture: true });
+})();
+"""
+TRACING = False
+TRACE_LOG = Path("/tmp/bench_page_trace.jsonl")
+
+
 async def open_page(browser, url: str, timeout: float):
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     await context.add_init_script(TIMER)
+    if TRACING:
+        await context.add_init_script(TRACE)
     page = await context.new_page()
     await page.goto(url, timeout=timeout * 1000)
     await page.locator(".chart-map .gtitle").first.wait_for(timeout=timeout * 1000)
@@ -250,6 +293,7 @@ async def a_class(
     errors: list[str] = []
     step_times: list[tuple[float, float]] = []  # (in the page, seen by this script)
     change_times: list[tuple[float, float]] = []
+    traces: dict[int, dict] = {}  # --trace: student -> the page's trace of its setting change
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pages = []
@@ -278,6 +322,10 @@ async def a_class(
                     await page.wait_for_timeout(int(1000 * think))
                     if k == steps // 2 and change:
                         change_times.append(await change_setting(page, i, timeout))
+                        if TRACING:
+                            traces[i] = await page.evaluate(
+                                "window.__bench.done.then((d) => ({...window.__trace, done: d}))"
+                            )
                         await page.wait_for_timeout(int(1000 * think))
                 body = await page.inner_text("body")
                 if "Traceback" in body or "Not changed" in body:
@@ -306,6 +354,7 @@ async def a_class(
         "cpu": cpu,
         "idle_cpu": idle,
         "setting_stages": stages(STAGES),
+        "page_traces": traces,
     }
 
 
@@ -320,6 +369,93 @@ def stages(marks: list[tuple[float | None, float | None, float]]) -> dict:
     return out
 
 
+def trace_table(traces: dict[int, dict], log: Path) -> dict:
+    """``--trace``: per student, seconds from the key press to its ``v_model`` message leaving
+    the page, to the server's event loop (``recv``), to the session's thread, to ipywidgets, to
+    ``change_control`` and its end, and to the banner drawn; each server event matched to the
+    earliest unmatched one of the same value after the page's send (five students send each
+    value). Medians, p95 and max of each, and the server's switch interval."""
+    events = (
+        [json.loads(x) for x in log.read_text().splitlines() if x.strip()] if log.exists() else []
+    )
+    kinds = (
+        "recv",
+        "kernel_recv",
+        "widget",
+        "change_start",
+        "change_end",
+        "send_block",
+        "widget_end",
+    )
+    pool = {k: sorted((e for e in events if e["ev"] == k), key=lambda e: e["t"]) for k in kinds}
+    rows = []
+    for i, tr in sorted(traces.items()):
+        if not tr.get("keys") or not tr.get("sends"):
+            continue
+        key = tr["keys"][-1][0] / 1000
+        sent = [s for s in tr["sends"] if s[0] / 1000 >= key - 0.05]
+        if not sent:
+            continue
+        t_send, value = sent[0][0] / 1000, sent[0][1].strip()
+        row = {
+            "student": i,
+            "visibility": tr["keys"][-1][1],
+            "focus": tr["keys"][-1][2],
+            "key": key,
+            "send": t_send - key,
+        }
+        after, thread = t_send - 0.05, None
+        for k in kinds:
+            want = value if k in ("recv", "kernel_recv") else None
+            hit = next(
+                (
+                    e
+                    for e in pool[k]
+                    if e["t"] >= after
+                    and not e.get("used")
+                    and (want is None or same(e["v"], want) if "v" in e else True)
+                    and (thread is None or k == "recv" or e["th"] == thread)
+                ),
+                None,
+            )
+            if hit is None:
+                continue
+            hit["used"] = True
+            row[k] = hit["t"] - key
+            after = hit["t"]
+            if k == "kernel_recv":
+                thread = hit["th"]  # the session's thread: its later events
+        got = [g / 1000 for g in tr.get("got", []) if g / 1000 >= key + row.get("change_end", 1e18)]
+        row["page_got"] = got[0] - key if got else None
+        done = tr.get("done") or [None, None, None]
+        row["banner"] = done[1] / 1000 if done[1] is not None else None
+        row["drawn"] = done[0] / 1000
+        rows.append(row)
+    out: dict = {"rows": rows, "start": [e for e in events if e["ev"] == "start"]}
+    for k in ("send",) + kinds + ("page_got", "banner", "drawn"):
+        got = [r[k] for r in rows if r.get(k) is not None]
+        if got:
+            out[k] = {
+                "n": len(got),
+                "median_s": round(statistics.median(got), 3),
+                "p95_s": round(summary(got)["p95_ms"] / 1000, 3),
+                "max_s": round(max(got), 3),
+            }
+    if rows:
+        keys = [r["key"] for r in rows]
+        out["key_spread_s"] = round(max(keys) - min(keys), 2)
+        out["visibility"] = sorted({(r["visibility"], r["focus"]) for r in rows})
+    return out
+
+
+def same(a: str, b: str) -> bool:
+    """Two values of a ``v_model`` message, as the page and the server logged them, equal."""
+    try:
+        return abs(float(a) - float(b)) < 1e-9
+    except ValueError:
+        return a.strip() == b.strip()
+
+
 def summaries(times: list[tuple[float, float]]) -> dict:
     """:func:`summary` of the times in the page (the figures judged) and, as ``outside``, of the
     same actions as this script saw them (with Playwright's round trips to the page)."""
@@ -328,7 +464,7 @@ def summaries(times: list[tuple[float, float]]) -> dict:
     return {**summary([t for t, _ in times]), "outside": summary([t for _, t in times])}
 
 
-def start_server(name: str):
+def start_server(name: str, trace: bool = False):
     """The page's server on a free port of 127.0.0.1, with the kernel cull timeout :data:`CULL`
     and its memory log on: (process, url, log path, memory log path); exits with its message
     when it does not start."""
@@ -336,6 +472,11 @@ def start_server(name: str):
     log = Path("/tmp") / f"{name}_{port}.log"
     mlog = Path("/tmp") / f"{name}_{port}_memory.jsonl"
     env = {"SOLARA_KERNEL_CULL_TIMEOUT": CULL, "SIM_APP_MEMORY_LOG": str(mlog)}
+    if trace:  # the server's half of --trace
+        env["BENCH_TRACE_LOG"] = str(TRACE_LOG)
+        TRACE_LOG.unlink(missing_ok=True)
+        paths = [str(Path(__file__).with_name("trace_server")), os.environ.get("PYTHONPATH", "")]
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     try:
         server = serve.start(port, log, env)
     except serve.ServerError as exc:
@@ -353,9 +494,17 @@ def main() -> None:
     parser.add_argument(
         "--no-setting", action="store_true", help="a variant: the class only steps (no setting)"
     )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="a diagnostic, not the default design: time each setting's message from the key "
+        "press through the server (trace_server/sitecustomize.py) to the banner",
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("bench_results.json"))
     args = parser.parse_args()
-    server, url, _, mlog = start_server("bench_page")
+    global TRACING
+    TRACING = args.trace
+    server, url, _, mlog = start_server("bench_page", args.trace)
     results: dict = {"load_before": os.getloadavg()}
     try:
         memory: dict = {"idle": ask_memory(server, mlog)}
@@ -377,6 +526,9 @@ def main() -> None:
             )
         )
         results["load_after_class"] = os.getloadavg()
+        traces = results["class"].pop("page_traces")
+        if args.trace:
+            results["trace"] = trace_table(traces, TRACE_LOG)
         cull = float(CULL.rstrip("s"))
         time.sleep(cull + 15)  # the kernels are culled, collected and their memory given back
         memory["after_leaving"] = ask_memory(server, mlog)
@@ -418,6 +570,9 @@ def main() -> None:
     print({k: v for k, v in m.items() if k.startswith(("per_student", "released_"))})
     print(f"cpu during the class: {klass['cpu']}; idle, all connected: {klass['idle_cpu']}")
     print(f"a setting change's stages (ms from the key press): {klass['setting_stages']}")
+    if args.trace:
+        t = results["trace"]
+        print(f"trace (s from the key press): { {k: v for k, v in t.items() if k != 'rows'} }")
 
 
 if __name__ == "__main__":
