@@ -167,7 +167,18 @@ def _patch_page(mod) -> None:
     mod.change_control = change_control
 
 
+def _patch_uvicorn_auto(mod) -> None:
+    """``BENCH_TRACE_LEGACY_WS=1``: uvicorn's ``auto`` websockets protocol is the legacy
+    ``websockets`` one (0.54 picks ``websockets-sansio``), the one solara's
+    ``SOLARA_SERVER_SYNC_WS_WRITE`` needs; an experiment, not the page's set-up."""
+    if os.environ.get("BENCH_TRACE_LEGACY_WS"):
+        from uvicorn.protocols.websockets.websockets_impl import WebSocketProtocol
+
+        mod.AutoWebSocketsProtocol = WebSocketProtocol
+
+
 PATCHES = {
+    "uvicorn.protocols.websockets.auto": _patch_uvicorn_auto,
     "starlette.websockets": _patch_starlette,
     "solara.server.starlette": _patch_solara,
     "ipywidgets.widgets.widget": _patch_widget,
