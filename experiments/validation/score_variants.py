@@ -147,6 +147,8 @@ AMENDMENTS = {
         },
     ),
 }
+
+
 def one_at_a_time(
     base: str, overrides: tuple[list[str], list[str]], grid: dict[str, tuple]
 ) -> dict[str, tuple[list[str], list[str]]]:
