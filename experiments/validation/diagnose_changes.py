@@ -364,7 +364,8 @@ def nation_paths(cfg, m, seen, codes: list[str]) -> dict[str, dict]:
     """Each year's path of ``codes`` as the budget rule saw it (``seen`` from the start world).
 
     Per nation: the year it joined NATO in the model (the ``joined`` event; ``None`` if not in
-    the window), and by year: whether it holds a NATO treaty tie, own and allied spending
+    the window), every tie event it is part of (year, partner, event, treaty), and by year:
+    whether it holds a NATO treaty tie, own and allied spending
     (US$ bn), Russia's hostility toward it, the threat ratio ``R`` (A11 (a)) against ``R0``, and
     M10's exposure ``V`` (A21).
     """
@@ -375,8 +376,13 @@ def nation_paths(cfg, m, seen, codes: list[str]) -> dict[str, dict]:
         i, rus = m.row[code], m.row["RUS"]
         joined = events[(events["a"] == code) & (events["event"] == "joined")]
         members = [m.row[c] for c in nato if c in m.row and c != code]
+        mine = events[(events["a"] == code) | (events["b"] == code)]
         out[code] = {
             "joined_year": int(joined["year"].min()) if len(joined) else None,
+            "tie_events": [
+                f"{row.year} {row.b if row.a == code else row.a} {row.event} {row.treaty}".strip()
+                for row in mine.itertuples(index=False)
+            ],
             "R0": float(m.budget_rule.ratio0[i]),
             "years": [
                 {
@@ -530,7 +536,8 @@ def main(argv: list[str]) -> int:
                 )
         for code, path_ in record["windows"][window].get("paths", {}).items():
             print(
-                f"   {code} joined NATO {path_['joined_year']}, R0 {path_['R0']:.3f}: "
+                f"   {code} joined NATO {path_['joined_year']}, tie events "
+                f"{path_['tie_events']}, R0 {path_['R0']:.3f}: "
                 + "; ".join(
                     f"{y['year']} {'N' if y['nato_tie'] else '-'} own {y['own_bn']:.1f} allied "
                     f"{y['allied_bn']:.1f} h {y['h_rus']:.2f} R {y['R']:.3f} V {y['V']:.2f}"
