@@ -170,20 +170,6 @@ def one_at_a_time(
     }
 
 
-#: amendment A19's one-at-a-time grid around V9 (a sensitivity report; nothing is selected)
-A19_GRID = {
-    "budget_rule.war_k": (0.15, 0.6, 1.2),
-    "budget_rule.war_range_km": (250, 1000),
-    "model.home_range_km": (1000, 4000),
-}
-AMENDMENTS["A19"] = (
-    "y2014_2019_a17",
-    one_at_a_time(
-        "V9 (war_k 0.3, war_range_km 500, home_range_km 2000)",
-        AMENDMENTS["A17"][1]["V9 A17, calibrated 2014-2019"],
-        A19_GRID,
-    ),
-)
 AMENDMENTS["A21"] = (
     "y2014_2019_a21",
     {
@@ -201,21 +187,33 @@ AMENDMENTS["A21"] = (
         ),
     },
 )
-#: amendment A23's one-at-a-time grid around V10 (``war_k`` and ``war_range_km`` are shared by
-#: M9 and M10; a sensitivity report, nothing is selected; exact at A21's calibration)
-A23_GRID = {
-    "budget_rule.war_home_km": (1000, 4000),
-    "budget_rule.war_k": (0.15, 0.6, 1.2),
-    "budget_rule.war_range_km": (250, 1000),
-}
-AMENDMENTS["A23"] = (
-    "y2014_2019_a21",
-    one_at_a_time(
-        "V10 (war_k 0.3, war_range_km 500, war_home_km 2000)",
-        AMENDMENTS["A21"][1]["V10 A21, calibrated 2014-2019"],
-        A23_GRID,
+#: the one-at-a-time grids (sensitivity reports; nothing is selected): amendment -> (the base
+#: variant's amendment and name, the grid's name for it, key -> values). A19 around V9 at A17's
+#: calibration; A23 around V10 at A21's (``war_k`` and ``war_range_km`` are shared by M9 and
+#: M10; exact: the calibration window holds no war)
+GRIDS = {
+    "A19": (
+        ("A17", "V9 A17, calibrated 2014-2019"),
+        "V9 (war_k 0.3, war_range_km 500, home_range_km 2000)",
+        {
+            "budget_rule.war_k": (0.15, 0.6, 1.2),
+            "budget_rule.war_range_km": (250, 1000),
+            "model.home_range_km": (1000, 4000),
+        },
     ),
-)
+    "A23": (
+        ("A21", "V10 A21, calibrated 2014-2019"),
+        "V10 (war_k 0.3, war_range_km 500, war_home_km 2000)",
+        {
+            "budget_rule.war_home_km": (1000, 4000),
+            "budget_rule.war_k": (0.15, 0.6, 1.2),
+            "budget_rule.war_range_km": (250, 1000),
+        },
+    ),
+}
+for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
+    _calibration, _variants = AMENDMENTS[_source]
+    AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
 _ARGS = sys.argv[1:]
 AMENDMENT = "A8"
 if "--amendment" in _ARGS:  # the value after it, or "" when it is the last argument
