@@ -131,9 +131,14 @@ def trace_summary(trace: dict, n: int, top: int = 14) -> list[str]:
     for (thread, _), v in self_time.items():
         thread_total[thread] += v
     lines = [f"{v / 1000 / n:7.1f} ms  thread {t}" for t, v in thread_total.most_common(6)]
-    return lines + [
-        f"{v / 1000 / n:7.1f} ms  {t}: {name}" for (t, name), v in self_time.most_common(top)
-    ]
+    main = [(k, v) for k, v in self_time.items() if k[0] == "CrRendererMain"]
+    main.sort(key=lambda kv: -kv[1])
+    return (
+        lines
+        + [f"{v / 1000 / n:7.1f} ms  {t}: {name}" for (t, name), v in self_time.most_common(top)]
+        + ["  the page's main thread:"]
+        + [f"{v / 1000 / n:7.1f} ms  {name}" for (_, name), v in main[:top]]
+    )
 
 
 def top_functions(profile: dict, n: int = 12) -> list[str]:
@@ -175,6 +180,7 @@ async def run(
     server=None,
     py_spy: Path | None = None,
     rounds: int = 1,
+    trace_dir: Path | None = None,
 ) -> None:
     from playwright.async_api import async_playwright
 
@@ -251,7 +257,10 @@ async def run(
             )
             if trace:
                 got = json.loads(await browser.stop_tracing())
-                print("\n".join(trace_summary(got, n)))
+                print("\n".join(trace_summary(got, n, top=24)))
+                if trace_dir is not None:
+                    trace_dir.mkdir(parents=True, exist_ok=True)
+                    (trace_dir / f"{name}.json").write_text(json.dumps(got))
             if profile:
                 got = await cdp.send("Profiler.stop")
                 print("\n".join(top_functions(got["profile"])))
@@ -266,6 +275,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="the top JavaScript functions")
     parser.add_argument("--trace", action="store_true", help="self time per trace event")
     parser.add_argument("--py-spy", type=Path, help="the server's stacks during the settings")
+    parser.add_argument("--trace-dir", type=Path, help="with --trace: save each phase's trace")
     args = parser.parse_args()
     port = serve.free_port()
     server = serve.start(port, Path("/tmp") / f"profile_page_{port}.log")
@@ -279,6 +289,7 @@ def main() -> None:
                 server,
                 args.py_spy,
                 args.rounds,
+                args.trace_dir,
             )
         )
     finally:

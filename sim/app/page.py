@@ -15,16 +15,23 @@ runs a world that a class steps together, one nation per student.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import os
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, cast
 
+import reacton.core
 import solara
 import solara.lab
 import solara.server.settings
+from solara.alias import rv
+from solara.server import kernel_context
+from solara.util import IPYVUETIFY_V3
 
 from sim.app import memory
 from sim.app.charts import TABLES, map_background, table_csv
@@ -49,6 +56,12 @@ from sim.app.controls import (
 from sim.app.frames import explorer_json
 from sim.app.runs import Run, RunError, get_ghost, get_run, is_cached, start_workers
 from sim.app.widget import PLOTLY_URL, RunView
+
+if IPYVUETIFY_V3:  # the expansion panel's parts, as solara.Details takes them
+    from ipyvuetify.components import ExpansionPanelText as PanelText
+    from ipyvuetify.components import ExpansionPanelTitle as PanelTitle
+else:
+    PanelText, PanelTitle = rv.ExpansionPanelContent, rv.ExpansionPanelHeader
 
 #: a session's kernel is freed this long after its browser tab closes (solara's default: 24 h);
 #: SOLARA_KERNEL_CULL_TIMEOUT overrides it
@@ -81,8 +94,10 @@ CSS = """
 /* a new run replaces the timeline's rows: lay them out and paint them on their own */
 .timeline { contain: content; }
 /* a slider moved with the keyboard jumps to its value: no animation (each of its frames was
-   styled, painted and composited again, in every student's browser at once) */
-.v-slider *, .v-input--selection-controls__ripple { transition: none !important; }
+   styled, painted and composited again, in every student's browser at once); nor its thumb's
+   halo (a 0.3 s transition of its ::before: ~20 frames per key press) */
+.v-slider *, .v-slider *::before, .v-slider *::after,
+.v-input--selection-controls__ripple { transition: none !important; }
 .timeline-future { color: #aaa; }
 .status-line { font-size: 14px; }
 """
@@ -150,16 +165,31 @@ def Sidebar(controls: Controls, on_change, versus: str, on_versus, unit: str, on
         value=versus or "none",
         on_value=on_versus,
     )
-    with solara.Details("Model terms and seed"):
-        for name in (
-            "threat_sensitivity",
-            "free_riding",
-            "form_threshold",
-            "break_threshold",
-            "seed",
-        ):
-            NumberControl(name, getattr(controls, name), on_change)
-        solara.Markdown(CONTROLS_HELP, style={"font-size": "12px"})
+    ModelTerms(controls, on_change)
+
+
+#: the controls folded away under "Model terms and seed"
+MODEL_TERMS = ("threat_sensitivity", "free_riding", "form_threshold", "break_threshold", "seed")
+
+
+@solara.component
+def ModelTerms(controls: Controls, on_change) -> None:
+    """The model's terms and the seed, folded away: their sliders exist only while unfolded.
+
+    (``solara.Details`` builds its content folded too, and each server render of the page
+    reconciles every element of it: the five sliders and the help were ~a sixth of the page.)
+    """
+    unfolded, set_unfolded = solara.use_state(False)
+    with rv.ExpansionPanels(
+        v_model=0 if unfolded else None, on_v_model=lambda v: set_unfolded(v == 0)
+    ):
+        with rv.ExpansionPanel():
+            PanelTitle(children=["Model terms and seed"])
+            with PanelText():
+                if unfolded:
+                    for name in MODEL_TERMS:
+                        NumberControl(name, getattr(controls, name), on_change)
+                    solara.Markdown(CONTROLS_HELP, style={"font-size": "12px"})
 
 
 CONTROLS_HELP = f"""
@@ -202,10 +232,11 @@ def Timeline(run: Run) -> None:
 def TakeAway(run: Run, ghost: Run | None) -> None:
     """CSV tables, a note on the PNGs, the settings link and the same run from a terminal."""
     with solara.Card("Take away", classes=["take-away"]):
-        # each table is written when its button is clicked (once per run, for every session)
+        # each table is written when its button is clicked, of the run shown then: the same
+        # callables for every run, so a new run does not reset the buttons (each reset started
+        # a thread of FileDownload's, and its states rendered the page three more times)
         tables = solara.use_memo(
-            lambda: {name: functools.partial(table_csv, run, ghost, name) for name in TABLES},
-            [run, ghost],
+            lambda: {name: functools.partial(shown_table, name) for name in TABLES}, []
         )
         with solara.Row():
             for filename, body in tables.items():
@@ -218,6 +249,12 @@ def TakeAway(run: Run, ghost: Run | None) -> None:
             classes=["run-command"],
             style={"font-family": "monospace", "font-size": "12px", "word-break": "break-all"},
         )
+
+
+def shown_table(name: str) -> str:
+    """The CSV table ``name`` of the session's run shown (called when its button is clicked)."""
+    controls = shown.peek()
+    return table_csv(get_run(controls), get_ghost(controls), name)
 
 
 @solara.component
@@ -250,8 +287,24 @@ run_error = solara.reactive(cast(str | None, None))  # why the sidebar's control
 unit = solara.reactive("share")
 
 
+@contextlib.contextmanager
+def one_render() -> Iterator[None]:
+    """Render the session's page once for all the state set inside (a batch of its renders).
+
+    Outside a batch, solara renders once per component that reads a changed reactive value
+    (setting ``settings`` rendered the page four times), and each render reconciles the whole
+    page's element tree (~160 elements, each widget's traits set again) on the server.
+    """
+    rc = getattr(kernel_context.get_current_context(), "app_object", None)
+    if isinstance(rc, reacton.core._RenderContext):  # the session's render context
+        with rc:
+            yield
+    else:  # no page rendered yet
+        yield
+
+
 def change_control(name: str, raw: Any) -> None:
-    """One control changed in the browser: check it; :func:`RunLoader` then computes its run.
+    """One control changed in the browser: check it, then :func:`load_run` computes its run.
 
     The run follows the values the server holds, so no button can rebuild it from a stale
     slider value; a refused value leaves everything as it was and says why.
@@ -261,42 +314,52 @@ def change_control(name: str, raw: Any) -> None:
     except ControlError as exc:
         message.set(f"Not changed: {exc}")
         return
-    message.set(None)
-    run_error.set(None)
-    settings.set(replace(settings.value, controls=new))
+    with one_render():
+        message.set(None)
+        run_error.set(None)
+        settings.set(replace(settings.value, controls=new))
+    load_run(new)
 
 
-@solara.component
-def RunLoader() -> None:
-    """Compute the run of the sidebar's controls (and its counterfactual) and show it.
+def load_run(wanted: Controls) -> None:
+    """Compute the run of ``wanted`` (and its counterfactual) and show it, in a thread.
 
-    In a thread of the session, so the page stays live meanwhile; a run not yet computed waits
-    until the controls have rested :data:`SETTLE` s, and a run whose controls changed again
-    before it was ready is not shown: a dragged slider shows (and mostly computes) only the
-    value it stops at.
+    The page stays live meanwhile; a run not yet computed waits until the controls have rested
+    :data:`SETTLE` s, and a run whose controls changed again before it was ready is not shown: a
+    dragged slider shows (and mostly computes) only the value it stops at.
+
+    A plain thread of the session, not ``solara.use_thread``: that hook's state (starting,
+    running, finished) rendered the page three more times per setting, and each render
+    reconciles the whole page (~160 elements) on the server.
     """
-    wanted = settings.value.controls
-    versus = settings.value.versus
+    context = kernel_context.get_current_context()
 
-    def load(cancel: threading.Event) -> None:
-        if wanted == shown.peek():
-            return
-        if not is_cached(wanted) and cancel.wait(SETTLE):
-            return  # the controls moved on
-        try:
-            get_run(wanted)
-            get_ghost(wanted)
-            if versus:
-                get_run(replace(wanted, scenario=versus))
-        except RunError as exc:
-            if not cancel.is_set():
-                run_error.set(str(exc))
-            return
-        if not cancel.is_set():
-            run_error.set(None)
-            shown.set(wanted)
+    def moved_on() -> bool:
+        return settings.peek().controls != wanted
 
-    solara.use_thread(load, dependencies=[wanted, versus], intrusive_cancel=False)
+    def load() -> None:
+        with context:
+            if wanted == shown.peek():
+                return
+            if not is_cached(wanted):
+                time.sleep(SETTLE)
+                if moved_on():
+                    return  # the controls moved on
+            versus = settings.peek().versus
+            try:
+                get_run(wanted)
+                get_ghost(wanted)
+                if versus:
+                    get_run(replace(wanted, scenario=versus))
+            except RunError as exc:
+                if not moved_on():
+                    run_error.set(str(exc))
+                return
+            with one_render():
+                if not moved_on():
+                    shown.set(wanted)
+
+    threading.Thread(target=load, name="sim-app-run", daemon=True).start()
 
 
 def set_year(raw: Any) -> None:
@@ -370,9 +433,10 @@ def Frames(versus: str, nations: tuple[str, ...]) -> None:
 def Explore() -> None:
     """One scenario (or two side by side) with its counterfactual, frame by frame.
 
-    Each part reads only the state it shows, so a moved control renders the sidebar, the
-    banners and the run loader (not the charts), and a new run the banners and the charts (not
-    the sidebar): :func:`SidebarArea`, :func:`Banners`, :func:`RunLoader`, :func:`FramesArea`.
+    Each part reads only the state it shows, so a moved control renders the sidebar and the
+    banners (not the charts), and a new run the banners and the charts (not the sidebar):
+    :func:`SidebarArea`, :func:`Banners`, :func:`FramesArea`; the run is computed by
+    :func:`load_run`.
     """
     router = solara.use_router()
 
@@ -388,7 +452,6 @@ def Explore() -> None:
     with solara.Sidebar():
         SidebarArea()
     Banners()
-    RunLoader()
     FramesArea()
 
 

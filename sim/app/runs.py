@@ -316,6 +316,12 @@ def treaty_ties(model: AllianceModel) -> tuple[tuple[str, str, str], ...]:
 _cache: OrderedDict[Controls, Run | RunError] = OrderedDict()
 _pending: dict[Controls, threading.Event] = {}
 _lock = threading.Lock()
+#: held while a run is computed in this process: runs asked for at once are computed one after
+#: another, not side by side. A run is pure Python holding the GIL: six computed side by side
+#: took turns every few ms, so all six were ready only at the end (~6 x 0.25 s) and every
+#: session's render waited its turn among them; one at a time, the first is ready after ~0.25 s
+#: and a render waits for one run at most
+_computing = threading.Lock()
 
 
 def get_run(c: Controls) -> Run:
@@ -341,7 +347,11 @@ def get_run(c: Controls) -> Run:
             waiting.wait(timeout=60)
             continue
         try:
-            found = _compute(c) if _workers is None else _workers.submit(_compute, c).result()
+            if _workers is None:
+                with _computing:  # one at a time (see _computing)
+                    found = _compute(c)
+            else:
+                found = _workers.submit(_compute, c).result()
         except RunError as exc:
             found = exc
         finally:

@@ -266,7 +266,7 @@ function buildDots(v) {
       dots.appendChild(c);
       return c;
     });
-    d = v.dots = { g, ties, dots, circles, lines: [], px: [], py: [], order: "" };
+    d = v.dots = { g, ties, dots, circles, lines: [], px: [], py: [], order: "", r: [], fill: [] };
   }
   while (d.lines.length < m.ties.length) {  // one line per tie of the run, kept for the next
     const l = document.createElementNS(SVG, "line");
@@ -297,12 +297,17 @@ function placeDots(v) {
     layer.insertBefore(d.g, layer.firstChild);
   }
   const xa = full.xaxis, ya = full.yaxis, m = v.spec;
-  d.px = m.x.map((x) => xa.l2p(x));
-  d.py = m.y.map((y) => ya.l2p(y));
-  d.circles.forEach((c, i) => {
-    c.setAttribute("cx", d.px[i].toFixed(1));
-    c.setAttribute("cy", d.py[i].toFixed(1));
-  });
+  const px = m.x.map((x) => xa.l2p(x)), py = m.y.map((y) => ya.l2p(y));
+  const where = `${px.join()};${py.join()}`;
+  if (where !== d.where) {  // a new world or a zoom (a new run of the same world: the same)
+    d.where = where;
+    d.circles.forEach((c, i) => {
+      c.setAttribute("cx", px[i].toFixed(1));
+      c.setAttribute("cy", py[i].toFixed(1));
+    });
+  }
+  d.px = px;
+  d.py = py;
   m.ties.forEach(([a, b], j) => {
     const l = d.lines[j];
     l.setAttribute("x1", d.px[a].toFixed(1));
@@ -327,10 +332,17 @@ function showMap(v, k, year) {
   for (let b = 0; b <= m.blocs; b++) {
     for (const i of order) if (group(i) === b) drawn.push(i);
   }
-  for (const i of drawn) {
-    const c = d.circles[i];
-    c.setAttribute("r", size[i] / 2);
-    c.setAttribute("fill", bloc[i] < m.blocs ? m.colours[bloc[i] % m.colours.length] : "#ffffff");
+  for (const i of drawn) {  // only what changed since the year drawn last (most dots keep both)
+    const r = size[i] / 2;
+    const fill = bloc[i] < m.blocs ? m.colours[bloc[i] % m.colours.length] : "#ffffff";
+    if (d.r[i] !== r) {
+      d.r[i] = r;
+      d.circles[i].setAttribute("r", r);
+    }
+    if (d.fill[i] !== fill) {
+      d.fill[i] = fill;
+      d.circles[i].setAttribute("fill", fill);
+    }
   }
   const key = drawn.join(",");
   if (key !== d.order) {  // the draw order: big dots under small ones, bloc by bloc
@@ -338,7 +350,8 @@ function showMap(v, k, year) {
     for (const i of drawn) d.dots.appendChild(d.circles[i]);
   }
   m.ties.forEach(([_a, _b, _f, first, end], j) => {
-    d.lines[j].style.display = first <= k && k < end ? "" : "none";
+    const display = first <= k && k < end ? "" : "none";
+    if (d.lines[j].style.display !== display) d.lines[j].style.display = display;
   });
   const legend = legendRows(m, k);
   if (legend !== v.legendHtml) {
