@@ -1,13 +1,15 @@
 """Which nations V5 mis-ranks on changes, and which term of the budget rule moves them.
 
-``python experiments/validation/diagnose_changes.py [--variant V5|V5p|V9|V10|V10f]``
+``python experiments/validation/diagnose_changes.py [--variant V5|V5p|V9|V10|V10f|V10a]``
 
 ``--variant V10`` and ``--variant V10f`` (PREREGISTRATION.md A23 (b), a post-scoring look) run
 V10 (V9 plus A21's aggressor proximity, ``calibration=y2014_2019_a21``, the 2022 hostility floor
 left out) and V10f (the same with the floor kept) with V9's points split plus M10's term
 (``aggressor``: ``war_k s_unit (V_end - V0)``), and for Finland and Sweden each year's path
 (``paths``: NATO accession, own and allied spending, Russia's hostility, ``R``, ``V``). Writes
-``diagnostics_changes_V10.json``/``.csv`` (and ``_V10f``).
+``diagnostics_changes_V10.json``/``.csv`` (and ``_V10f``). ``--variant V10a`` (A25) is V10 with
+the record's Finland (2023) and Sweden (2024) NATO accessions imposed
+(``scenario.add=[nato_accessions_2023_2024]``; an ablation, not a forecast).
 
 ``--variant V9`` (PREREGISTRATION.md A19 (b), a post-scoring look) runs V9 (A11's options, A13's
 home-base reach and A17's war next door, ``calibration=y2014_2019_a17``) and splits each
@@ -84,9 +86,17 @@ CALIBRATIONS = {
     "V9": "y2014_2019_a17",
     "V10": "y2014_2019_a21",
     "V10f": "y2014_2019_a21",
+    "V10a": "y2014_2019_a21",
 }
 #: the variants split in points (A11 (b)'s form); V10 also leaves out the 2022 floor (A21)
-POINTS_VARIANTS = {"V9": [], "V10": ["scenario.omit=[russia_floor_2022]"], "V10f": []}
+#: (A25: V10a adds the record's accessions)
+NO_FLOOR = "scenario.omit=[russia_floor_2022]"
+POINTS_VARIANTS = {
+    "V9": [],
+    "V10": [NO_FLOOR],
+    "V10f": [],
+    "V10a": [NO_FLOOR, "scenario.add=[nato_accessions_2023_2024]"],
+}
 #: the nations whose yearly path A23 (b) follows
 PATH_NATIONS = ["FIN", "SWE"]
 #: the nations A19 (b) asks about

@@ -1,6 +1,10 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A19|A21|A23]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A19|A21|A23|A25]``
+
+``--amendment A25`` (PREREGISTRATION.md A25) scores V10 and V10a, an ablation fed a recorded
+alliance outcome (not a forecast): V10 with Finland's (2023) and Sweden's (2024) NATO accessions
+imposed (``scenario.add=[nato_accessions_2023_2024]``); writes ``variants_a25.json``/``.md``.
 
 ``--amendment A23`` (PREREGISTRATION.md A23) is A19's report around V10: V10 and seven
 one-at-a-time changes of M10's and M9's fixed values (``war_home_km`` 1000, 4000; ``war_k``,
@@ -211,6 +215,19 @@ GRIDS = {
         },
     ),
 }
+#: amendment A25's recorded accessions (an ablation of V10's alliance path, not a forecast)
+ACCESSIONS = "scenario.add=[nato_accessions_2023_2024]"
+_V10 = AMENDMENTS["A21"][1]["V10 A21, calibrated 2014-2019"]
+AMENDMENTS["A25"] = (
+    "y2014_2019_a21",
+    {
+        "V10 A21, calibrated 2014-2019": _V10,
+        "V10a A25 ablation, recorded FIN/SWE accessions imposed (not a forecast)": (
+            [*_V10[0], ACCESSIONS],
+            [*_V10[1], ACCESSIONS],
+        ),
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -296,7 +313,7 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    text = table(results) + (compact(results) if AMENDMENT in ("A19", "A21", "A23") else "")
+    text = table(results) + (compact(results) if AMENDMENT in ("A19", "A21", "A23", "A25") else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)
     return 0
