@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.config import compose
+from sim.errors import report_user_errors
 from sim.model import AllianceModel
 from sim.rules import demand
 from sim.runner import build_model
@@ -238,9 +239,14 @@ def compare_seeds(seeds: list[dict]) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    if "-h" in argv or "--help" in argv:
+        print(__doc__)
+        return 0
     label = None
     if "--label" in argv:
         at = argv.index("--label")
+        if at + 1 == len(argv):
+            raise SystemExit("--label: give the record's name after it")
         label, argv = argv[at + 1], argv[:at] + argv[at + 2 :]
     detail = "--detail" in argv
     argv = [a for a in argv if a != "--detail"]
@@ -279,4 +285,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(report_user_errors(lambda: main(sys.argv[1:])))
