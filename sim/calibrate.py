@@ -38,7 +38,7 @@ import numpy as np
 from scipy.optimize import differential_evolution
 
 from sim.config import CONFIG_DIR, Config, compose
-from sim.errors import ConfigError
+from sim.errors import ConfigError, report_user_errors
 from sim.hindcast import FREE, parameter_values
 from sim.model import AllianceModel
 from sim.rules.threat import great_circle_km
@@ -328,8 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         "--name", default="y2014_2019", help="stem of the fitted file (default y2014_2019)"
     )
     args = parser.parse_args(argv)
-    try:
-        best = calibrate(
+    best = report_user_errors(
+        lambda: calibrate(
             args.maxiter,
             args.popsize,
             args.seed,
@@ -338,8 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             args.override,
             args.name,
         )
-    except ConfigError as exc:
-        parser.exit(2, f"error: {exc}\n")
+    )
     for key, value in best.items():
         print(f"{key} = {value:.6g}")
     return 0

@@ -263,14 +263,18 @@ class ScheduleConfig:
 
 @dataclass
 class ShockConfig:
-    """A one-off change at ``step``: a GDP level shock, a hostility shock, or a war.
+    """A one-off change at ``step``: a GDP level shock, a hostility shock, a war, or an accession.
 
     ``kind=gdp``: the GDP of ``iso3`` is multiplied by ``value``.
     ``kind=hostility``: the baseline hostility between ``iso3`` and each of ``against`` (ISO3
     codes or treaty names) becomes at least ``value``, both ways.
     ``kind=war``: from ``step`` on, ``iso3`` and each of ``against`` are at war (``value`` 1) or
     at peace again (``value`` 0); a nation at war mobilises (docs/MODEL.md, "Budgets").
+    ``kind=accession``: ``iso3`` accedes to each treaty named in ``against`` (``value`` 1): a
+    treaty tie with each of its current members, as the utility rule's own accession
+    (:meth:`sim.ties.Ties.accede`; amendment A25, the record's accessions as scenario data).
     ``tag`` (optional) names the shock so that ``scenario.omit`` can leave it out.
+    ``optional`` (default false): the shock applies only when its tag is in ``scenario.add``.
     """
 
     step: int = MISSING
@@ -279,6 +283,7 @@ class ShockConfig:
     value: float = MISSING
     against: list[str] = field(default_factory=list)
     tag: str = ""
+    optional: bool = False
 
 
 @dataclass
@@ -288,6 +293,9 @@ class ScenarioConfig:
     ``omit`` lists shock tags (``ShockConfig.tag``) left out of the run (default: none; e.g.
     ``scenario.omit=[russia_floor_2022]``, amendment A21's hindcasts without the 2022 hostility
     floor); a tag no shock carries is a :class:`ConfigError` naming ``scenario.omit``.
+    ``add`` lists the tags of ``optional`` shocks that apply (default: none; e.g.
+    ``scenario.add=[nato_accessions_2023_2024]``, amendment A25's recorded accessions); a tag no
+    optional shock carries is a :class:`ConfigError` naming ``scenario.add``.
 
     ``budget_changes`` maps parameters of the active budget rule to the values they take from
     the first year on, after the start-year calibration (the anchored floors) used the rule as
@@ -302,13 +310,16 @@ class ScenarioConfig:
     shocks: list[ShockConfig] = field(default_factory=list)
     budget_changes: dict[str, float] = field(default_factory=dict)
     omit: list[str] = field(default_factory=list)
+    add: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         _check_scenario(self)
-        tags = sorted({s.tag for s in self.shocks if s.tag})
-        for n, tag in enumerate(self.omit):
-            check(tag in tags, f"scenario.omit[{n}]",
-                  f"no shock has this tag (tags: {', '.join(tags) or 'none'})", tag)  # fmt: skip
+        for key, pool in (("omit", self.shocks), ("add", [s for s in self.shocks if s.optional])):
+            tags = sorted({s.tag for s in pool if s.tag})
+            for n, tag in enumerate(getattr(self, key)):
+                check(tag in tags, f"scenario.{key}[{n}]",
+                      f"no {'optional ' * (key == 'add')}shock has this tag "
+                      f"(tags: {', '.join(tags) or 'none'})", tag)  # fmt: skip
         for key, value in self.budget_changes.items():
             finite(f"scenario.budget_changes.{key}", value)
 
@@ -353,16 +364,21 @@ def _check_scenario(scenario: ScenarioConfig) -> None:
             within(f"{key}.growth", s.growth, -1.0, 10.0, open_low=True)
     for n, s in enumerate(scenario.shocks):
         key = f"scenario.shocks[{n}]"
-        check(s.kind in ("gdp", "hostility", "war"), f"{key}.kind",
-              "must be gdp, hostility or war", s.kind)  # fmt: skip
+        check(s.kind in ("gdp", "hostility", "war", "accession"), f"{key}.kind",
+              "must be gdp, hostility, war or accession", s.kind)  # fmt: skip
         at_least(s, key, 0, "step")
         finite(f"{key}.value", s.value)
+        check(not s.optional or bool(s.tag), f"{key}.tag",
+              "an optional shock needs a tag (scenario.add names it)", s.tag)  # fmt: skip
         if s.kind == "gdp":
             check(s.value > 0, f"{key}.value", "a GDP factor must be > 0", s.value)
         elif s.kind == "war":
             check(s.value in (0, 1), f"{key}.value", "a war is 1 (starts) or 0 (ends)", s.value)
             check(len(s.against) > 0, f"{key}.against", "name at least one nation or treaty",
                   s.against)  # fmt: skip
+        elif s.kind == "accession":
+            check(s.value == 1, f"{key}.value", "an accession is 1", s.value)
+            check(len(s.against) > 0, f"{key}.against", "name at least one treaty", s.against)
         else:
             within(f"{key}.value", s.value, 0.0, 1.0)
             check(

@@ -40,12 +40,19 @@ T = TypeVar("T")
 def report_user_errors[T](task: Callable[[], T]) -> T:
     """Run ``task``; on a user error print ``error: <message>`` and exit with status 2.
 
+    A user error is one of :data:`USER_ERRORS`, or an override Hydra or OmegaConf rejects when a
+    script composes its config (an unknown key, a value of the wrong type; the message names it).
+
     Set ``SIM_TRACEBACK=1`` to see the full stack trace instead.
     """
+    from hydra.errors import HydraException  # an override Hydra cannot apply (scripts' compose)
+    from omegaconf.errors import OmegaConfBaseException
+
     try:
         return task()
-    except USER_ERRORS as exc:
+    except (*USER_ERRORS, HydraException, OmegaConfBaseException) as exc:
         if os.environ.get("SIM_TRACEBACK"):
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        cause = f": {exc.__cause__}".split("\n")[0] if exc.__cause__ else ""
+        print(f"error: {exc}{cause}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -223,16 +223,22 @@ class AllianceModel(mesa.Model):
         self.chosen_ties = []
 
     def apply_shocks(self) -> None:
-        """Step 1: the scenario's GDP and hostility shocks, and this year's scheduled shares."""
+        """Step 1: the scenario's GDP, hostility, war and accession shocks (an ``optional`` one
+        only when ``scenario.add`` names its tag), and this year's scheduled shares."""
         t = self.steps
-        omit = set(self.scenario_config.omit)
+        omit, add = set(self.scenario_config.omit), set(self.scenario_config.add)
         for shock in self.scenario_config.shocks:
             if max(shock.step, 1) != t or (shock.tag and shock.tag in omit):
+                continue
+            if shock.optional and shock.tag not in add:
                 continue
             i = self.row[shock.iso3]
             others = [j for name in shock.against for j in self._members(name) if j != i]
             if shock.kind == "gdp":
                 self.gdp[i] *= shock.value
+            elif shock.kind == "accession":
+                for name in shock.against:
+                    self.accede(i, name)
             elif shock.kind == "war" and others:
                 self._set_war([i], others, bool(shock.value))
             elif others:
@@ -255,6 +261,24 @@ class AllianceModel(mesa.Model):
                 self.scheduled[i] = share0 + (end - share0) * done / s.years
         self.scheduled.update(self.chosen_shares)  # a player's budget wins over a schedule
         self.chosen_shares = {}
+
+    def accede(self, i: int, name: str) -> None:
+        """Nation ``i`` accedes to treaty ``name`` (a scenario's ``kind=accession``): a treaty
+        tie with each current member (:meth:`sim.ties.Ties.accede`), both sides pledging the
+        treaty's guideline (its members' largest ``target_share``) under its review period (its
+        members' shortest), which becomes ``i``'s guideline; the alliance rule is told
+        (``admitted``) where it keeps memberships. A member already, or a treaty the world
+        lacks (warned when the model was built): nothing happens."""
+        rows = self.world.treaties.loc[self.world.treaties["treaty"] == name]
+        members = self.ties.members(name)
+        if rows.empty or i in members:
+            return
+        pledge = float(np.nan_to_num(rows["target_share"].to_numpy(float), nan=0.0).max())
+        self.ties.accede(i, members, name, int(rows["review_period"].min()), pledge)
+        self.target[i] = max(self.target[i], pledge)
+        admitted = getattr(self.alliance_rule, "admitted", None)
+        if admitted is not None:
+            admitted(i, name)
 
     def perceive_threats(self) -> None:
         """Step 2: hostility (with the security dilemma) and threat ``T_i``."""
@@ -420,6 +444,12 @@ class AllianceModel(mesa.Model):
                     for a in getattr(item, "against", [])
                     if a not in self.row and a not in treaties
                 ]
+                nations = [a for a in getattr(item, "against", []) if a in self.row]
+                if getattr(item, "kind", "") == "accession" and nations:
+                    raise ScenarioError(
+                        f"scenario.{kind}[{n}].against: an accession names treaties, and "
+                        f"{', '.join(nations)} is a nation of world {self.world.name}"
+                    )
                 if absent:
                     _log.warning(
                         "scenario.%s[%d].against: %s not in world %s, skipped",

@@ -120,6 +120,32 @@ class Ties:
         self.changes += 1
         self.events.append((t, self.start_year + t, self.iso3[i], self.iso3[j], event, treaty))
 
+    def accede(self, i: int, members: list[int], treaty: str, review: int, pledge: float) -> None:
+        """``i`` accedes to ``treaty``: a treaty tie with each of ``members`` (event ``joined``).
+
+        A bilateral tie ``i`` already has with a member becomes the treaty's (dissolved, then
+        formed again as the treaty's); both sides pledge the treaty's guideline ``pledge``.
+        """
+        for j in members:
+            if j == i:
+                continue
+            if self.allied[i, j]:
+                self.dissolve(i, j)  # a bilateral tie becomes the treaty's
+            self.form(
+                i,
+                j,
+                treaty=treaty,
+                weight=1.0,
+                review=review,
+                pledges=(pledge, pledge),
+                event="joined",
+            )
+
+    def members(self, treaty: str) -> list[int]:
+        """Rows of the nations that hold a tie of ``treaty`` now, in row order."""
+        rows = {k for pair, name in self._treaty.items() if name == treaty for k in pair}
+        return sorted(rows)
+
     def seed_treaties(self, treaties: pd.DataFrame, row: dict[str, int]) -> np.ndarray:
         """Each treaty is a clique; a pair in two treaties keeps the first listed.
 

@@ -102,3 +102,22 @@ def test_a_bad_override_is_refused_by_name(override, message):
 
     with pytest.raises(ConfigError, match=message):
         fixed_settings([override])
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("nosuch.key=1", "Could not override 'nosuch.key'"),  # Hydra's refusal
+        ("budget_rule.war_exposure=theater", "budget_rule.war_exposure: must be one of"),
+        ("budget_rule.k=3", "budget_rule.k is a free parameter"),
+    ],
+)
+def test_the_command_refuses_a_bad_override_in_one_line(tmp_path, capsys, override, message):
+    from sim.calibrate import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--override", override, "--out", str(tmp_path), "--maxiter", "1"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing written

@@ -4,6 +4,7 @@ each, their files, their drivers' recorded paths, and baselines that see no outc
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from sim.worlds import observed
 from sim.worlds.build import gdp_of
 from sim.worlds.sources import world_bank_gdp
 
+#: the treaty memberships with their accession years (sim/worlds/data/SOURCES.md)
+RAW_TREATIES = Path(hc.__file__).parent / "worlds" / "raw" / "treaty_memberships.csv"
+
 DRIVERS = {"USA", "RUS", "CHN"}
 EXPERIMENTS = {"hindcast_2014_2024": (2014, 2024), "outofsample_2019_2024": (2019, 2024)}
 
@@ -28,7 +32,14 @@ def test_experiments_drive_only_the_major_powers_on_their_recorded_paths(name):
     cfg = compose([f"experiment={name}"])
     assert cfg.hindcast and cfg.model.steps == end - start
     assert {s.iso3 for s in cfg.scenario.schedules} == DRIVERS
-    assert {s.iso3 for s in cfg.scenario.shocks} == {"RUS"}
+    assert {s.iso3 for s in cfg.scenario.shocks if not s.optional} == {"RUS"}
+    # A25's optional shocks (off unless scenario.add names them): the raw table's accessions
+    raw = pd.read_csv(RAW_TREATIES).query("treaty == 'NATO' and iso3 in ['FIN', 'SWE']")
+    optional = [s for s in cfg.scenario.shocks if s.optional]
+    assert {(start + s.step, s.iso3, s.kind, tuple(s.against)) for s in optional} == {
+        (int(r.joined), r.iso3, "accession", ("NATO",)) for r in raw.itertuples()
+    }
+    assert {s.tag for s in optional} == {"nato_accessions_2023_2024"}
     # one leg a year; the legs chain the recorded spending, SIPRI share x World Bank GDP (A5 b)
     gdp = {y: gdp_of(y, world_bank_gdp())[0] for y in range(start, end + 1)}
     spent = {(c, y): observed.share(c, y) / 100 * gdp[y][c] for c in DRIVERS for y in gdp}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.config import ConfigError, ScenarioConfig, ShockConfig, compose
-from sim.model import AllianceModel
+from sim.model import AllianceModel, ScenarioError
 from sim.rules import projection
 from sim.rules.demand import ThreatResponseV2Config
 from sim.runner import simulate
@@ -173,6 +173,51 @@ def test_scenario_omit_leaves_a_tagged_shock_out_and_refuses_an_unknown_tag():
     with pytest.raises(ConfigError, match=r"scenario.omit\[0\]: no shock has this tag"):
         compose(["experiment=hindcast_2014_2024", "scenario.omit=[russia_floor]"])
     assert compose(["experiment=hindcast_2014_2024"]).scenario.omit == []
+
+
+def _accession_year(add: list[str], alliance_rule: str = "utility_v2") -> AllianceModel:
+    join = ShockConfig(step=1, kind="accession", iso3="FIN", value=1, against=["NATO"],
+                       tag="fin", optional=True)  # fmt: skip
+    model = AllianceModel(
+        "y2019", scenario=ScenarioConfig(name="s", shocks=[join], add=add),
+        alliance_rule=alliance_rule,
+    )  # fmt: skip
+    model.step()
+    return model
+
+
+def test_an_optional_accession_applies_only_when_scenario_add_names_it():
+    # A25: Finland accedes to NATO in year 1 when its tag is added, and not otherwise
+    off = _accession_year([])
+    assert off.row["FIN"] not in off.ties.members("NATO")
+    for rule in ("utility_v2", "none"):
+        model = _accession_year(["fin"], rule)
+        fin, nato = model.row["FIN"], model.ties.members("NATO")
+        seeded = model.world.treaties.query("treaty == 'NATO'")["iso3"]
+        assert fin in nato and len(nato) == len(seeded) + 1
+        assert all(model.ties.treaty(fin, j) == "NATO" for j in nato if j != fin)
+        assert model.ties.treaty_tie[fin, model.row["USA"]]
+        assert model.ties.pledge[fin, model.row["USA"]] == 0.02 and model.target[fin] == 0.02
+        joined = model.events_table().query("event == 'joined' and a == 'FIN'")
+        assert len(joined) == len(seeded) and set(joined["treaty"]) == {"NATO"}
+    assert model.support[fin] > 0.0  # shocks open the year: its allies count in the year it joins
+    assert _accession_year(["fin"]).alliance_rule.members["NATO"][fin]
+
+
+def test_accession_and_scenario_add_name_their_bad_keys():
+    join = {"step": 1, "kind": "accession", "iso3": "FIN", "against": ["NATO"]}
+    with pytest.raises(ConfigError, match=r"scenario.shocks\[0\].value: an accession is 1"):
+        ScenarioConfig(name="x", shocks=[ShockConfig(value=0.5, **join)])
+    with pytest.raises(ConfigError, match=r"scenario.shocks\[0\].tag: an optional shock needs"):
+        ScenarioConfig(name="x", shocks=[ShockConfig(value=1, optional=True, **join)])
+    with pytest.raises(ConfigError, match=r"scenario.add\[0\]: no optional shock has this tag"):
+        ScenarioConfig(name="x", shocks=[ShockConfig(value=1, tag="t", **join)], add=["t"])
+    bad = ShockConfig(step=1, kind="accession", iso3="FIN", value=1, against=["USA"])
+    with pytest.raises(ScenarioError, match=r"scenario.shocks\[0\].against: an accession names"):
+        AllianceModel("y2019", scenario=ScenarioConfig(name="x", shocks=[bad]), alliance_rule="none")
+    cfg = compose(["experiment=outofsample_2019_2024"])
+    assert cfg.scenario.add == []
+    assert compose(["experiment=outofsample_2019_2024", "scenario.add=[nato_accessions_2023_2024]"])
 
 
 def test_version_1_geography_and_blocs_stay_the_defaults():

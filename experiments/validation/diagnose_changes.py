@@ -1,6 +1,15 @@
 """Which nations V5 mis-ranks on changes, and which term of the budget rule moves them.
 
-``python experiments/validation/diagnose_changes.py [--variant V5|V5p|V9]``
+``python experiments/validation/diagnose_changes.py [--variant V5|V5p|V9|V10|V10f|V10a]``
+
+``--variant V10`` and ``--variant V10f`` (PREREGISTRATION.md A23 (b), a post-scoring look) run
+V10 (V9 plus A21's aggressor proximity, ``calibration=y2014_2019_a21``, the 2022 hostility floor
+left out) and V10f (the same with the floor kept) with V9's points split plus M10's term
+(``aggressor``: ``war_k s_unit (V_end - V0)``), and for Finland and Sweden each year's path
+(``paths``: NATO accession, own and allied spending, Russia's hostility, ``R``, ``V``). Writes
+``diagnostics_changes_V10.json``/``.csv`` (and ``_V10f``). ``--variant V10a`` (A25) is V10 with
+the record's Finland (2023) and Sweden (2024) NATO accessions imposed
+(``scenario.add=[nato_accessions_2023_2024]``; an ablation, not a forecast).
 
 ``--variant V9`` (PREREGISTRATION.md A19 (b), a post-scoring look) runs V9 (A11's options, A13's
 home-base reach and A17's war next door, ``calibration=y2014_2019_a17``) and splits each
@@ -71,21 +80,41 @@ from sim.worlds.build import gdp_of
 HERE = Path(__file__).resolve().parent
 _WB = src.world_bank_gdp()
 #: variant -> its calibration file (V5p: that file's options at A1's priors)
-CALIBRATIONS = {"V5": "y2014_2019", "V5p": "y2014_2019", "V9": "y2014_2019_a17"}
+CALIBRATIONS = {
+    "V5": "y2014_2019",
+    "V5p": "y2014_2019",
+    "V9": "y2014_2019_a17",
+    "V10": "y2014_2019_a21",
+    "V10f": "y2014_2019_a21",
+    "V10a": "y2014_2019_a21",
+}
+#: the variants split in points (A11 (b)'s form); V10 also leaves out the 2022 floor (A21)
+#: (A25: V10a adds the record's accessions)
+NO_FLOOR = "scenario.omit=[russia_floor_2022]"
+POINTS_VARIANTS = {
+    "V9": [],
+    "V10": [NO_FLOOR],
+    "V10f": [],
+    "V10a": [NO_FLOOR, "scenario.add=[nato_accessions_2023_2024]"],
+}
+#: the nations whose yearly path A23 (b) follows
+PATH_NATIONS = ["FIN", "SWE"]
 #: the nations A19 (b) asks about
 FOCUS = ["TUR", "POL", "EST", "FIN", "DNK", "ROU", "BGR"]
 
 
-def windows(calibration: str) -> dict[str, list[str]]:
-    """The overrides of each window's run with ``calibration``'s fitted values."""
+def windows(calibration: str, extra: list[str] | None = None) -> dict[str, list[str]]:
+    """The overrides of each window's run with ``calibration``'s fitted values (and ``extra``)."""
+    extra = extra or []
     return {
         "2014-2019": [
             "experiment=hindcast_2014_2024",
             f"+calibration={calibration}",
             "model.steps=5",
+            *extra,
         ],
-        "2019-2024": ["experiment=outofsample_2019_2024", f"calibration={calibration}"],
-        "2014-2024": ["experiment=hindcast_2014_2024", f"+calibration={calibration}"],
+        "2019-2024": ["experiment=outofsample_2019_2024", f"calibration={calibration}", *extra],
+        "2014-2024": ["experiment=hindcast_2014_2024", f"+calibration={calibration}", *extra],
     }
 
 
@@ -125,6 +154,10 @@ def recorded_run(
             "W": rule.exposure(state, rule.params.war_range_km)
             if hasattr(rule, "exposure")
             else np.zeros(len(state.share)),
+            "V": rule.aggressor(state.at_war, state, rule.params)
+            if hasattr(rule, "aggressor")
+            else np.zeros(len(state.share)),
+            "treaty_tie": state.ties.treaty_tie.copy(),
         }
 
     seen: list[dict[str, np.ndarray]] = [snapshot(m)] if with_start else []
@@ -224,7 +257,8 @@ def decompose_points(cfg, m, seen) -> pd.DataFrame:
 
     The points form (A11 (b), :func:`sim.rules.demand.desired_share_points`) plus A17's term
     (:func:`sim.rules.demand.add_war_exposure`); the split is exact for the desired share (above
-    the ``SHARE_EPS`` floor); ``mobilisation`` is the war target's excess over it, ``lag`` the
+    the ``SHARE_EPS`` floor), and A21's aggressor proximity (M10, ``aggressor``; 0 when it is
+    off); ``mobilisation`` is the war target's excess over it, ``lag`` the
     rest of the modelled change (partial adjustment, and the model's start share against
     SIPRI's). Each point is a percentage point of GDP. ``seen`` starts with the start world
     (:func:`recorded_run` ``with_start``), on which ``R0`` was computed.
@@ -244,9 +278,11 @@ def decompose_points(cfg, m, seen) -> pd.DataFrame:
     pull = 100 * s0 * np.exp(-p.beta * last["F"]) * (np.exp(p.p * gap) - 1)
     war_on = p.war_exposure == "theatre"
     next_door = 100 * p.war_k * p.s_floor * (last["W"] - rule.exposure0) if war_on else 0 * s0
+    near_on = getattr(p, "aggressor_exposure", "none") == "home_base"
+    aggressor = 100 * p.war_k * p.s_floor * (last["V"] - rule.aggressor0) if near_on else 0 * s0
     threat_pts = unit * (r_threat - rule.ratio0)
     means_pts = unit * (r_end - r_threat)
-    desired = 100 * s0 + threat_pts + means_pts + spill + pull + next_door
+    desired = 100 * s0 + threat_pts + means_pts + spill + pull + next_door + aggressor
     war = 100 * war_share(last["spending"], last["gdp"], last["at_war"], p.rho, 1.0)
     rows = []
     for i, code, a, b, moscow_km, in_nato in scored_nations(cfg, m):
@@ -257,6 +293,7 @@ def decompose_points(cfg, m, seen) -> pd.DataFrame:
             "spill": spill[i],
             "pull": pull[i],
             "war_next_door": next_door[i],
+            "aggressor": aggressor[i],
             "mobilisation": max(0.0, war[i] - desired[i]),
         }
         y0, y1 = _gdp(code, start), _gdp(code, end)
@@ -333,6 +370,46 @@ def threat_sources(cfg, m, seen, codes: list[str], top: int = 4) -> dict[str, di
     return out
 
 
+def nation_paths(cfg, m, seen, codes: list[str]) -> dict[str, dict]:
+    """Each year's path of ``codes`` as the budget rule saw it (``seen`` from the start world).
+
+    Per nation: the year it joined NATO in the model (the ``joined`` event; ``None`` if not in
+    the window), every tie event it is part of (year, partner, event, treaty), and by year:
+    whether it holds a NATO treaty tie, own and allied spending
+    (US$ bn), Russia's hostility toward it, the threat ratio ``R`` (A11 (a)) against ``R0``, and
+    M10's exposure ``V`` (A21).
+    """
+    events = m.ties.events_table()
+    nato = set(observed.nato_shares()["iso3"])
+    out = {}
+    for code in codes:
+        i, rus = m.row[code], m.row["RUS"]
+        joined = events[(events["a"] == code) & (events["event"] == "joined")]
+        members = [m.row[c] for c in nato if c in m.row and c != code]
+        mine = events[(events["a"] == code) | (events["b"] == code)]
+        out[code] = {
+            "joined_year": int(joined["year"].min()) if len(joined) else None,
+            "tie_events": [
+                f"{row.year} {row.b if row.a == code else row.a} {row.event} {row.treaty}".strip()
+                for row in mine.itertuples(index=False)
+            ],
+            "R0": float(m.budget_rule.ratio0[i]),
+            "years": [
+                {
+                    "year": m.start_year + t,
+                    "nato_tie": bool(y["treaty_tie"][i, members].any()),
+                    "own_bn": float(y["spending"][i]) / 1e9,
+                    "allied_bn": float(_means(y)[i] - y["spending"][i]) / 1e9,
+                    "h_rus": float(y["hostile"][i, rus]),
+                    "R": float(_ratio(y)[i]),
+                    "V": float(y["V"][i]),
+                }
+                for t, y in enumerate(seen)
+            ],
+        }
+    return out
+
+
 def _gdp(code: str, year: int) -> float:
     """World Bank GDP (current US$; the world build's extension beyond its last year)."""
     value = gdp_of(year, _WB)[0].get(code, np.nan)
@@ -392,7 +469,7 @@ COLUMNS = [
 #: the columns printed for V9 (every term in points of GDP)
 COLUMNS_POINTS = [
     "s0", "obs", "model", "rank_obs", "rank_model", "threat", "means", "spill", "pull",
-    "war_next_door", "mobilisation", "lag", "obs_dlnY", "obs_dlnM",
+    "war_next_door", "aggressor", "mobilisation", "lag", "obs_dlnY", "obs_dlnM",
 ]  # fmt: skip
 
 
@@ -402,10 +479,11 @@ def main(argv: list[str]) -> int:
     if variant not in CALIBRATIONS:
         print(f"--variant: must be one of {', '.join(CALIBRATIONS)}, got {variant!r}")
         return 2
-    points = variant == "V9"
+    points = variant in POINTS_VARIANTS
     record: dict = {"variant": variant, "seed": 0, "windows": {}}
     tables: list[pd.DataFrame] = []
-    for window, overrides in windows(CALIBRATIONS[variant]).items():
+    extra = POINTS_VARIANTS.get(variant, [])
+    for window, overrides in windows(CALIBRATIONS[variant], extra).items():
         values = priors() if variant == "V5p" else None
         cfg, m, seen = recorded_run(overrides, values, with_start=points)
         frame = (decompose_points if points else decompose)(cfg, m, seen)
@@ -413,6 +491,7 @@ def main(argv: list[str]) -> int:
         record["windows"][window] = {"parameters": values_used, "groups": {}}
         if points:
             record["windows"][window]["threat_sources"] = threat_sources(cfg, m, seen, FOCUS)
+            record["windows"][window]["paths"] = nation_paths(cfg, m, seen, PATH_NATIONS)
         for group, sub in (("nato_allies", frame[frame.nato]), ("all_nations", frame)):
             sub = ranked(sub)
             s = summary(sub, points)
@@ -465,6 +544,16 @@ def main(argv: list[str]) -> int:
                         for x in src_["sources"]
                     )
                 )
+        for code, path_ in record["windows"][window].get("paths", {}).items():
+            print(
+                f"   {code} joined NATO {path_['joined_year']}, tie events "
+                f"{path_['tie_events']}, R0 {path_['R0']:.3f}: "
+                + "; ".join(
+                    f"{y['year']} {'N' if y['nato_tie'] else '-'} own {y['own_bn']:.1f} allied "
+                    f"{y['allied_bn']:.1f} h {y['h_rus']:.2f} R {y['R']:.3f} V {y['V']:.2f}"
+                    for y in path_["years"]
+                )
+            )
     path = HERE / f"diagnostics_changes_{variant}.json"
     path.write_text(json.dumps(record, indent=1, default=float) + "\n")
     rows = pd.concat(tables, ignore_index=True)

@@ -1,6 +1,15 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|A11|A13|A15|A17|A19]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A19|A21|A23|A25]``
+
+``--amendment A25`` (PREREGISTRATION.md A25) scores V10 and V10a, an ablation fed a recorded
+alliance outcome (not a forecast): V10 with Finland's (2023) and Sweden's (2024) NATO accessions
+imposed (``scenario.add=[nato_accessions_2023_2024]``); writes ``variants_a25.json``/``.md``.
+
+``--amendment A23`` (PREREGISTRATION.md A23) is A19's report around V10: V10 and seven
+one-at-a-time changes of M10's and M9's fixed values (``war_home_km`` 1000, 4000; ``war_k``,
+shared by both terms, 0.15, 0.6, 1.2; ``war_range_km`` 250, 1000), every run at A21's
+calibration (exact: no war in the calibration window); writes ``variants_a23.json``/``.md``.
 
 ``--amendment A19`` (PREREGISTRATION.md A19) is a sensitivity report, not a set of candidates:
 V9 and seven one-at-a-time changes of the values A17 and A13 fixed from theory (``war_k`` 0.15,
@@ -142,28 +151,29 @@ AMENDMENTS = {
         },
     ),
 }
-#: amendment A19's one-at-a-time grid around V9 (a sensitivity report; nothing is selected)
-A19_GRID = {
-    "budget_rule.war_k": (0.15, 0.6, 1.2),
-    "budget_rule.war_range_km": (250, 1000),
-    "model.home_range_km": (1000, 4000),
-}
-AMENDMENTS["A19"] = (
-    "y2014_2019_a17",
-    {
-        "V9 (war_k 0.3, war_range_km 500, home_range_km 2000)": AMENDMENTS["A17"][1][
-            "V9 A17, calibrated 2014-2019"
-        ],
+
+
+def one_at_a_time(
+    base: str, overrides: tuple[list[str], list[str]], grid: dict[str, tuple]
+) -> dict[str, tuple[list[str], list[str]]]:
+    """A base variant and one variant per value of ``grid``, every other key as the base's.
+
+    ``overrides`` are the base's (of hindcast_2014_2024, of outofsample_2019_2024); each grid
+    variant appends ``key=value`` to both (a sensitivity report; nothing is selected).
+    """
+    return {
+        base: overrides,
         **{
-            f"V9, {key.split('.')[1]} {value}": (
-                ["+calibration=y2014_2019_a17", f"{key}={value}"],
-                ["calibration=y2014_2019_a17", f"{key}={value}"],
+            f"{base.split(' ')[0]}, {key.split('.')[1]} {value}": (
+                [*overrides[0], f"{key}={value}"],
+                [*overrides[1], f"{key}={value}"],
             )
-            for key, values in A19_GRID.items()
+            for key, values in grid.items()
             for value in values
         },
-    },
-)
+    }
+
+
 AMENDMENTS["A21"] = (
     "y2014_2019_a21",
     {
@@ -181,6 +191,46 @@ AMENDMENTS["A21"] = (
         ),
     },
 )
+#: the one-at-a-time grids (sensitivity reports; nothing is selected): amendment -> (the base
+#: variant's amendment and name, the grid's name for it, key -> values). A19 around V9 at A17's
+#: calibration; A23 around V10 at A21's (``war_k`` and ``war_range_km`` are shared by M9 and
+#: M10; exact: the calibration window holds no war)
+GRIDS = {
+    "A19": (
+        ("A17", "V9 A17, calibrated 2014-2019"),
+        "V9 (war_k 0.3, war_range_km 500, home_range_km 2000)",
+        {
+            "budget_rule.war_k": (0.15, 0.6, 1.2),
+            "budget_rule.war_range_km": (250, 1000),
+            "model.home_range_km": (1000, 4000),
+        },
+    ),
+    "A23": (
+        ("A21", "V10 A21, calibrated 2014-2019"),
+        "V10 (war_k 0.3, war_range_km 500, war_home_km 2000)",
+        {
+            "budget_rule.war_home_km": (1000, 4000),
+            "budget_rule.war_k": (0.15, 0.6, 1.2),
+            "budget_rule.war_range_km": (250, 1000),
+        },
+    ),
+}
+#: amendment A25's recorded accessions (an ablation of V10's alliance path, not a forecast)
+ACCESSIONS = "scenario.add=[nato_accessions_2023_2024]"
+_V10 = AMENDMENTS["A21"][1]["V10 A21, calibrated 2014-2019"]
+AMENDMENTS["A25"] = (
+    "y2014_2019_a21",
+    {
+        "V10 A21, calibrated 2014-2019": _V10,
+        "V10a A25 ablation, recorded FIN/SWE accessions imposed (not a forecast)": (
+            [*_V10[0], ACCESSIONS],
+            [*_V10[1], ACCESSIONS],
+        ),
+    },
+)
+for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
+    _calibration, _variants = AMENDMENTS[_source]
+    AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
 _ARGS = sys.argv[1:]
 AMENDMENT = "A8"
 if "--amendment" in _ARGS:  # the value after it, or "" when it is the last argument
@@ -263,7 +313,7 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    text = table(results) + (compact(results) if AMENDMENT in ("A19", "A21") else "")
+    text = table(results) + (compact(results) if AMENDMENT in ("A19", "A21", "A23", "A25") else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)
     return 0

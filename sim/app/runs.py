@@ -320,7 +320,9 @@ _lock = threading.Lock()
 #: another, not side by side. A run is pure Python holding the GIL: six computed side by side
 #: took turns every few ms, so all six were ready only at the end (~6 x 0.25 s) and every
 #: session's render waited its turn among them; one at a time, the first is ready after ~0.25 s
-#: and a render waits for one run at most
+#: and a render waits for one run at most (burst_runs.py). In the class benchmark it was not
+#: shown to help or to hurt the setting change; its "Revert" (2a0279b) kept it: undecided,
+#: experiments/app/README.md, cut 5
 _computing = threading.Lock()
 
 

@@ -21,7 +21,8 @@ instead of in log share (``threat_scale="points"``, :func:`desired_share_points`
 
 One option of amendment A17, off by default: "war next door" (``war_exposure="theatre"``,
 :func:`war_exposure`), an ongoing war's theatre raising the desired share of the nations near it
-that do not fight in it, in points: ``s*_i + kappa_war s_unit (W_i - W_ref_i)``. One option of
+that do not fight in it, in points: ``s*_i + kappa_war s_unit (W_i - W_ref_i)`` (``kappa_war``
+is ``war_k``, ``s_unit`` is ``s_floor``). One option of
 amendment A21, off by default: the aggressor's proximity (``aggressor_exposure="home_base"``,
 :func:`aggressor_exposure`), the same points form measured from the attacking belligerent's home
 base: ``s*_i + kappa_war s_unit (V_i - V_ref_i)``.
@@ -213,9 +214,11 @@ def aggressor_exposure(
 def add_war_exposure(
     desired: np.ndarray, kappa: float, unit: float, exposure: np.ndarray, exposure_ref: np.ndarray
 ) -> np.ndarray:
-    """The desired share with A17's term in points::
+    """The desired share with A17's term (or A21's, with ``V`` for ``W``) in points::
 
         max(s* + kappa s_unit (W - W_ref), SHARE_EPS)
+
+    ``kappa`` is ``budget_rule.war_k``, ``s_unit`` is ``budget_rule.s_floor``.
 
     ``kappa s_unit`` is the points of GDP a land border with a theatre adds (0.3 x 1.5% = 0.45
     points: Nordhaus, Oneal & Russett's 2012 semi-elasticity of spending to the annual
@@ -337,7 +340,8 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     ``spill_in_scale`` defaults to ``own_gdp`` since A8; ``usd`` gives M3's and A5's form, as
     V1-V4p were scored. ``threat_from`` and ``threat_scale`` (amendment A11) default to M2's
     and M4's forms, ``capability`` and ``log``, as V1-V5p were scored. ``war_exposure``
-    (amendment A17) defaults to ``none``; ``war_k`` and ``war_range_km`` are A17's fixed theory
+    (amendment A17) and ``aggressor_exposure`` (amendment A21) default to ``none``; ``war_k``
+    and ``war_range_km`` (A17, shared by both) and ``war_home_km`` (A21) are fixed theory
     values, not free parameters.
     """
 

@@ -315,18 +315,7 @@ class UtilityV2:
         )
         g = self.guideline[name]
         for i in found.accepted.tolist() if members.sum() >= MULTILATERAL else []:
-            for j in np.flatnonzero(members).tolist():
-                if ties.allied[i, j]:
-                    ties.dissolve(i, j)  # a bilateral tie becomes the treaty's
-                ties.form(
-                    i,
-                    j,
-                    treaty=name,
-                    weight=1.0,
-                    review=self.review[name],
-                    pledges=(g, g),
-                    event="joined",
-                )
+            ties.accede(i, np.flatnonzero(members).tolist(), name, self.review[name], g)
             members[i] = True
             m.target[i] = max(m.target[i], g)
         value = membership_value(u, members, p.treaty_bonus)
@@ -339,6 +328,11 @@ class UtilityV2:
             members[i] = False
             strain[i] = 0
         self.withdraw_strain[name] = strain
+
+    def admitted(self, i: int, name: str) -> None:
+        """A scenario's accession (``kind=accession``) made ``i`` a member of treaty ``name``."""
+        if name in self.members:
+            self.members[name][i] = True
 
     def reporters(self) -> Reporters:
         return {}
