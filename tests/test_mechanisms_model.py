@@ -214,7 +214,9 @@ def test_accession_and_scenario_add_name_their_bad_keys():
         ScenarioConfig(name="x", shocks=[ShockConfig(value=1, tag="t", **join)], add=["t"])
     bad = ShockConfig(step=1, kind="accession", iso3="FIN", value=1, against=["USA"])
     with pytest.raises(ScenarioError, match=r"scenario.shocks\[0\].against: an accession names"):
-        AllianceModel("y2019", scenario=ScenarioConfig(name="x", shocks=[bad]), alliance_rule="none")
+        AllianceModel(
+            "y2019", scenario=ScenarioConfig(name="x", shocks=[bad]), alliance_rule="none"
+        )
     cfg = compose(["experiment=outofsample_2019_2024"])
     assert cfg.scenario.add == []
     assert compose(["experiment=outofsample_2019_2024", "scenario.add=[nato_accessions_2023_2024]"])
