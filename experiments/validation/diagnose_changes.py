@@ -151,10 +151,10 @@ def recorded_run(
             "credibility": state.credibility.copy(),
             "at_war": np.array(state.at_war, dtype=bool),
             "gdp": state.gdp.copy(),
-            "W": rule.exposure(state, rule.params.war_range_km)
+            "W": rule.exposure(state.at_war)
             if hasattr(rule, "exposure")
             else np.zeros(len(state.share)),
-            "V": rule.aggressor(state.at_war, state, rule.params)
+            "V": rule.aggressor(state.at_war)
             if hasattr(rule, "aggressor")
             else np.zeros(len(state.share)),
             "treaty_tie": state.ties.treaty_tie.copy(),

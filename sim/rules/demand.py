@@ -125,6 +125,14 @@ def war_theatres(at_war: np.ndarray, major: np.ndarray) -> np.ndarray:
     return fights & (~major | fights_major)
 
 
+def non_parties(at_war: np.ndarray) -> np.ndarray:
+    """(N, N) bool: ``i`` is not a party to ``j``'s war: not ``j`` itself, not at war with ``j``
+    and sharing no enemy with it (a co-belligerent) (amendments A17 and A21)."""
+    war = np.asarray(at_war, dtype=bool)
+    fights = war.astype(float)
+    return ~(np.eye(len(war), dtype=bool) | war | ((fights @ fights) > 0))
+
+
 def war_exposure(
     at_war: np.ndarray, distance_km: np.ndarray, major: np.ndarray, range_km: float
 ) -> np.ndarray:
@@ -149,11 +157,8 @@ def war_exposure(
     range_km : ``r_war`` (> 0), the distance over which the exposure falls by ``e``.
     """
     war = np.asarray(at_war, dtype=bool)
-    fights = war.astype(float)
-    party = np.eye(len(war), dtype=bool) | war | ((fights @ fights) > 0)
-    theatre = war_theatres(war, major)
     near = np.exp(-np.asarray(distance_km, dtype=float) / range_km)
-    return np.where(~party & theatre[None, :], near, 0.0).sum(axis=1)
+    return np.where(non_parties(war) & war_theatres(war, major)[None, :], near, 0.0).sum(axis=1)
 
 
 def war_aggressors(at_war: np.ndarray, major: np.ndarray) -> np.ndarray:
@@ -203,12 +208,10 @@ def aggressor_exposure(
     home_km : ``l_home`` (> 0), the home leg's gradient, km (A13's 2,000 km).
     """
     war = np.asarray(at_war, dtype=bool)
-    fights = war.astype(float)
-    party = np.eye(len(war), dtype=bool) | war | ((fights @ fights) > 0)
     border = np.asarray(border_km, dtype=float)
     home = np.maximum(np.asarray(capital_km, dtype=float) - border, 0.0)
     near = np.exp(-border / range_km - home / home_km)
-    return np.where(~party & war_aggressors(war, major)[None, :], near, 0.0).sum(axis=1)
+    return np.where(non_parties(war) & war_aggressors(war, major)[None, :], near, 0.0).sum(axis=1)
 
 
 def add_war_exposure(
@@ -433,23 +436,22 @@ class ThreatResponseV2:
         self.ratio0 = self.ratio0_of[params.threat_from]
         self.level = self._level(params, state.share)
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
-        #: the start year's wars and geography (A17), for the anchored term's reference
-        self.wars0 = (np.array(state.at_war, dtype=bool), state.border_km, state.major)
-        self.capital0 = state.capital_km
-        self.exposure0 = war_exposure(*self.wars0, params.war_range_km)
-        self.aggressor0 = self.aggressor(self.wars0[0], state, params)
+        #: the world's geography (border and capital distances, major powers: fixed) and the
+        #: start year's wars, for A17's and A21's exposures and their anchored references
+        self.geography = (state.border_km, state.capital_km, state.major)
+        self.at_war0 = np.array(state.at_war, dtype=bool)
+        self.exposure0, self.aggressor0 = self.exposure(self.at_war0), self.aggressor(self.at_war0)
 
-    @staticmethod
-    def aggressor(at_war: np.ndarray, state: NationState, p: ThreatResponseV2Config) -> np.ndarray:
+    def exposure(self, at_war: np.ndarray) -> np.ndarray:
+        """The exposure ``W`` to the wars ``at_war`` each nation does not fight (A17)."""
+        border, _, major = self.geography
+        return war_exposure(at_war, border, major, self.params.war_range_km)
+
+    def aggressor(self, at_war: np.ndarray) -> np.ndarray:
         """The exposure ``V`` to the aggressors of the wars ``at_war`` (A21)."""
-        return aggressor_exposure(
-            at_war, state.border_km, state.capital_km, state.major, p.war_range_km, p.war_home_km
-        )
-
-    @staticmethod
-    def exposure(state: NationState, range_km: float) -> np.ndarray:
-        """This year's exposure ``W`` to the wars each nation does not fight (A17)."""
-        return war_exposure(state.at_war, state.border_km, state.major, range_km)
+        border, capital, major = self.geography
+        p = self.params
+        return aggressor_exposure(at_war, border, capital, major, p.war_range_km, p.war_home_km)
 
     def ratio(self, state: NationState) -> np.ndarray:
         """This year's threat ratio ``R`` on stocks or on spending (``params.threat_from``)."""
@@ -524,12 +526,12 @@ class ThreatResponseV2:
         if p.war_exposure == "theatre":
             ref = self.exposure0 if p.anchor else np.zeros(len(desired))
             desired = add_war_exposure(
-                desired, p.war_k, p.s_floor, self.exposure(state, p.war_range_km), ref
+                desired, p.war_k, p.s_floor, self.exposure(state.at_war), ref
             )
         if p.aggressor_exposure == "home_base":
             ref = self.aggressor0 if p.anchor else np.zeros(len(desired))
             desired = add_war_exposure(
-                desired, p.war_k, p.s_floor, self.aggressor(state.at_war, state, p), ref
+                desired, p.war_k, p.s_floor, self.aggressor(state.at_war), ref
             )
         war = war_share(spending, state.gdp, state.at_war, p.rho, 1.0)
         update = next_share(state.share, desired, war, p.eta, noise, 0.0, 1.0)
@@ -544,12 +546,8 @@ class ThreatResponseV2:
         measures A17's exposure (and A21's, with ``war_home_km``) against the start world's wars
         at that range."""
         form = (self.params.threat_from, self.params.threat_scale)
-        self.exposure0 = war_exposure(*self.wars0, params.war_range_km)
-        self.aggressor0 = aggressor_exposure(
-            self.wars0[0], self.wars0[1], self.capital0, self.wars0[2], params.war_range_km,
-            params.war_home_km,
-        )  # fmt: skip
         self.params = params
+        self.exposure0, self.aggressor0 = self.exposure(self.at_war0), self.aggressor(self.at_war0)
         self.spill0 = self.spill0_of[params.spill_in]
         self.ratio0 = self.ratio0_of[params.threat_from]
         if not params.anchor or form != (params.threat_from, params.threat_scale):
