@@ -6,7 +6,8 @@
 formed during a run counting in the budget rule at ``min(1, age / 4 years)``:
 ``calibration=y2014_2019_a27``), V11p (A1's priors), the ablation V11a (V11 with V10a's recorded
 accessions, not a forecast) and its sensitivity ``seasoning_years`` 2 and 8, beside V10 and
-V10a re-run as checks; writes ``variants_a27.json``/``.md``.
+V10a re-run as checks and V11r (M11 at A21's fitted values, the addendum); writes
+``variants_a27.json``/``.md``.
 
 ``--amendment A25`` (PREREGISTRATION.md A25) scores V10 and V10a, an ablation fed a recorded
 alliance outcome (not a forecast): V10 with Finland's (2023) and Sweden's (2024) NATO accessions
@@ -245,6 +246,7 @@ AMENDMENTS["A27"] = (
         "V11 A27, calibrated 2014-2019": _V11,
         "V11p A27, theory priors": ([*_V10P[0], SEASONED], [*_V10P[1], SEASONED]),
         "V10 A21 (check)": _V10,
+        "V11r A27 addendum, M11 at A21's fitted values": tuple([*o, SEASONED] for o in _V10),
         "V11a A27 ablation, accessions imposed (not a forecast)": _V11A,
         "V10a A25 ablation (check)": AMENDMENTS["A25"][1][
             "V10a A25 ablation, recorded FIN/SWE accessions imposed (not a forecast)"
