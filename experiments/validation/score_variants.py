@@ -1,6 +1,12 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A21|A23|A25|A27]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A23|A25|A27|A30]``
+
+``--amendment A30`` (PREREGISTRATION.md A30) scores V12 (V10 plus every start-world growth trend
+regressed toward the cross-country mean, ``model.growth_persistence=0.3``, calibrated with it:
+``calibration=y2014_2019_a30``), V12p (A1's priors), V12r (M12 at A21's fitted values) and the
+sensitivity V12-0 (``growth_persistence=0``, not refitted), beside V10 re-run as a check; writes
+``variants_a30.json``/``.md``.
 
 ``--amendment A27`` (PREREGISTRATION.md A27) scores V11 (V10 plus seasoned commitment, a tie
 formed during a run counting in the budget rule at ``min(1, age / 4 years)``:
@@ -259,6 +265,21 @@ AMENDMENTS["A27"] = (
         },
     },
 )
+#: amendment A30's growth regressing to the mean (M12); V10 re-run beside it as a check
+REGRESSED = "model.growth_persistence=0.3"
+_V12 = (["+calibration=y2014_2019_a30", NO_FLOOR], ["calibration=y2014_2019_a30", NO_FLOOR])
+AMENDMENTS["A30"] = (
+    "y2014_2019_a30",
+    {
+        "V12 A30, calibrated 2014-2019": _V12,
+        "V12p A30, theory priors": ([*_V10P[0], REGRESSED], [*_V10P[1], REGRESSED]),
+        "V12r A30, M12 at A21's fitted values": tuple([*o, REGRESSED] for o in _V10),
+        "V10 A21 (check)": _V10,
+        "V12-0 A30 sensitivity, growth_persistence 0 (not refitted)": tuple(
+            [*o, "model.growth_persistence=0"] for o in _V12
+        ),
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -344,7 +365,7 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27")
+    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30")
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)
