@@ -482,6 +482,24 @@ class AllianceModel(mesa.Model):
         )
         return frame[NATION_COLUMNS]
 
+    def nations_wide(self, column: str) -> pd.DataFrame:
+        """One column of :meth:`nations_table` as a (recorded step x ISO3) frame, the codes in
+        sorted order: ``nations_table().pivot(index="step", columns="iso3", values=column)``,
+        stacked from the records without the long table (the page draws from these)."""
+        records = self._nation_records
+        if column == "milex":
+            values = np.stack([r["gdp"] * r["share"] for r in records])
+        else:
+            values = np.stack([r[column] for r in records])
+        codes = np.array(self.iso3, dtype=object)
+        order = np.argsort(codes, kind="stable")
+        return pd.DataFrame(
+            np.ascontiguousarray(values[:, order]),
+            index=pd.Index(np.array([r["step"][0] for r in records], dtype=np.int64), name="step"),
+            columns=pd.Index(codes[order].tolist(), name="iso3"),
+            copy=False,  # laid out as the pivot's (step-major), so sums along a row are its sums
+        )
+
     def world_table(self) -> pd.DataFrame:
         """One row per step, the columns of ``world.parquet`` (and the rule's own)."""
         frame = self.datacollector.get_model_vars_dataframe().reset_index(names="step")

@@ -47,12 +47,16 @@ PLAY_MS = 600
 
 def status_lines(run: Run) -> list[str]:
     """Where the run stands in each year: the line above the charts, one per step."""
+    w = run.world
+    columns = ("n_ties", "n_blocs", "polarity", "world_milex", "share_at_target")
     return [
         f"Year {run.start_year + step} · step {step} of {APP_YEARS} · {len(run.iso3)} nations · "
-        f"{int(w['n_ties'])} ties · {int(w['n_blocs'])} blocs · polarity {w['polarity']:.2f} · "
-        f"world spending ${w['world_milex'] / 1e12:.2f} tn · "
-        f"allies at their guideline {100 * w['share_at_target']:.0f}%"
-        for step, (_, w) in enumerate(run.world.iterrows())
+        f"{int(ties)} ties · {int(blocs)} blocs · polarity {polarity:.2f} · "
+        f"world spending ${milex / 1e12:.2f} tn · "
+        f"allies at their guideline {100 * at_target:.0f}%"
+        for step, (ties, blocs, polarity, milex, at_target) in enumerate(
+            zip(*(w[c].tolist() for c in columns), strict=True)
+        )
     ]
 
 

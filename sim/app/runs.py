@@ -162,10 +162,6 @@ class Run:
         return spans
 
 
-def _wide(nations: pd.DataFrame, column: str, scale: float = 1.0) -> pd.DataFrame:
-    return nations.pivot(index="step", columns="iso3", values=column) * scale
-
-
 def _nation_phrase(codes: list[str], names: dict[str, str], limit: int = 4) -> str:
     shown = [names.get(c, c) for c in codes[:limit]]
     more = len(codes) - limit
@@ -245,21 +241,24 @@ def timeline(
             add(end, "schedule", f"{who} reaches {100 * s.to_share:g}% of GDP and holds it")
     for key, value in scenario.budget_changes.items():
         add(1, "policy", f"budget rule parameter {key} becomes {value:g} for every nation")
-    for (step, kind), group in events.groupby(["step", "event"], sort=True):
-        pairs = [
-            f"{names.get(a, a)}–{names.get(b, b)}" for a, b in zip(group.a, group.b, strict=True)
-        ]
+    groups: dict[tuple[int, str], list[tuple[str, str, str]]] = {}  # by step and kind, in order
+    columns = (events[k].tolist() for k in ("step", "event", "a", "b", "treaty"))
+    for step, kind, a, b, t in zip(*columns, strict=True):
+        groups.setdefault((int(step), kind), []).append((a, b, t))
+    for step, kind in sorted(groups):
+        group = groups[step, kind]
         n = len(group)
         if kind in ("formed", "dissolved"):
+            pairs = [f"{names.get(a, a)}–{names.get(b, b)}" for a, b, _ in group]
             verb = "formed" if kind == "formed" else "broken"
-            treaties = sorted({t for t in group.treaty if t})
+            treaties = sorted({t for _, _, t in group if t})
             of = f" (treaty ties: {', '.join(treaties)})" if treaties else ""
             text = f"{n} tie{'s' if n > 1 else ''} {verb}{of}: " + ", ".join(pairs[:4])
-            add(int(step), kind, text + (f" and {n - 4} more" if n > 4 else ""))
+            add(step, kind, text + (f" and {n - 4} more" if n > 4 else ""))
         else:  # joined | withdrew a treaty
-            for a, t in zip(group.a, group.treaty, strict=True):
+            for a, _, t in group:
                 verb = "joins" if kind == "joined" else "withdraws from"
-                add(int(step), kind, f"{names.get(a, a)} {verb} {t}")
+                add(step, kind, f"{names.get(a, a)} {verb} {t}")
     order = {"shock": 0, "policy": 1, "schedule": 2, "joined": 3, "withdrew": 4}
     return tuple(sorted(out, key=lambda e: (e.step, order.get(e.kind, 5))))
 
@@ -284,7 +283,6 @@ def snapshot(
     years: int,
 ) -> Run:
     """The tables of ``model`` so far as a :class:`Run` (``years``: the span the charts show)."""
-    nations = model.nations_table()
     names = dict(zip(model.iso3, model.world.nations["name"], strict=True))
     events = model.events_table()
     return Run(
@@ -297,10 +295,10 @@ def snapshot(
         majors=tuple(model.iso3[i] for i in np.flatnonzero(model.major)),
         lat=model.world.nations["lat"].to_numpy(float),
         lon=model.world.nations["lon"].to_numpy(float),
-        share=_wide(nations, "share", 100.0),
-        milex=_wide(nations, "milex", 1e-9),
-        capability=_wide(nations, "capability"),
-        bloc=_wide(nations, "bloc").astype(int),
+        share=model.nations_wide("share") * 100.0,
+        milex=model.nations_wide("milex") * 1e-9,
+        capability=model.nations_wide("capability"),
+        bloc=model.nations_wide("bloc").astype(int),
         world=model.world_table().set_index("step"),
         events=events,
         treaty_edges=treaty_edges,
