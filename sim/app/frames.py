@@ -38,7 +38,7 @@ from sim.app.charts import (
     spending_chart,
 )
 from sim.app.controls import APP_YEARS, settings_line
-from sim.app.runs import Run
+from sim.app.runs import Run, compute_ahead
 from sim.plots import robinson
 
 #: milliseconds between years while playing
@@ -173,5 +173,10 @@ def explorer_json(*args: Any) -> str:
     A string, not a nested dict, for the widget: reacton looks for child elements in every
     value of an element's arguments and ipywidgets for binary buffers, so a dict of ~40,000
     numbers costs each session ~0.1 s per run on the server; a string costs nothing.
+
+    Written when a run is first drawn, so it queues the runs one notch away on each spending
+    slider to be computed ahead (:func:`sim.app.runs.compute_ahead`).
     """
-    return json.dumps(explorer_frames(*args), separators=(",", ":"), allow_nan=False)
+    text = json.dumps(explorer_frames(*args), separators=(",", ":"), allow_nan=False)
+    compute_ahead(args[0].controls)
+    return text

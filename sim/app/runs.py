@@ -11,9 +11,12 @@ counterfactual of every policy is computed once.
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import multiprocessing
+import os
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,19 +28,29 @@ from sim.app.controls import (
     APP_YEARS,
     POWERS,
     RAMP_YEARS,
+    RANGES,
+    ControlError,
     Controls,
     cli_command,
     configure,
     counterfactual,
     has_policy_change,
+    validate,
 )
 from sim.config import ScenarioConfig
 from sim.errors import USER_ERRORS
 from sim.model import AllianceModel
 from sim.runner import build_model
 
+_log = logging.getLogger(__name__)
+
 #: runs kept in memory (a run of the 2024 world holds ~0.3 MB of tables)
 CACHE_SIZE = 96
+#: whether runs are computed ahead in a background thread (:func:`compute_ahead`); set
+#: ``SIM_APP_AHEAD=0`` to compute only the runs asked for
+AHEAD = os.environ.get("SIM_APP_AHEAD", "1") != "0"
+#: at most this many runs wait to be computed ahead (the newest wanted first; older ones dropped)
+AHEAD_QUEUED = 12
 #: the worker processes that compute runs, once :func:`start_workers` made them (else None:
 #: runs are computed in the calling thread)
 _workers: concurrent.futures.ProcessPoolExecutor | None = None
@@ -263,12 +276,15 @@ def timeline(
     return tuple(sorted(out, key=lambda e: (e.step, order.get(e.kind, 5))))
 
 
-def _compute(c: Controls) -> Run:
+def _compute(c: Controls, pause: Callable[[], None] | None = None) -> Run:
+    """The run of ``c``; ``pause`` (if given) is called before each year (it may wait)."""
     try:
         cfg = configure(c)
         model = build_model(cfg)  # each world read once per process (read_world)
         treaty_edges = treaty_ties(model)
         for _ in range(cfg.model.steps):
+            if pause is not None:
+                pause()
             model.step()
     except (*USER_ERRORS, HydraException, OmegaConfBaseException) as exc:
         raise RunError(str(exc).strip().splitlines()[0]) from None
@@ -314,6 +330,14 @@ def treaty_ties(model: AllianceModel) -> tuple[tuple[str, str, str], ...]:
 _cache: OrderedDict[Controls, Run | RunError] = OrderedDict()
 _pending: dict[Controls, threading.Event] = {}
 _lock = threading.Lock()
+#: runs that someone waits for and that are not in the cache yet, with how many wait
+_waited: Counter[Controls] = Counter()
+#: runs to compute ahead, oldest first; the runs whose neighbours were queued (a bounded memo)
+_ahead: list[Controls] = []
+_around: OrderedDict[Controls, None] = OrderedDict()
+#: tells the thread that computes ahead that work came or that no one waits any more
+_changed = threading.Condition(_lock)
+_ahead_thread: threading.Thread | None = None
 #: held while a run is computed in this process: runs asked for at once are computed one after
 #: another, not side by side. A run is pure Python holding the GIL: six computed side by side
 #: took turns every few ms, so all six were ready only at the end (~6 x 0.25 s) and every
@@ -334,37 +358,128 @@ def get_run(c: Controls) -> Run:
     RunError
         when the controls make no valid run (the error is cached like a run).
     """
-    while True:
-        with _lock:
-            if c in _cache:
-                _cache.move_to_end(c)
-                found = _cache[c]
-                break
-            waiting = _pending.get(c)
-            if waiting is None:
-                _pending[c] = threading.Event()
-        if waiting is not None:
-            waiting.wait(timeout=60)
-            continue
-        try:
-            if _workers is None:
-                with _computing:  # one at a time (see _computing)
-                    found = _compute(c)
-            else:
-                found = _workers.submit(_compute, c).result()
-        except RunError as exc:
-            found = exc
-        finally:
+    with _lock:
+        found = _cache.get(c)
+        if found is not None:
+            _cache.move_to_end(c)
+        else:
+            _waited[c] += 1  # the runs computed ahead wait meanwhile (_give_way)
+    try:
+        while found is None:
             with _lock:
-                if "found" in locals():
-                    _cache[c] = found
-                    while len(_cache) > CACHE_SIZE:
-                        _cache.popitem(last=False)
-                _pending.pop(c).set()
-        break
+                found = _cache.get(c)
+                waiting = _pending.get(c) if found is None else None
+                if found is None and waiting is None:
+                    _pending[c] = threading.Event()
+            if found is not None:
+                break
+            if waiting is not None:
+                waiting.wait(timeout=60)
+                continue
+            found = _computed(c)
+    finally:
+        with _lock:
+            if c in _waited:
+                _waited[c] -= 1
+                if _waited[c] <= 0:
+                    del _waited[c]
+                    _changed.notify_all()
     if isinstance(found, RunError):
         raise found
     return found
+
+
+def _computed(c: Controls, ahead: bool = False) -> Run | RunError:
+    """The run of ``c``, computed by the caller (who marked it pending), stored in the cache.
+
+    A run someone waits for is computed one at a time (:data:`_computing`) or in a worker; a
+    run computed ahead (``ahead``) gives way before each year to any other run someone waits
+    for (:func:`_give_way`).
+    """
+    found: Run | RunError | None = None
+    try:
+        if ahead:
+            found = _compute(c, pause=lambda: _give_way(c))
+        elif _workers is None:
+            with _computing:  # one at a time (see _computing)
+                found = _compute(c)
+        else:
+            found = _workers.submit(_compute, c).result()
+    except RunError as exc:
+        found = exc
+    finally:
+        with _lock:
+            if found is not None:
+                _cache[c] = found
+                while len(_cache) > CACHE_SIZE:
+                    _cache.popitem(last=False)
+            _pending.pop(c).set()
+    return found
+
+
+def neighbours(c: Controls) -> list[Controls]:
+    """The settings one notch down and up on each spending slider from ``c`` (within range)."""
+    out = []
+    for name in POWERS:
+        for sign in (-1, 1):
+            try:
+                out.append(validate({name: getattr(c, name) + sign * RANGES[name].step}, c))
+            except ControlError:
+                continue  # the slider's end
+    return out
+
+
+def compute_ahead(c: Controls) -> None:
+    """Queue the runs a student is most likely to ask for next, after the run of ``c`` was drawn:
+    :func:`neighbours` of ``c``, computed in one background thread, newest first.
+
+    Bounded: at most :data:`AHEAD_QUEUED` runs wait (older ones are dropped) and the computed
+    runs go into the same least-recently-used cache of :data:`CACHE_SIZE` runs as every other.
+    A run someone waits for goes first: before each year the thread waits while any other run
+    is wanted and not ready. Off with ``SIM_APP_AHEAD=0``, and with worker processes (whose
+    queue has no priorities).
+    """
+    global _ahead_thread
+    if not AHEAD or _workers is not None:
+        return
+    with _lock:
+        if c in _around:
+            return
+        _around[c] = None
+        while len(_around) > CACHE_SIZE:
+            _around.popitem(last=False)
+        for n in reversed(neighbours(c)):  # popped from the end: the first neighbour first
+            if n not in _cache and n not in _pending and n not in _ahead:
+                _ahead.append(n)
+        del _ahead[:-AHEAD_QUEUED]
+        if _ahead_thread is None:
+            _ahead_thread = threading.Thread(target=_work_ahead, name="sim-app-ahead", daemon=True)
+            _ahead_thread.start()
+        _changed.notify_all()
+
+
+def _work_ahead() -> None:
+    """The background thread: computes the queued runs, one at a time, for ever."""
+    while True:
+        with _lock:
+            while not _ahead:
+                _changed.wait()
+            c = _ahead.pop()
+            if c in _cache or c in _pending:
+                continue
+            _pending[c] = threading.Event()
+        try:
+            _computed(c, ahead=True)
+        except Exception:  # a failed run ahead must not stop the thread; the asker sees it
+            _log.exception("computing the run of %s ahead", c)
+
+
+def _give_way(mine: Controls) -> None:
+    """Wait while someone waits for a run other than ``mine`` (a run computed ahead that someone
+    asks for meanwhile goes on: they wait for it)."""
+    with _lock:
+        while any(k != mine for k in _waited):
+            _changed.wait(timeout=1.0)
 
 
 def is_cached(c: Controls) -> bool:
@@ -384,7 +499,9 @@ __all__ = [
     "RunError",
     "TimelineEvent",
     "get_ghost",
+    "compute_ahead",
     "get_run",
+    "neighbours",
     "start_workers",
     "timeline",
 ]
