@@ -82,3 +82,14 @@ def test_without_ahead_nothing_is_queued(monkeypatch):
     runs.compute_ahead(c)
     assert c not in runs._around
     assert not any(n in runs._ahead for n in runs.neighbours(c))
+
+
+def test_a_run_computed_ahead_waits_for_a_quiet_moment():
+    mine = replace(Controls(), seed=21)
+    runs._last_asked = time.monotonic()  # a session just asked for a run
+    started = time.monotonic()
+    runs._give_way(mine)
+    assert time.monotonic() - started >= 0.9 * runs.AHEAD_QUIET
+    started = time.monotonic()
+    runs._give_way(mine)  # quiet since
+    assert time.monotonic() - started < 0.9 * runs.AHEAD_QUIET

@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,9 @@ CACHE_SIZE = 96
 AHEAD = os.environ.get("SIM_APP_AHEAD", "1") != "0"
 #: at most this many runs wait to be computed ahead (the newest wanted first; older ones dropped)
 AHEAD_QUEUED = 12
+#: seconds without any run asked for (a session drawing one, a new setting) before a run is
+#: computed ahead, or goes on: the sessions' renders of a class's burst of settings go first
+AHEAD_QUIET = 0.5
 #: the worker processes that compute runs, once :func:`start_workers` made them (else None:
 #: runs are computed in the calling thread)
 _workers: concurrent.futures.ProcessPoolExecutor | None = None
@@ -338,6 +342,8 @@ _around: OrderedDict[Controls, None] = OrderedDict()
 #: tells the thread that computes ahead that work came or that no one waits any more
 _changed = threading.Condition(_lock)
 _ahead_thread: threading.Thread | None = None
+#: when a run was last asked for (time.monotonic)
+_last_asked = 0.0
 #: held while a run is computed in this process: runs asked for at once are computed one after
 #: another, not side by side. A run is pure Python holding the GIL: six computed side by side
 #: took turns every few ms, so all six were ready only at the end (~6 x 0.25 s) and every
@@ -358,6 +364,8 @@ def get_run(c: Controls) -> Run:
     RunError
         when the controls make no valid run (the error is cached like a run).
     """
+    global _last_asked
+    _last_asked = time.monotonic()
     with _lock:
         found = _cache.get(c)
         if found is not None:
@@ -436,8 +444,10 @@ def compute_ahead(c: Controls) -> None:
     Bounded: at most :data:`AHEAD_QUEUED` runs wait (older ones are dropped) and the computed
     runs go into the same least-recently-used cache of :data:`CACHE_SIZE` runs as every other.
     A run someone waits for goes first: before each year the thread waits while any other run
-    is wanted and not ready. Off with ``SIM_APP_AHEAD=0``, and with worker processes (whose
-    queue has no priorities).
+    is wanted and not ready, and until no run was asked for in :data:`AHEAD_QUIET` s (the
+    sessions drawing a new run go first too; Python threads have no priorities, so a run ahead
+    that goes on shares the GIL with whatever comes next, for one year's step at most). Off
+    with ``SIM_APP_AHEAD=0``, and with worker processes (whose queue has no priorities).
     """
     global _ahead_thread
     if not AHEAD or _workers is not None:
@@ -469,6 +479,7 @@ def _work_ahead() -> None:
                 continue
             _pending[c] = threading.Event()
         try:
+            _give_way(c)  # before the model is built, too
             _computed(c, ahead=True)
         except Exception:  # a failed run ahead must not stop the thread; the asker sees it
             _log.exception("computing the run of %s ahead", c)
@@ -476,10 +487,17 @@ def _work_ahead() -> None:
 
 def _give_way(mine: Controls) -> None:
     """Wait while someone waits for a run other than ``mine`` (a run computed ahead that someone
-    asks for meanwhile goes on: they wait for it)."""
+    asks for meanwhile goes on: they wait for it), and, unless someone waits for ``mine``, until
+    no run was asked for in :data:`AHEAD_QUIET` s."""
     with _lock:
-        while any(k != mine for k in _waited):
-            _changed.wait(timeout=1.0)
+        while True:
+            if any(k != mine for k in _waited):
+                _changed.wait(timeout=1.0)
+                continue
+            quiet = AHEAD_QUIET - (time.monotonic() - _last_asked)
+            if quiet <= 0 or mine in _waited:
+                return
+            _changed.wait(timeout=quiet)
 
 
 def is_cached(c: Controls) -> bool:
