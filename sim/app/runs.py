@@ -344,13 +344,14 @@ _changed = threading.Condition(_lock)
 _ahead_thread: threading.Thread | None = None
 #: when a run was last asked for (time.monotonic)
 _last_asked = 0.0
-#: held while a run is computed in this process: runs asked for at once are computed one after
-#: another, not side by side. A run is pure Python holding the GIL: six computed side by side
-#: took turns every few ms, so all six were ready only at the end (~6 x 0.25 s) and every
-#: session's render waited its turn among them; one at a time, the first is ready after ~0.25 s
-#: and a render waits for one run at most (burst_runs.py). In the class benchmark it was not
-#: shown to help or to hurt the setting change; its "Revert" (2a0279b) kept it: undecided,
-#: experiments/app/README.md, cut 5
+#: held while a run someone waits for is computed in this process: runs asked for at once are
+#: computed one after another, not side by side. A run is pure Python holding the GIL: six side
+#: by side take turns every few ms, so all six are ready only at the end, and every session's
+#: render waits its turn among them. Decided (issue 14, 01:11, burst_runs.py, six new runs at
+#: once, load 5.6, twice): one at a time the runs were ready after 0.20-0.27 s for the first and
+#: 0.68-0.83 s on average, and a 10 ms render was delayed 5 ms (median; p95 9-11 ms); side by
+#: side 0.99-1.09 s for the first, 1.12-1.15 s on average, the render delayed 25-33 ms (p95
+#: 48-61 ms). experiments/app/README.md, "Runs computed ahead"
 _computing = threading.Lock()
 
 
