@@ -138,8 +138,8 @@ class AllianceModel(mesa.Model):
         for a, b in self.world.at_war():
             if a in self.row and b in self.row:
                 self._set_war([self.row[a]], [self.row[b]], True)
-        for i, code in enumerate(self.iso3):
-            NationAgent(self, i, code, str(nations["name"].iloc[i]), bool(self.major[i]))
+        for i, (code, name) in enumerate(zip(self.iso3, nations["name"].tolist(), strict=True)):
+            NationAgent(self, i, code, str(name), bool(self.major[i]))
 
         self.scheduled: dict[int, float] = {}
         self.chosen_shares: dict[int, float] = {}  # players' budgets for the next year

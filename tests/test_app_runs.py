@@ -84,7 +84,8 @@ def test_without_ahead_nothing_is_queued(monkeypatch):
     assert not any(n in runs._ahead for n in runs.neighbours(c))
 
 
-def test_a_run_computed_ahead_waits_for_a_quiet_moment():
+def test_a_run_computed_ahead_waits_for_a_quiet_moment(monkeypatch):
+    monkeypatch.setattr(runs, "AHEAD_QUIET", 0.3)
     mine = replace(Controls(), seed=21)
     runs._last_asked = time.monotonic()  # a session just asked for a run
     started = time.monotonic()

@@ -1,11 +1,13 @@
 """A whole run per setting, computed once: the page's Step, Play and year slider show its frames.
 
-A 50-year run of the default world costs ~0.2 s to simulate; the config is composed by Hydra once
-per world and scenario and the world read once per process (they cost ~0.13 s and ~0.15 s more
-per run before). A Step costs nothing on the server: the browser shows the stored years. Runs
-are cached by their controls (a run is a pure function of them: same config and seed, same
-numbers), so thirty students who pick the same setting share one computation and the
-counterfactual of every policy is computed once.
+A 50-year run of the default world costs ~0.13-0.15 s to simulate and tabulate; the config is
+composed by Hydra once per world and scenario and the world read once per process (they cost
+~0.13 s and ~0.15 s more per run before). A Step costs nothing on the server: the browser shows
+the stored years. Runs are cached by their controls (a run is a pure function of them: same
+config and seed, same numbers), so thirty students who pick the same setting share one
+computation and the counterfactual of every policy is computed once. The runs one notch away
+on each spending slider from a drawn run are computed ahead, in a background thread that gives
+way to every run someone waits for (:func:`compute_ahead`).
 """
 
 from __future__ import annotations
@@ -53,8 +55,12 @@ AHEAD = os.environ.get("SIM_APP_AHEAD", "1") != "0"
 #: at most this many runs wait to be computed ahead (the newest wanted first; older ones dropped)
 AHEAD_QUEUED = 12
 #: seconds without any run asked for (a session drawing one, a new setting) before a run is
-#: computed ahead, or goes on: the sessions' renders of a class's burst of settings go first
-AHEAD_QUIET = 0.5
+#: computed ahead, or goes on: the sessions' renders of a class's burst of settings, and the
+#: frames they send after, go first
+AHEAD_QUIET = 2.0
+#: seconds the thread computing ahead sleeps after each year, handing the GIL to any thread
+#: that wants it (the event loop, a session) rather than making it wait for the switch interval
+AHEAD_YIELD = 0.001
 #: the worker processes that compute runs, once :func:`start_workers` made them (else None:
 #: runs are computed in the calling thread)
 _workers: concurrent.futures.ProcessPoolExecutor | None = None
@@ -497,8 +503,10 @@ def _give_way(mine: Controls) -> None:
                 continue
             quiet = AHEAD_QUIET - (time.monotonic() - _last_asked)
             if quiet <= 0 or mine in _waited:
-                return
+                break
             _changed.wait(timeout=quiet)
+    if mine not in _waited:
+        time.sleep(AHEAD_YIELD)
 
 
 def is_cached(c: Controls) -> bool:
