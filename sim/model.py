@@ -10,7 +10,11 @@ their names.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
+from typing import NamedTuple
 
 import mesa
 import numpy as np
@@ -116,14 +120,14 @@ class AllianceModel(mesa.Model):
         self.support = np.zeros(n)
         self.last_milex = self.share * self.gdp
 
+        geography = world_geography(self.world)
         #: minimum border distances (km; 0 for a land border; capital distance without borders
         #: data), the theatre distance of amendment A17's exposure to wars
-        self.border_km = self.world.border_distance_km()
+        self.border_km = geography.border_km
         #: capital-to-capital great-circle distances (km), the home leg of amendment A21's
         #: aggressor proximity
-        self.capital_km = threat.great_circle_km(
-            self.world.nations["lat"].to_numpy(), self.world.nations["lon"].to_numpy()
-        )
+        self.capital_km = geography.capital_km
+        self._land_connected = geography.connected
         self.reach, self.support_reach = self._reach()  # geography, once
         self.baseline_hostility = (
             p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
@@ -389,7 +393,7 @@ class AllianceModel(mesa.Model):
             )
         if len(self.world.borders):
             border = self.border_km
-            connected = projection.land_connected(self.world.contiguity())
+            connected = self._land_connected
         else:
             border, connected = distance, np.ones(distance.shape, dtype=bool)
         q = np.where(self.major, p.major_global_share, 0.0)
@@ -509,6 +513,56 @@ class AllianceModel(mesa.Model):
     def events_table(self) -> pd.DataFrame:
         """Every tie formed or dissolved during the run (seeded treaties are not events)."""
         return self.ties.events_table()
+
+
+class Geography(NamedTuple):
+    """A world's distances (km) and land connections, what the model's reach is built from."""
+
+    border_km: np.ndarray  # World.border_distance_km()
+    capital_km: np.ndarray  # great-circle distances between the capitals
+    connected: np.ndarray | None  # projection.land_connected(World.contiguity()); None: no borders
+
+
+#: the geography of the worlds models were built of lately, by :func:`_geography_key` (the page
+#: and a sweep build many models of one world; ~15-20 ms each for the default world's 10,585
+#: border pairs), oldest first
+_GEOGRAPHY: OrderedDict[str, Geography] = OrderedDict()
+GEOGRAPHY_KEPT = 8
+_GEOGRAPHY_LOCK = threading.Lock()
+
+
+def world_geography(world: World) -> Geography:
+    """``world``'s :class:`Geography`, computed once per content of what it is computed from
+    (the nations' codes and capitals, the borders table); each caller gets its own copies."""
+    key = _geography_key(world)
+    with _GEOGRAPHY_LOCK:
+        found = _GEOGRAPHY.get(key)
+    if found is None:
+        nations = world.nations
+        found = Geography(
+            world.border_distance_km(),
+            threat.great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy()),
+            projection.land_connected(world.contiguity()) if len(world.borders) else None,
+        )
+        with _GEOGRAPHY_LOCK:
+            _GEOGRAPHY[key] = found
+            while len(_GEOGRAPHY) > GEOGRAPHY_KEPT:
+                _GEOGRAPHY.popitem(last=False)
+    return Geography(*(None if a is None else a.copy() for a in found))
+
+
+def _geography_key(world: World) -> str:
+    """A SHA-256 of every value the geography is computed from (~1 ms for the default world)."""
+    digest = hashlib.sha256()
+    tables = ((world.nations, ("iso3",), ("lat", "lon")),)
+    tables += ((world.borders, ("iso3_a", "iso3_b"), ("contiguous", "distance_km")),)
+    for frame, codes, numbers in tables:
+        digest.update(f"{len(frame)}|".encode())
+        for column in codes:
+            digest.update("\0".join(map(str, frame[column].tolist())).encode() + b"|")
+        for column in numbers:
+            digest.update(frame[column].to_numpy(float).tobytes())
+    return digest.hexdigest()
 
 
 def load_world_for(world: WorldConfig, rng: object) -> World:

@@ -420,3 +420,18 @@ def test_nations_wide_is_the_pivot_of_the_nation_table_laid_out_alike():
         assert wide._mgr.blocks[0].values.strides == pivot._mgr.blocks[0].values.strides
         for axis in (0, 1):
             assert np.array_equal(wide.sum(axis=axis).to_numpy(), pivot.sum(axis=axis).to_numpy())
+
+
+def test_geography_kept_per_world_equals_the_worlds_own_and_is_copied_per_model():
+    world = load_world(WorldConfig(name="today"))
+    first, second = AllianceModel(world), AllianceModel(load_world(WorldConfig(name="today")))
+    assert np.array_equal(first.border_km, world.border_distance_km())
+    lat, lon = world.nations["lat"].to_numpy(), world.nations["lon"].to_numpy()
+    assert np.array_equal(first.capital_km, threat.great_circle_km(lat, lon))
+    assert np.array_equal(first.reach, second.reach)
+    second.border_km[0, 1] = -1.0  # one model's copy, not the kept one
+    assert AllianceModel(world).border_km[0, 1] == world.border_distance_km()[0, 1]
+    moved = world.nations.copy()
+    moved.loc[0, "lat"] += 1.0  # another capital: another geography
+    other = AllianceModel(World(**{**world.__dict__, "nations": moved}))
+    assert not np.array_equal(other.capital_km, first.capital_km)
