@@ -203,7 +203,7 @@ def _louvain(
     alone = [k for k in range(len(nodes)) if not lists[k]]
     sizes = (level.size,)
     degrees = _degrees(nbrs)
-    mod = _singletons_modularity(nbrs, degrees, resolution)
+    mod = _modularity(nbrs, None, degrees, resolution)
     partition = {u: {u} for u in nbrs}
     partition, inner, _, degrees = _one_level(level, partition, degrees, m, seed, sizes, resolution)
 
@@ -330,32 +330,16 @@ def _aggregate(
     return nxt, {new_index[c]: p for c, p in partition.items()}
 
 
-def _singletons_modularity(
-    nbrs: dict[int, dict[int, float]], degrees: dict[int, float], resolution: float
-) -> float:
-    """:func:`_modularity` of every node alone: a community's inside weight is its self-loop."""
-    deg_sum = sum(degrees.values())
-    m = deg_sum / 2
-    if m == 0:
-        return 0
-    norm = 1 / deg_sum**2
-    total = 0.0
-    for u, around in nbrs.items():
-        inside = 0.0 + around[u] if u in around else 0.0
-        d = 0 + degrees[u]
-        total += inside / m - resolution * d * d * norm
-    return total
-
-
 def _modularity(
     nbrs: dict[int, dict[int, float]],
-    communities: list[set[int]],
+    communities: list[set[int]] | None,
     degrees: dict[int, float],
     resolution: float,
 ) -> float:
     """Newman's modularity ``sum_c L_c / m - gamma (d_c / 2m)^2`` (networkx ``modularity``).
 
-    Of the live nodes' communities: a node without ties adds 0 to every sum.
+    Of the live nodes' communities (a node without ties adds 0 to every sum); ``None``: each
+    live node alone, whose inside weight is its self-loop.
     """
     deg_sum = sum(degrees.values())
     m = deg_sum / 2
@@ -363,6 +347,12 @@ def _modularity(
         return 0
     norm = 1 / deg_sum**2
     total = 0.0
+    if communities is None:
+        for u, around in nbrs.items():
+            inside = 0.0 + around[u] if u in around else 0.0
+            d = 0 + degrees[u]
+            total += inside / m - resolution * d * d * norm
+        return total
     for comm in communities:
         inside = 0.0
         seen: set[int] = set()

@@ -23,14 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_page  # noqa: E402
 
-#: student i's setting: (slider label, key pressed twice, what the running settings then say)
+#: student i's setting: bench_page.py's slider and key (pressed twice), and what the running
+#: settings then say (two notches of 0.25 from x1: x0.5 or x1.5)
 TWO_NOTCHES = [
-    ("US spending", "ArrowLeft", "US x0.5"),
-    ("China spending", "ArrowRight", "China x1.5"),
-    ("Russia spending", "ArrowLeft", "Russia x0.5"),
-    ("US spending", "ArrowRight", "US x1.5"),
-    ("China spending", "ArrowLeft", "China x0.5"),
-    ("Russia spending", "ArrowRight", "Russia x1.5"),
+    (label, key, f"{running.split(' x')[0]} x{0.5 if key == 'ArrowLeft' else 1.5:g}")
+    for label, key, running in bench_page.SETTINGS
 ]
 
 
