@@ -73,8 +73,82 @@ def test_the_v2_rule_unanchored_counts_every_conflict_from_zero():
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("conflict_exposure", "acled"), ("conflict_minor", 1.5), ("conflict_share", -0.01)],
+    [
+        ("conflict_exposure", "acled"),
+        ("conflict_minor", 1.5),
+        ("conflict_share", -0.01),
+        ("conflict_near_km", 0.0),
+    ],
 )
 def test_conflict_options_are_checked(key: str, value: object):
     with pytest.raises(ConfigError, match=f"budget_rule.{key}"):
         ThreatResponseV2Config(**{key: value})
+
+
+def test_conflict_intensity_near_home_drops_distant_and_unknown_opponents():
+    # A34: IRN-ISR 892 km apart count (<= 950), KGZ-TJK 0 km; UKR's opponent RUS is no nation here
+    border = np.full((6, 6), 5000.0)
+    border[0, 1] = border[1, 0] = 892.0
+    border[2, 3] = border[3, 2] = 0.0
+    near = conflict_intensity(NATIONS, 2020, *ROWS, 1.0, border, 950.0)
+    assert near.tolist() == [0, 0, 1, 1, 0, 0]
+    assert (
+        conflict_intensity(NATIONS, 2018, *ROWS, 1.0, border, 950.0).tolist() == [1] * 4 + [0] * 2
+    )
+    # a threshold below IRN-ISR's 892 km drops that pair; far-apart KGZ-TJK would drop too
+    assert conflict_intensity(NATIONS, 2018, *ROWS, 1.0, border, 500.0).tolist() == [
+        0,
+        0,
+        1,
+        1,
+        0,
+        0,
+    ]
+    border[2, 3] = border[3, 2] = 6000.0
+    assert conflict_intensity(NATIONS, 2018, *ROWS, 1.0, border, 950.0).tolist() == [
+        1,
+        1,
+        0,
+        0,
+        0,
+        0,
+    ]
+
+
+def _near_shares(start_year: int, year: int, exposure: str = "ucdp_near", **kw: object) -> list:
+    """:func:`_shares` for IRN, ISR, IND, PAK, FRA with IRN-ISR 892 km and IND-PAK 0 km apart."""
+    state = _state(start_year)
+    state.iso3 = ["IRN", "ISR", "IND", "PAK", "FRA"]
+    state.border_km = np.full((5, 5), 5000.0)
+    state.border_km[0, 1] = state.border_km[1, 0] = 892.0
+    state.border_km[2, 3] = state.border_km[3, 2] = 0.0
+    cfg = ThreatResponseV2Config(noise=0.0, eta=1.0, conflict_exposure=exposure, **kw)
+    rule = ThreatResponseV2(cfg, state)
+    state.steps = year - start_year
+    return rule.shares(state).tolist()
+
+
+def test_the_near_home_rule_counts_near_conflicts_and_no_fall_at_their_end():
+    # from 2014: IRN-ISR (892 km) from 2018 adds a point, as A32's M13; IND-PAK is under way
+    assert _near_shares(2014, 2018) == pytest.approx([0.03, 0.03, 0.02, 0.02, 0.02])
+    # IND-PAK (shipped 2014-2020) has ended by 2021: A32's M13 lowers both a point, M13b does not
+    assert _near_shares(2014, 2021, "ucdp") == pytest.approx([0.03, 0.03, 0.01, 0.01, 0.02])
+    assert _near_shares(2014, 2021) == pytest.approx([0.03, 0.03, 0.02, 0.02, 0.02])
+    # from 2019, IRN-ISR under way too: nobody moves in any year (no rise above the reference)
+    assert _near_shares(2019, 2022) == pytest.approx([0.02] * 5)
+    # a 500 km reach drops IRN-ISR: nobody moves at all
+    assert _near_shares(2014, 2018, conflict_near_km=500.0) == pytest.approx([0.02] * 5)
+
+
+def test_the_near_home_rule_never_falls_below_the_start_when_a_start_conflict_ends():
+    # a start-year conflict (UKR-FRA 0 km, invented here: 2016 only) ends in 2017: A32's M13
+    # lowers both parties a point, A34's M13b leaves them at their start share
+    rows = (np.array([2016, 2018]), np.array(["UKR", "IRN"]), np.array(["FRA", "ISR"]), np.ones(2))
+    border = np.full((5, 5), 5000.0)
+    border[3, 4] = border[4, 3] = 0.0
+    codes = ["IRN", "ISR", "KGZ", "UKR", "FRA"]
+    start = conflict_intensity(codes, 2016, *rows, 1.0, border, 950.0)
+    later = conflict_intensity(codes, 2017, *rows, 1.0, border, 950.0)
+    assert start.tolist() == [0, 0, 0, 1, 1] and later.tolist() == [0] * 5
+    assert np.maximum(later - start, 0).tolist() == [0] * 5
+    assert (later - start).tolist() == [0, 0, 0, -1, -1]

@@ -1,6 +1,12 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A23|A25|A27|A30|A32]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A27|A30|A32|A34]``
+
+``--amendment A34`` (PREREGISTRATION.md A34) scores M13b (``conflict_exposure=ucdp_near``: a
+conflict counts only for a party within 950 km of its opponent's border, and the end of a
+conflict under way at the start is no fall) on V13r's setting (V13br, A21's values) and V13g's
+(V13bg), not refitted, and refitted (V13b, ``calibration=y2014_2019_a34``), beside V10 and
+V13r re-run as checks; writes ``variants_a34.json``/``.md``.
 
 ``--amendment A32`` (PREREGISTRATION.md A32) scores V13 (V10 plus every armed conflict of the
 shipped UCDP table raising its parties' desired share a point on its years,
@@ -303,6 +309,20 @@ AMENDMENTS["A32"] = (
         "V13h A32 sensitivity, conflict_minor 0.5 (not refitted)": tuple(
             [*o, "budget_rule.conflict_minor=0.5"] for o in _V13
         ),
+    },
+)
+#: amendment A34's M13b, near-home conflicts with no fall at the end of one under way at the start
+NEAR = "budget_rule.conflict_exposure=ucdp_near"
+AMENDMENTS["A34"] = (
+    "y2014_2019_a21",
+    {
+        "V13b A34, calibrated 2014-2019": tuple(
+            [f"{c}calibration=y2014_2019_a34", NO_FLOOR, NEAR] for c in ("+", "")
+        ),
+        "V13br A34, M13b at A21's fitted values": tuple([*o, NEAR] for o in _V10),
+        "V13bg A34, V12r + M13b (A21's fitted values)": tuple([*o, REGRESSED, NEAR] for o in _V10),
+        "V13r A32 (check)": AMENDMENTS["A32"][1]["V13r A32, M13 at A21's fitted values"],
+        "V10 A21 (check)": _V10,
     },
 )
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():

@@ -75,8 +75,9 @@ AGGRESSOR_EXPOSURES = ("none", "home_base")
 #: (``budget_rule.tie_seasoning``): at once (``none``) or building linearly over years (A27)
 TIE_SEASONINGS = ("none", "linear")
 #: whether the armed conflicts of the shipped UCDP data raise their parties' desired share
-#: (``budget_rule.conflict_exposure``): not at all (``none``) or on their recorded years (A32)
-CONFLICT_EXPOSURES = ("none", "ucdp")
+#: (``budget_rule.conflict_exposure``): not at all (``none``), on their recorded years (A32) or
+#: only near home and with no fall at the end of a conflict under way at the start (A34)
+CONFLICT_EXPOSURES = ("none", "ucdp", "ucdp_near")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -269,8 +270,11 @@ def conflict_intensity(
     side_b: np.ndarray,
     intensity: np.ndarray,
     minor: float,
+    border_km: np.ndarray | None = None,
+    near_km: float = np.inf,
 ) -> np.ndarray:
-    """Each nation's armed-conflict weight in ``year`` (amendment A32, M13)::
+    """Each nation's armed-conflict weight in ``year`` (amendment A32, M13; A34's M13b with
+    ``border_km``)::
 
         C_i(y) = max over the conflict-years of y' = min(y, y_last) with i a party of w(intensity)
         w(2) = 1 (war, 1,000+ battle deaths),  w(1) = w_minor (25-999),  C_i = 0 in none
@@ -289,6 +293,11 @@ def conflict_intensity(
     years, side_a, side_b, intensity : (M,) the conflict-years: year, the two parties' ISO3
         codes, UCDP intensity (1 or 2).
     minor : ``w_minor`` in [0, 1], the weight of an intensity-1 year.
+    border_km : (N, N) border distances ``D``, or None (A32: every row counts for its parties).
+        Given (A34), a row counts for a party only when the other party is one of the N nations
+        and ``D_ij <= near_km``: the loss-of-strength gradient (Boulding 1962, ch. 12;
+        Mearsheimer 2001, ch. 4), with Gleditsch & Ward's (2001, *JPR* 38(6)) 950 km.
+    near_km : ``D_near``, km.
 
     Returns
     -------
@@ -302,9 +311,15 @@ def conflict_intensity(
     weight = np.where(np.asarray(intensity)[rows] >= 2, 1.0, minor)
     row_of = {code: i for i, code in enumerate(iso3)}
     for a, b, w in zip(np.asarray(side_a)[rows], np.asarray(side_b)[rows], weight, strict=True):
-        for code in (a, b):
-            if code in row_of:
-                out[row_of[code]] = max(out[row_of[code]], w)
+        for code, other in ((a, b), (b, a)):
+            if code not in row_of:
+                continue
+            i = row_of[code]
+            if border_km is not None and not (
+                other in row_of and border_km[i, row_of[other]] <= near_km
+            ):
+                continue
+            out[i] = max(out[i], w)
     return out
 
 
@@ -488,11 +503,21 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     conflict_share: float = 0.01
     #: A32: the weight of an intensity-1 conflict-year (25-999 battle deaths) against a war's
     conflict_minor: float = 1.0
+    #: A34 (``ucdp_near``): the border distance within which a conflict counts, km (Gleditsch &
+    #: Ward 2001's proximate pairs, fixed)
+    conflict_near_km: float = 950.0
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise", "war_k", "conflict_share")
         within("budget_rule.conflict_minor", self.conflict_minor, 0.0, 1.0)
-        positive(self, "budget_rule", "war_range_km", "war_home_km", "seasoning_years")
+        positive(
+            self,
+            "budget_rule",
+            "war_range_km",
+            "war_home_km",
+            "seasoning_years",
+            "conflict_near_km",
+        )
         within("budget_rule.eta", self.eta, 0.0, 1.0, open_low=True)
         within("budget_rule.rho", self.rho, 0.0, 1.0)
         within("budget_rule.s_floor", self.s_floor, 0.0, 1.0, open_low=True)
@@ -561,6 +586,7 @@ class ThreatResponseV2:
         when ``conflict_exposure`` is ``none`` (the table is then not read)."""
         if self.params.conflict_exposure == "none":
             return np.zeros(len(self.iso3))
+        near = self.params.conflict_exposure == "ucdp_near"
         from sim.worlds.observed import conflicts
 
         rows = conflicts(1990, 9999, min_intensity=1)
@@ -572,6 +598,7 @@ class ThreatResponseV2:
             rows["iso3_b"].to_numpy(),
             rows["intensity_level"].to_numpy(),
             self.params.conflict_minor,
+            *((self.geography[0], self.params.conflict_near_km) if near else ()),
         )
 
     def exposure(self, at_war: np.ndarray) -> np.ndarray:
@@ -688,6 +715,10 @@ class ThreatResponseV2:
             ref = self.conflict0 if p.anchor else np.zeros(len(desired))
             year = self.start_year + state.steps
             desired = add_war_exposure(desired, 1.0, p.conflict_share, self.conflicts(year), ref)
+        if p.conflict_exposure == "ucdp_near":
+            ref = self.conflict0 if p.anchor else np.zeros(len(desired))
+            rise = np.maximum(self.conflicts(self.start_year + state.steps) - ref, 0.0)
+            desired = add_war_exposure(desired, 1.0, p.conflict_share, rise, np.zeros(len(rise)))
         war = war_share(spending, state.gdp, state.at_war, p.rho, 1.0)
         update = next_share(state.share, desired, war, p.eta, noise, 0.0, 1.0)
         self.mobilising = update.mobilising
