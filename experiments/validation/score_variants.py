@@ -1,12 +1,12 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A27|A30|A32|A34]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A30|A32|A34|A34b]``
 
 ``--amendment A34`` (PREREGISTRATION.md A34) scores M13b (``conflict_exposure=ucdp_near``: a
 conflict counts only for a party within 950 km of its opponent's border, and the end of a
 conflict under way at the start is no fall) on V13r's setting (V13br, A21's values) and V13g's
-(V13bg), not refitted, and refitted (V13b, ``calibration=y2014_2019_a34``), beside V10 and
-V13r re-run as checks; writes ``variants_a34.json``/``.md``.
+(V13bg), not refitted, beside V10 and V13r re-run as checks; writes ``variants_a34.json``/``.md``;
+``--amendment A34b`` the refit V13b (``calibration=y2014_2019_a34``), ``variants_a34b.*``.
 
 ``--amendment A32`` (PREREGISTRATION.md A32) scores V13 (V10 plus every armed conflict of the
 shipped UCDP table raising its parties' desired share a point on its years,
@@ -316,13 +316,19 @@ NEAR = "budget_rule.conflict_exposure=ucdp_near"
 AMENDMENTS["A34"] = (
     "y2014_2019_a21",
     {
-        "V13b A34, calibrated 2014-2019": tuple(
-            [f"{c}calibration=y2014_2019_a34", NO_FLOOR, NEAR] for c in ("+", "")
-        ),
         "V13br A34, M13b at A21's fitted values": tuple([*o, NEAR] for o in _V10),
         "V13bg A34, V12r + M13b (A21's fitted values)": tuple([*o, REGRESSED, NEAR] for o in _V10),
         "V13r A32 (check)": AMENDMENTS["A32"][1]["V13r A32, M13 at A21's fitted values"],
         "V10 A21 (check)": _V10,
+    },
+)
+#: A34's refit of M13b (``--amendment A34b``, scored only after its calibration is committed)
+AMENDMENTS["A34b"] = (
+    "y2014_2019_a34",
+    {
+        "V13b A34, calibrated 2014-2019": tuple(
+            [f"{c}calibration=y2014_2019_a34", NO_FLOOR, NEAR] for c in ("+", "")
+        )
     },
 )
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
