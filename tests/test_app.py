@@ -312,3 +312,20 @@ def test_runs_computed_in_a_worker_process_are_the_runs_computed_here(monkeypatc
     for name in ("share", "milex", "capability", "bloc", "world"):
         pd.testing.assert_frame_equal(getattr(here, name), getattr(there, name))
     assert here.timeline == there.timeline and here.command == there.command
+
+
+def test_the_server_runs_the_websocket_protocol_solaras_synchronous_writes_need(monkeypatch):
+    """``sim.app.serve`` hands uvicorn the legacy ``websockets`` protocol (the one solara's
+    ``sync_ws_write`` finds its connection in); an unknown ``SIM_APP_WS`` is one clear message."""
+    from solara.server import sync_ws_write
+
+    from sim.app import serve
+
+    protocol = serve.legacy_websockets_protocol()  # (silences the two deprecation warnings)
+    from websockets.legacy.protocol import WebSocketCommonProtocol
+
+    assert issubclass(protocol, WebSocketCommonProtocol)
+    assert sync_ws_write.SyncFrameWriter  # solara still ships the writer serve turns on
+    monkeypatch.setenv("SIM_APP_WS", "wsproto-ish")
+    with pytest.raises(SystemExit, match="SIM_APP_WS: 'wsproto-ish' is not one of websockets"):
+        serve.main(["--port", "1"])

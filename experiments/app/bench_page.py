@@ -1,7 +1,7 @@
 """Load benchmark of the teaching page: one student, then a class, in headless Chromium.
 
-Starts ``solara run sim.app.page`` on a free port of 127.0.0.1 (its own server, stopped at the
-end whatever happens), then:
+Starts the page's server (``python -m sim.app.serve``, as ``make app``) on a free port of
+127.0.0.1 (its own server, stopped at the end whatever happens), then:
 
 1. one student: ``--steps`` clicks on Step, each timed from the click until the spending chart
    and the map both show the new year;
