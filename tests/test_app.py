@@ -329,3 +329,47 @@ def test_the_server_runs_the_websocket_protocol_solaras_synchronous_writes_need(
     monkeypatch.setenv("SIM_APP_WS", "wsproto-ish")
     with pytest.raises(SystemExit, match="SIM_APP_WS: 'wsproto-ish' is not one of websockets"):
         serve.main(["--port", "1"])
+
+
+def test_a_stored_run_shows_in_one_render_and_a_refused_value_changes_nothing(monkeypatch):
+    """A setting whose run is already computed is shown by the render of the moved control
+    (one render of the page on the server, no thread, no banner); a value outside the slider's
+    range is refused with one message and changes neither the controls nor the run shown."""
+    from dataclasses import replace
+
+    import ipywidgets
+    import reacton.core
+    import solara.server.app
+    from solara.server import kernel, kernel_context
+
+    app = solara.server.app.AppScript("sim.app.page")
+    app.check()
+    import sim.app.page as page
+
+    passes = []
+    render_once = reacton.core._RenderContext._render_once
+
+    def counted(self, *args, **kwargs):
+        passes.append(1)
+        return render_once(self, *args, **kwargs)
+
+    monkeypatch.setattr(reacton.core._RenderContext, "_render_once", counted)
+    stored = replace(Controls(), us_spending=0.75)
+    get_run(stored), get_ghost(stored)
+    context = kernel_context.VirtualKernelContext(
+        id="test-stored", kernel=kernel.Kernel(), session_id="test-stored"
+    )
+    try:
+        with context:
+            context.container = ipywidgets.VBox()
+            _, context.app_object = solara.server.app._run_app(None, app, "/")
+            assert page.shown.peek() == Controls()
+            passes.clear()
+            page.change_control("us_spending", 0.75)
+            assert page.shown.peek() == stored and page.settings.peek().controls == stored
+            assert len(passes) == 1
+            page.change_control("us_spending", 40.0)
+            assert "us_spending" in page.message.peek()
+            assert page.shown.peek() == stored and page.settings.peek().controls == stored
+    finally:
+        context.close()
