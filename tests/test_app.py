@@ -317,6 +317,8 @@ def test_runs_computed_in_a_worker_process_are_the_runs_computed_here(monkeypatc
 def test_the_server_runs_the_websocket_protocol_solaras_synchronous_writes_need(monkeypatch):
     """``sim.app.serve`` hands uvicorn the legacy ``websockets`` protocol (the one solara's
     ``sync_ws_write`` finds its connection in); an unknown ``SIM_APP_WS`` is one clear message."""
+    import sys
+
     from solara.server import sync_ws_write
 
     from sim.app import serve
@@ -329,6 +331,13 @@ def test_the_server_runs_the_websocket_protocol_solaras_synchronous_writes_need(
     monkeypatch.setenv("SIM_APP_WS", "wsproto-ish")
     with pytest.raises(SystemExit, match="SIM_APP_WS: 'wsproto-ish' is not one of websockets"):
         serve.main(["--port", "1"])
+    monkeypatch.delenv("SIM_APP_WS")
+    assert serve.switch_interval(None) == sys.getswitchinterval()
+    assert serve.switch_interval("0.005") == 0.005
+    for bad in ("0", "fast", "2"):
+        monkeypatch.setenv("SIM_APP_SWITCH_INTERVAL", bad)
+        with pytest.raises(SystemExit, match=f"SIM_APP_SWITCH_INTERVAL: '{bad}' is not a number"):
+            serve.main(["--port", "1"])
 
 
 def test_a_stored_run_shows_in_one_render_and_a_refused_value_changes_nothing(monkeypatch):

@@ -15,7 +15,8 @@ needs the legacy protocol, and uvicorn's ``auto`` picks ``websockets-sansio`` si
 Each connection logs ``sync_ws_write active for this connection`` (solara's logger, INFO), or
 once ``sync_ws_write requested but unavailable (why)`` when it falls back; the browser tests
 check the first. ``SIM_APP_WS=auto`` (uvicorn's default protocol) and
-``SOLARA_SERVER_SYNC_WS_WRITE=false`` give solara's default path back (for A/B benchmarks).
+``SOLARA_SERVER_SYNC_WS_WRITE=false`` give solara's default path back (for A/B benchmarks);
+``SIM_APP_SWITCH_INTERVAL`` (a diagnostic) sets the GIL's switch interval (:func:`switch_interval`).
 """
 
 from __future__ import annotations
@@ -94,6 +95,26 @@ def uvicorn_config(host: str, port: int, ws: str = "websockets"):
     )
 
 
+def switch_interval(raw: str | None) -> float:
+    """``SIM_APP_SWITCH_INTERVAL`` in seconds, checked (unset: Python's own, 0.005 s).
+
+    A diagnostic: how long a thread may hold the GIL while another waits for it
+    (``sys.setswitchinterval``). A session's thread gives the GIL up at each websocket write and
+    each message it waits for, and gets it back when the thread computing a run lets go: up to
+    one interval per message while runs compute. 0.001 s was benchmarked twice
+    (``experiments/app/README.md``) without a clear gain, so the server keeps Python's default.
+    """
+    if raw is None:
+        return sys.getswitchinterval()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 1:
+        raise ValueError(f"SIM_APP_SWITCH_INTERVAL: {raw!r} is not a number of seconds in (0, 1]")
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve the page on ``--host``:``--port`` until interrupted (``make app``)."""
     parser = argparse.ArgumentParser(description="The teaching page's server (make app).")
@@ -103,9 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     try:
+        interval = switch_interval(os.environ.get("SIM_APP_SWITCH_INTERVAL"))
         config = uvicorn_config(args.host, args.port, os.environ.get("SIM_APP_WS", WS_CHOICES[0]))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
+    sys.setswitchinterval(interval)
     print(f"The teaching page: http://{args.host}:{args.port}/", flush=True)
     uvicorn.Server(config).run()
 
