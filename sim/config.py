@@ -185,6 +185,9 @@ class ModelConfig:
     wartime_dilemma: str = "all"
     #: guideline used to judge credibility where a tie has no treaty target
     default_target: float = 0.02
+    #: each start-world growth trend keeps this part of its deviation from the cross-country
+    #: mean (amendment A30: g' = gbar + rho_g (g - gbar); 1 = the trends as shipped)
+    growth_persistence: float = 1.0
     #: modularity resolution of the bloc detection (below 1: larger, camp-sized blocs)
     bloc_resolution: float = 0.5
     #: blocs on the ``signed`` graph (ties +, rivalries and hostility -; Traag & Bruggeman 2009)
@@ -233,6 +236,7 @@ class ModelConfig:
         check(self.wartime_dilemma in WARTIME_DILEMMAS, "model.wartime_dilemma",
               f"must be one of {', '.join(WARTIME_DILEMMAS)}", self.wartime_dilemma)  # fmt: skip
         within("model.water_discount", self.water_discount, 0.0, 1.0)
+        within("model.growth_persistence", self.growth_persistence, 0.0, 1.0)
         within("model.major_global_share", self.major_global_share, 0.0, 1.0)
         check(self.geography in GEOGRAPHIES, "model.geography",
               f"must be one of {', '.join(GEOGRAPHIES)}", self.geography)  # fmt: skip

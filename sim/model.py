@@ -28,6 +28,7 @@ from sim.config import (
     scenario_budget_rule,
 )
 from sim.errors import OverflowStop, ScenarioError
+from sim.growth import shrunk_growth
 from sim.metrics import bloc_members, polarity, rank_blocs, share_at_target
 from sim.rules import ALLIANCE_RULES, BUDGET_RULES, projection, threat
 from sim.rules.utility import regime_similarity
@@ -107,6 +108,8 @@ class AllianceModel(mesa.Model):
         )
         self.capability = self.share * self.gdp / p.depreciation  # the steady-state stock
         self.growth = nations["gdp_growth"].to_numpy(float)
+        if p.growth_persistence != 1.0:  # A30: trends regressed toward the cross-country mean
+            self.growth = shrunk_growth(self.growth, p.growth_persistence)
         self.regime = nations["regime"].to_numpy(float)
         self.major = nations["major_power"].to_numpy(bool)
         self.arming = np.zeros(n)

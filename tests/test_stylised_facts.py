@@ -106,7 +106,8 @@ def test_russia_shock_response_follows_proximity(seed):
     "model.wartime_dilemma=enemies) the same seeds fail (A16); at V9's (A17, "
     "budget_rule.war_exposure=theatre) the same seeds with the same fills (A18), and at V10's "
     "(A21, + aggressor_exposure=home_base) again (A22); the noise decides the two seeds: with "
-    "budget_rule.noise=0 every seed fills 10.39% (A24)",
+    "budget_rule.noise=0 every seed fills 10.39% (A24); at V11's (A27) seeds 1-3 and at V12's "
+    "(A30) seeds 1-4 fail, their refits' lower eta realising less by year 10 (A28, A31)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_us_retrenchment_europe_fills_part_of_the_gap(seed):

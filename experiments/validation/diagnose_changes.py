@@ -1,6 +1,13 @@
 """Which nations V5 mis-ranks on changes, and which term of the budget rule moves them.
 
-``python experiments/validation/diagnose_changes.py [--variant V5|V5p|V9|V10|V10f|V10a]``
+``python experiments/validation/diagnose_changes.py [--variant V5|V5p|V9|V10|V10f|V10a|V11a|V12]``
+
+``--variant V12`` (PREREGISTRATION.md A30) is V10 with every growth trend regressed toward the
+cross-country mean (``calibration=y2014_2019_a30``: ``model.growth_persistence=0.3``).
+
+``--variant V11a`` (PREREGISTRATION.md A27) is V10a with A27's seasoned commitment
+(``calibration=y2014_2019_a27``: ``budget_rule.tie_seasoning=linear``); the allied means and
+``R`` recorded are those the rule reads (the seasoned weights).
 
 ``--variant V10`` and ``--variant V10f`` (PREREGISTRATION.md A23 (b), a post-scoring look) run
 V10 (V9 plus A21's aggressor proximity, ``calibration=y2014_2019_a21``, the 2022 hostility floor
@@ -87,6 +94,8 @@ CALIBRATIONS = {
     "V10": "y2014_2019_a21",
     "V10f": "y2014_2019_a21",
     "V10a": "y2014_2019_a21",
+    "V11a": "y2014_2019_a27",
+    "V12": "y2014_2019_a30",
 }
 #: the variants split in points (A11 (b)'s form); V10 also leaves out the 2022 floor (A21)
 #: (A25: V10a adds the record's accessions)
@@ -96,6 +105,8 @@ POINTS_VARIANTS = {
     "V10": [NO_FLOOR],
     "V10f": [],
     "V10a": [NO_FLOOR, "scenario.add=[nato_accessions_2023_2024]"],
+    "V11a": [NO_FLOOR, "scenario.add=[nato_accessions_2023_2024]"],
+    "V12": [NO_FLOOR],
 }
 #: the nations whose yearly path A23 (b) follows
 PATH_NATIONS = ["FIN", "SWE"]
@@ -147,7 +158,10 @@ def recorded_run(
             "reach": state.reach.copy(),
             "support_reach": state.support_reach.copy(),
             "hostile": state.hostile.copy(),
-            "commitment": state.ties.commitment.copy(),
+            # the weights the rule reads (A27's seasoned ones under tie_seasoning=linear)
+            "commitment": (
+                rule.commitment(state) if hasattr(rule, "commitment") else state.ties.commitment
+            ).copy(),
             "credibility": state.credibility.copy(),
             "at_war": np.array(state.at_war, dtype=bool),
             "gdp": state.gdp.copy(),

@@ -1,6 +1,19 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A19|A21|A23|A25]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A23|A25|A27|A30]``
+
+``--amendment A30`` (PREREGISTRATION.md A30) scores V12 (V10 plus every start-world growth trend
+regressed toward the cross-country mean, ``model.growth_persistence=0.3``, calibrated with it:
+``calibration=y2014_2019_a30``), V12p (A1's priors), V12r (M12 at A21's fitted values) and the
+sensitivity V12-0 (``growth_persistence=0``, not refitted), beside V10 re-run as a check; writes
+``variants_a30.json``/``.md``.
+
+``--amendment A27`` (PREREGISTRATION.md A27) scores V11 (V10 plus seasoned commitment, a tie
+formed during a run counting in the budget rule at ``min(1, age / 4 years)``:
+``calibration=y2014_2019_a27``), V11p (A1's priors), the ablation V11a (V11 with V10a's recorded
+accessions, not a forecast) and its sensitivity ``seasoning_years`` 2 and 8, beside V10 and
+V10a re-run as checks and V11r (M11 at A21's fitted values, the addendum); writes
+``variants_a27.json``/``.md``.
 
 ``--amendment A25`` (PREREGISTRATION.md A25) scores V10 and V10a, an ablation fed a recorded
 alliance outcome (not a forecast): V10 with Finland's (2023) and Sweden's (2024) NATO accessions
@@ -228,6 +241,45 @@ AMENDMENTS["A25"] = (
         ),
     },
 )
+#: amendment A27's seasoned commitment (M11); V10 and V10a re-run beside it as checks
+SEASONED = "budget_rule.tie_seasoning=linear"
+_V11 = (["+calibration=y2014_2019_a27", NO_FLOOR], ["calibration=y2014_2019_a27", NO_FLOOR])
+_V11A = ([*_V11[0], ACCESSIONS], [*_V11[1], ACCESSIONS])
+_V10P = AMENDMENTS["A21"][1]["V10p A21, theory priors"]
+AMENDMENTS["A27"] = (
+    "y2014_2019_a27",
+    {
+        "V11 A27, calibrated 2014-2019": _V11,
+        "V11p A27, theory priors": ([*_V10P[0], SEASONED], [*_V10P[1], SEASONED]),
+        "V10 A21 (check)": _V10,
+        "V11r A27 addendum, M11 at A21's fitted values": tuple([*o, SEASONED] for o in _V10),
+        "V11a A27 ablation, accessions imposed (not a forecast)": _V11A,
+        "V10a A25 ablation (check)": AMENDMENTS["A25"][1][
+            "V10a A25 ablation, recorded FIN/SWE accessions imposed (not a forecast)"
+        ],
+        **{
+            f"V11a-{years} A27 sensitivity, seasoning_years {years}": tuple(
+                [*o, f"budget_rule.seasoning_years={years}"] for o in _V11A
+            )
+            for years in (2, 8)
+        },
+    },
+)
+#: amendment A30's growth regressing to the mean (M12); V10 re-run beside it as a check
+REGRESSED = "model.growth_persistence=0.3"
+_V12 = (["+calibration=y2014_2019_a30", NO_FLOOR], ["calibration=y2014_2019_a30", NO_FLOOR])
+AMENDMENTS["A30"] = (
+    "y2014_2019_a30",
+    {
+        "V12 A30, calibrated 2014-2019": _V12,
+        "V12p A30, theory priors": ([*_V10P[0], REGRESSED], [*_V10P[1], REGRESSED]),
+        "V12r A30, M12 at A21's fitted values": tuple([*o, REGRESSED] for o in _V10),
+        "V10 A21 (check)": _V10,
+        "V12-0 A30 sensitivity, growth_persistence 0 (not refitted)": tuple(
+            [*o, "model.growth_persistence=0"] for o in _V12
+        ),
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -313,7 +365,8 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    text = table(results) + (compact(results) if AMENDMENT in ("A19", "A21", "A23", "A25") else "")
+    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30")
+    text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)
     return 0

@@ -25,7 +25,9 @@ that do not fight in it, in points: ``s*_i + kappa_war s_unit (W_i - W_ref_i)`` 
 is ``war_k``, ``s_unit`` is ``s_floor``). One option of
 amendment A21, off by default: the aggressor's proximity (``aggressor_exposure="home_base"``,
 :func:`aggressor_exposure`), the same points form measured from the attacking belligerent's home
-base: ``s*_i + kappa_war s_unit (V_i - V_ref_i)``.
+base: ``s*_i + kappa_war s_unit (V_i - V_ref_i)``. One option of amendment A27, off by default:
+seasoned commitment (``tie_seasoning="linear"``, :func:`seasoned_commitment`), a tie formed
+during a run counting in the rule's allied means and spill-ins at ``min(1, age / T_season)``.
 
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
@@ -43,6 +45,7 @@ from sim.rules.base import BudgetRuleConfig, NationState, Reporters
 from sim.rules.budget import draw_noise
 from sim.rules.projection import (
     alliance_leader,
+    allied_capability,
     leader_spill_ins,
     relative_spill_in_change,
     spending_threat_ratio,
@@ -65,6 +68,9 @@ WAR_EXPOSURES = ("none", "theatre")
 #: whether an aggressor's proximity raises its non-party neighbours' desired share
 #: (``budget_rule.aggressor_exposure``): not at all (``none``) or from its home base (A21)
 AGGRESSOR_EXPOSURES = ("none", "home_base")
+#: how the weight of a tie formed during a run enters the rule's allied means and spill-ins
+#: (``budget_rule.tie_seasoning``): at once (``none``) or building linearly over years (A27)
+TIE_SEASONINGS = ("none", "linear")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -78,6 +84,41 @@ def anchored_level(share0: np.ndarray, k: float, ratio0: np.ndarray) -> np.ndarr
     politics), as a base-year calibration does. Uses start-year data only; always positive.
     """
     return np.maximum(share0, SHARE_EPS) * np.exp(-k * ratio0)
+
+
+def seasoned_commitment(
+    commitment: np.ndarray, since: np.ndarray, step: int, years: float
+) -> np.ndarray:
+    """Tie weights seasoned by age (amendment A27, M11)::
+
+        w~_ij = w_ij min(1, (t - since_ij) / T_season)   a tie formed in the run (since_ij > 0)
+        w~_ij = w_ij                                      a tie of the start world (since_ij = 0)
+
+    An alliance's credibility is built by the peacetime costs its members sink into it (joint
+    planning, integrated commands, basing) and by a record of being honoured, not given by
+    signature (Morrow 1994, "Alliances, credibility, and peacetime costs", *Journal of Conflict
+    Resolution* 38(2); Leeds, Long & Mitchell 2000, "Reevaluating alliance reliability", *JCR*
+    44(5); Leeds 2003, "Alliance reliability in times of war", *International Organization*
+    57(4)); so a new tie reassures, and substitutes for own spending, only as it is planned for.
+    ``T_season`` = 4 years, NATO's defence-planning cycle (PREREGISTRATION.md A27), a fixed
+    theory value.
+
+    Parameters
+    ----------
+    commitment : (N, N) the tie weights ``w`` (0 where there is no tie).
+    since : (N, N) int, the step each tie formed (0 for the start world's ties).
+    step : the current step ``t``.
+    years : ``T_season`` (> 0), the years a new tie takes to reach its full weight.
+
+    Returns
+    -------
+    (N, N) the seasoned weights ``w~``; equal to ``commitment`` where no tie formed in the run.
+    """
+    w = np.asarray(commitment, dtype=float)
+    since = np.asarray(since)
+    age = np.maximum(step - since, 0)
+    weight = np.where(since > 0, np.minimum(1.0, age / years), 1.0)
+    return w * weight
 
 
 def war_share(
@@ -345,7 +386,8 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     and M4's forms, ``capability`` and ``log``, as V1-V5p were scored. ``war_exposure``
     (amendment A17) and ``aggressor_exposure`` (amendment A21) default to ``none``; ``war_k``
     and ``war_range_km`` (A17, shared by both) and ``war_home_km`` (A21) are fixed theory
-    values, not free parameters.
+    values, not free parameters. ``tie_seasoning`` (amendment A27) defaults to ``none``; its
+    ``seasoning_years`` is a fixed theory value.
     """
 
     name: str = "threat_response_v2"
@@ -380,10 +422,15 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     aggressor_exposure: str = "none"
     #: A21: the home leg's gradient (km) of the aggressor's proximity (A13's 2,000 km, fixed)
     war_home_km: float = 2000.0
+    #: a tie formed during a run counts in the rule's allied means and spill-ins at once
+    #: (``none``) or at min(1, age / seasoning_years) (``linear``, amendment A27)
+    tie_seasoning: str = "none"
+    #: A27: the years a new tie takes to reach its full weight (NATO's 4-year planning cycle, fixed)
+    seasoning_years: float = 4.0
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise", "war_k")
-        positive(self, "budget_rule", "war_range_km", "war_home_km")
+        positive(self, "budget_rule", "war_range_km", "war_home_km", "seasoning_years")
         within("budget_rule.eta", self.eta, 0.0, 1.0, open_low=True)
         within("budget_rule.rho", self.rho, 0.0, 1.0)
         within("budget_rule.s_floor", self.s_floor, 0.0, 1.0, open_low=True)
@@ -399,6 +446,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
             ("threat_scale", THREAT_SCALES),
             ("war_exposure", WAR_EXPOSURES),
             ("aggressor_exposure", AGGRESSOR_EXPOSURES),
+            ("tie_seasoning", TIE_SEASONINGS),
         ):
             value = getattr(self, key)
             check(
@@ -431,7 +479,7 @@ class ThreatResponseV2:
         #: the start-year threat ratio of both forms, so a change of ``threat_from`` keeps it
         self.ratio0_of = {
             "capability": threat_ratio(state.threat, state.capability, state.support),
-            "spending": self._spending_ratio(self.spending0, state),
+            "spending": self._spending_ratio(self.spending0, state, state.ties.commitment),
         }
         self.ratio0 = self.ratio0_of[params.threat_from]
         self.level = self._level(params, state.share)
@@ -456,18 +504,36 @@ class ThreatResponseV2:
     def ratio(self, state: NationState) -> np.ndarray:
         """This year's threat ratio ``R`` on stocks or on spending (``params.threat_from``)."""
         if self.params.threat_from == "spending":
-            return self._spending_ratio(state.share * state.gdp, state)
-        return threat_ratio(state.threat, state.capability, state.support)
+            return self._spending_ratio(state.share * state.gdp, state, self.commitment(state))
+        if self.params.tie_seasoning == "none":
+            return threat_ratio(state.threat, state.capability, state.support)
+        support = allied_capability(
+            state.capability, state.support_reach, self.commitment(state), state.credibility
+        )
+        return threat_ratio(state.threat, state.capability, support)
+
+    def commitment(self, state: NationState) -> np.ndarray:
+        """The tie weights the rule's allied means and spill-ins read: the ties' own, or seasoned
+        by age (:func:`seasoned_commitment`, ``tie_seasoning="linear"``, A27)."""
+        if self.params.tie_seasoning == "none":
+            return state.ties.commitment
+        ties = state.ties
+        return seasoned_commitment(
+            ties.commitment, ties.since, state.steps, self.params.seasoning_years
+        )
 
     @staticmethod
-    def _spending_ratio(spending: np.ndarray, state: NationState) -> np.ndarray:
-        """A11 (a)'s ratio on ``spending`` with the state's reach, hostility, ties, credibility."""
+    def _spending_ratio(
+        spending: np.ndarray, state: NationState, commitment: np.ndarray
+    ) -> np.ndarray:
+        """A11 (a)'s ratio on ``spending`` with the state's reach, hostility and credibility and
+        the tie weights ``commitment``."""
         return spending_threat_ratio(
             spending,
             state.reach,
             state.support_reach,
             state.hostile,
-            state.ties.commitment,
+            commitment,
             state.credibility,
         )
 
@@ -477,9 +543,10 @@ class ThreatResponseV2:
 
     def spill_ins(self, spending: np.ndarray, state: NationState) -> np.ndarray:
         """Spill-ins ``S`` from every ally or from the leader only (``params.spill_in``)."""
+        w = self.commitment(state)
         if self.params.spill_in == "leader":
-            return leader_spill_ins(spending, state.ties.commitment, state.credibility, self.leader)
-        return spill_ins(spending, state.ties.commitment, state.credibility)
+            return leader_spill_ins(spending, w, state.credibility, self.leader)
+        return spill_ins(spending, w, state.credibility)
 
     def spill_change(self, state: NationState) -> np.ndarray:
         """This year's log change of spill-ins ``F``, each (N,): per unit of own income
