@@ -344,8 +344,11 @@ def test_a_stored_run_shows_in_one_render_and_a_refused_value_changes_nothing(mo
     """A setting whose run is already computed is shown by the render of the moved control
     (one render of the page on the server, no thread, no banner); a value outside the slider's
     range is refused with one message and changes neither the controls nor the run shown."""
+    import asyncio
     from dataclasses import replace
 
+    loop = asyncio.new_event_loop()  # solara's kernel contexts take the thread's event loop
+    asyncio.set_event_loop(loop)
     import ipywidgets
     import reacton.core
     import solara.server.app
@@ -382,3 +385,5 @@ def test_a_stored_run_shows_in_one_render_and_a_refused_value_changes_nothing(mo
             assert page.shown.peek() == stored and page.settings.peek().controls == stored
     finally:
         context.close()
+        asyncio.set_event_loop(None)
+        loop.close()
