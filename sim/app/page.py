@@ -1,7 +1,8 @@
 """The teaching page: pick a scenario or move a slider and see what changes against what would
 have happened otherwise.
 
-Start it with ``make app`` (``python -m sim.app.serve``: :mod:`sim.app.serve`) and open http://127.0.0.1:8765.
+Start it with ``make app`` (``python -m sim.app.serve``: :mod:`sim.app.serve`) and open
+http://127.0.0.1:8765.
 
 A setting change computes the whole run at once (:func:`sim.app.runs.get_run`, through the same
 compose path as ``python -m sim``), with its counterfactual (same world and seed, no policy

@@ -9,7 +9,7 @@ it (``SOLARA_SERVER_SYNC_WS_WRITE``, :mod:`solara.server.sync_ws_write`). By def
 message a session's thread sends goes through ``portal.call`` to the server's one event loop
 (two cross-thread round trips per message, and a page render sends hundreds), so 30 sessions
 that render at once queue there for seconds (``experiments/app/README.md``). Solara's remedy
-needs the legacy protocol, and uvicorn's ``auto`` picks ``websockets-sansio`` since 0.35;
+needs the legacy protocol, and uvicorn's ``auto`` picks ``websockets-sansio`` (0.54 here);
 ``solara run`` has no ``--ws`` option, so the remedy stayed off under it without a word.
 
 Each connection logs ``sync_ws_write active for this connection`` (solara's logger, INFO), or
@@ -46,9 +46,9 @@ def legacy_websockets_protocol() -> type:
     """uvicorn's legacy ``websockets`` protocol class, the one solara's synchronous writes need.
 
     Imported by its module rather than by uvicorn's name ``"websockets"``, which uvicorn says will
-    mean the sans-I/O protocol in a future release. Both uvicorn (0.35+) and websockets (14+)
-    deprecate it; their two warnings are silenced here, on purpose (pyproject pins the versions
-    that still ship it; the browser tests fail if the writes fall back).
+    mean the sans-I/O protocol in a future release. Both uvicorn (0.54 here) and websockets
+    (since 14) deprecate it; their two warnings are silenced here, on purpose (pyproject pins
+    the versions that still ship it; the browser tests fail if the writes fall back).
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "websockets.legacy is deprecated", DeprecationWarning)
