@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import random
 from collections import defaultdict
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -42,12 +43,13 @@ def bloc_members(
     graph: nx.Graph, order: list[str], seed: int | None = 0, resolution: float = BLOC_RESOLUTION
 ) -> list[np.ndarray]:
     """The rows (positions in ``order``) of each Louvain community of two or more nations."""
-    if graph.number_of_edges() == 0:
+    if not any(graph._adj.values()):  # no edge (networkx's number_of_edges sums every degree)
         return []
     index = {code: i for i, code in enumerate(order)}
+    nodes = list(graph)
     return [
         np.fromiter((index[c] for c in comp), dtype=np.int64)
-        for comp in louvain_communities(graph, seed=seed, resolution=resolution)
+        for comp in _without_gc(_louvain, graph, nodes, "weight", seed, 1e-7, resolution).live
         if len(comp) > 1
     ]
 
@@ -81,93 +83,178 @@ def louvain_communities(
     ``w_{u,C} m - (gamma/2) Sigma_C k_u`` while that is positive, then collapses communities into
     nodes; it stops when a level raises modularity by no more than ``threshold`` (Blondel et al.
     2008, "Fast unfolding of communities in large networks", *J. Stat. Mech.* P10008).
+
+    A node without a tie never moves and stays a community of its own at every level: it only
+    takes its place in each level's shuffle (and adds nothing to modularity), so the levels work
+    on the nodes with ties alone (most nations of a world have none). For an int ``seed`` each
+    level's shuffled order is kept (:func:`_level_order`): a run asks every year with one seed.
     ``tests/test_performance_invariants.py`` checks it against networkx.
     """
     nodes = list(graph)
-    if graph.number_of_edges() == 0:
+    if not any(graph._adj.values()):
         return [{u} for u in nodes]
-    # the algorithm makes thousands of small sets and dicts but no reference cycles: pausing the
-    # cyclic garbage collector (which would otherwise walk the whole heap) halves its time
+    found = _without_gc(_louvain, graph, nodes, weight, seed, threshold, resolution)
+    # in networkx's order: by the first level's index each community descends from
+    alone = [(k, {nodes[k]}) for k in found.alone]
+    keyed = sorted([*zip(found.keys, found.live, strict=True), *alone])
+    return [comp for _, comp in keyed]
+
+
+def _without_gc(f, *args):
+    """``f(*args)`` with the cyclic garbage collector paused.
+
+    Louvain makes thousands of small sets and dicts but no reference cycles: pausing the
+    collector (which would otherwise walk the whole heap) halves its time.
+    """
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _louvain(graph, nodes, weight, seed, threshold, resolution)
+        return f(*args)
     finally:
         if paused:
             gc.enable()
+
+
+#: the shuffled node orders of a level, by (seed, the sizes of the levels so far): each year of a
+#: run asks Louvain with the same seed and the same number of nodes (cleared when full)
+_ORDERS: dict[tuple, list[int]] = {}
+_ORDERS_KEPT = 4096
+
+
+def _level_order(seed: int | random.Random | None, sizes: tuple[int, ...]) -> list[int]:
+    """``range(sizes[-1])`` in the order networkx's level ``len(sizes)`` visits it.
+
+    networkx shuffles each level's nodes with one ``random.Random(seed)``, level after level:
+    the order of a level is a function of the seed and the sizes of the levels before. For an int
+    seed it is kept; a ``random.Random`` (whose draws go on, as networkx's would) is used as is.
+    """
+    if isinstance(seed, random.Random):
+        order = list(range(sizes[-1]))
+        seed.shuffle(order)
+        return order
+    key = (seed, sizes) if isinstance(seed, int) else None
+    order = _ORDERS.get(key) if key is not None else None
+    if order is None:
+        rng = random.Random(seed)
+        for size in sizes:
+            order = list(range(size))
+            rng.shuffle(order)
+        if key is not None:
+            if len(_ORDERS) >= _ORDERS_KEPT:
+                _ORDERS.clear()
+            _ORDERS[key] = order
+    return order
+
+
+class _Found(NamedTuple):
+    """Louvain's communities: those of the nodes with ties (``live``, each with the first
+    level's index it descends from, ``keys``, ascending) and the nodes without a tie
+    (``alone``, by index), each a community of its own."""
+
+    live: list[set]
+    keys: list[int]
+    alone: list[int]
+
+
+class _Level(NamedTuple):
+    """One level of Louvain, on its nodes with ties (``live``, by index, ascending).
+
+    ``nbrs``: each live node's neighbours and weights (the self-loop included); ``members``: the
+    original nodes it stands for; ``key``: the first level's index it descends from; ``size``:
+    the level's number of nodes, the live ones and those without ties.
+    """
+
+    nbrs: dict[int, dict[int, float]]
+    members: dict[int, set[int]]
+    key: dict[int, int]
+    size: int
 
 
 def _louvain(
     graph: nx.Graph,
     nodes: list,
     weight: str,
-    seed: int | None,
+    seed: int | random.Random | None,
     threshold: float,
     resolution: float,
-) -> list[set]:
+) -> _Found:
+    """The Louvain communities of ``graph`` (whose nodes, in order, are ``nodes``)."""
+    if not isinstance(seed, int | random.Random):
+        seed = random.Random(seed)  # one stream for the call, as networkx draws it
     index = {u: k for k, u in enumerate(nodes)}
     adj = graph._adj
     # networkx first copies the graph edge by edge; its neighbour order is the copy's order
-    nbrs: list[dict[int, float]] = [{} for _ in nodes]
+    lists: list[dict[int, float]] = [{} for _ in nodes]
     m2 = 0.0  # the original graph's weighted degree sum (2m), summed as networkx's size()
-    seen: set = set()
-    for u, around in adj.items():
-        iu = index[u]
+    for iu, (u, around) in enumerate(adj.items()):  # in the order of ``nodes``
+        if not around:
+            continue  # adds nothing to 2m; never a neighbour
         weights = [d.get(weight, 1) for d in around.values()]
         m2 += sum(weights) + (around[u].get(weight, 1) if u in around else 0)
+        mine = lists[iu]
         for v, wt in zip(around, weights, strict=True):
-            if v not in seen:
-                iv = index[v]
-                nbrs[iu][iv] = wt
-                nbrs[iv][iu] = wt
-        seen.add(u)
+            iv = index[v]
+            if iv >= iu:  # not seen yet: each edge once, from its first node
+                mine[iv] = wt
+                lists[iv][iu] = wt
     m = m2 / 2
-    rng = random.Random(seed) if not isinstance(seed, random.Random) else seed
-    members: list[set[int]] = [{k} for k in range(len(nodes))]  # original nodes per node
-    singletons = [{k} for k in range(len(nodes))]
-    mod = _modularity(nbrs, singletons, _degrees(nbrs), resolution)
-    partition, inner, _, degrees = _one_level(nbrs, members, singletons, m, rng, resolution)
+    nbrs = {u: around for u, around in enumerate(lists) if around}
+    level = _Level(nbrs, {u: {u} for u in nbrs}, {u: u for u in nbrs}, len(nodes))
+    alone = [k for k in range(len(nodes)) if not lists[k]]
+    sizes = (level.size,)
+    degrees = _degrees(nbrs)
+    mod = _modularity(nbrs, None, degrees, resolution)
+    partition = {u: {u} for u in nbrs}
+    partition, inner, _, degrees = _one_level(level, partition, degrees, m, seed, sizes, resolution)
+
+    def named() -> _Found:
+        live = [{nodes[k] for k in part} for part in partition.values()]
+        return _Found(live, [level.key[c] for c in partition], alone)
+
     while True:
-        result = [{nodes[k] for k in part} for part in partition]
-        new_mod = _modularity(nbrs, inner, degrees, resolution)
+        result = named()
+        new_mod = _modularity(level.nbrs, list(inner.values()), degrees, resolution)
         if new_mod - mod <= threshold:
             return result
         mod = new_mod
-        nbrs, members = _aggregate(nbrs, inner, members)
+        level, partition = _aggregate(level, inner, partition)
+        sizes += (level.size,)
         partition, inner, improvement, degrees = _one_level(
-            nbrs, members, partition, m, rng, resolution
+            level, partition, _degrees(level.nbrs), m, seed, sizes, resolution
         )
         if not improvement:
             return result
 
 
-def _degrees(nbrs: list[dict[int, float]]) -> list[float]:
+def _degrees(nbrs: dict[int, dict[int, float]]) -> dict[int, float]:
     """Weighted degrees as networkx counts them (a self-loop twice)."""
-    return [sum(around.values()) + around.get(u, 0) for u, around in enumerate(nbrs)]
+    return {u: sum(around.values()) + around.get(u, 0) for u, around in nbrs.items()}
 
 
 def _one_level(
-    nbrs: list[dict[int, float]],
-    members: list[set[int]],
-    partition: list[set[int]],
+    level: _Level,
+    partition: dict[int, set[int]],
+    degrees: dict[int, float],
     m: float,
-    rng: random.Random,
+    seed: int | random.Random | None,
+    sizes: tuple[int, ...],
     resolution: float,
-) -> tuple[list[set[int]], list[set[int]], bool, list[float]]:
-    """One level of moves (networkx ``_one_level``, undirected).
+) -> tuple[dict[int, set[int]], dict[int, set[int]], bool, dict[int, float]]:
+    """One level of moves (networkx ``_one_level``, undirected), of the live nodes.
 
-    Returns the partition of the original nodes, that of this level's nodes, whether any node
-    moved, and this level's weighted degrees.
+    ``partition``: the original nodes of each live node's community (changed in place). Returns
+    the non-empty communities (original nodes, and this level's nodes, by community), whether
+    any node moved, and this level's weighted degrees.
     """
-    n = len(nbrs)
-    node2com = list(range(n))
-    inner = [{u} for u in range(n)]
-    degrees = _degrees(nbrs)
-    stot = list(degrees)
-    loopless = [[(v, w) for v, w in around.items() if v != u] for u, around in enumerate(nbrs)]
-    order = list(range(n))
-    rng.shuffle(order)  # all nodes, so the draws match networkx's ...
-    order = [u for u in order if loopless[u]]  # ... but a node with no neighbour never moves
+    nbrs, members = level.nbrs, level.members
+    node2com = list(range(level.size))
+    inner = {u: {u} for u in nbrs}
+    stot = [0.0] * level.size
+    for u, degree in degrees.items():
+        stot[u] = degree
+    loopless = {u: [(v, w) for v, w in around.items() if v != u] for u, around in nbrs.items()}
+    # all nodes shuffled, so the draws match networkx's, but a node with no neighbour never moves
+    order = [u for u in _level_order(seed, sizes) if loopless.get(u)]
     gamma = resolution / 2  # networkx's gain scaled by m^2
     improvement = False
     moves = 1
@@ -196,26 +283,39 @@ def _one_level(
                 improvement = True
                 moves += 1
                 node2com[u] = best_com
-    return [p for p in partition if p], [p for p in inner if p], improvement, degrees
+    kept = {c: p for c, p in partition.items() if p}
+    return kept, {c: inner[c] for c in kept}, improvement, degrees
 
 
 def _aggregate(
-    nbrs: list[dict[int, float]], inner: list[set[int]], members: list[set[int]]
-) -> tuple[list[dict[int, float]], list[set[int]]]:
-    """Collapse each community into one node (networkx ``_aggregate_graph``)."""
+    level: _Level, inner: dict[int, set[int]], partition: dict[int, set[int]]
+) -> tuple[_Level, dict[int, set[int]]]:
+    """Collapse each community into one node (networkx ``_aggregate_graph``).
+
+    The next level numbers the non-empty communities of all nodes in order; the nodes without
+    ties are communities of their own, so a live community's number falls by the empty ones
+    before it. Returns the next level and ``partition`` numbered by it.
+    """
+    new_index: dict[int, int] = {}
+    empty = 0
+    for c in level.nbrs:  # a community is named by a live node, in order
+        if c in inner:
+            new_index[c] = c - empty
+        else:
+            empty += 1
     node2com = {}
-    new_members = []
-    for c, part in enumerate(inner):
+    members: dict[int, set[int]] = {}
+    for c, part in inner.items():
+        a = new_index[c]
         joined: set[int] = set()
         for u in part:
-            node2com[u] = c
-            joined.update(members[u])
-        new_members.append(joined)
-    out: list[dict[int, float]] = [{} for _ in inner]
-    seen: set[int] = set()
-    for u, around in enumerate(nbrs):
+            node2com[u] = a
+            joined.update(level.members[u])
+        members[a] = joined
+    out: dict[int, dict[int, float]] = {new_index[c]: {} for c in inner}
+    for u, around in level.nbrs.items():
         for v, wt in around.items():
-            if v in seen:
+            if v < u:  # seen: each edge once, from its first node
                 continue
             a, b = node2com[u], node2com[v]
             if b in out[a]:
@@ -225,23 +325,34 @@ def _aggregate(
             else:
                 out[a][b] = wt
                 out[b][a] = wt
-        seen.add(u)
-    return out, new_members
+    key = {new_index[c]: level.key[c] for c in inner}
+    nxt = _Level(out, members, key, level.size - empty)
+    return nxt, {new_index[c]: p for c, p in partition.items()}
 
 
 def _modularity(
-    nbrs: list[dict[int, float]],
-    communities: list[set[int]],
-    degrees: list[float],
+    nbrs: dict[int, dict[int, float]],
+    communities: list[set[int]] | None,
+    degrees: dict[int, float],
     resolution: float,
 ) -> float:
-    """Newman's modularity ``sum_c L_c / m - gamma (d_c / 2m)^2`` (networkx ``modularity``)."""
-    deg_sum = sum(degrees)
+    """Newman's modularity ``sum_c L_c / m - gamma (d_c / 2m)^2`` (networkx ``modularity``).
+
+    Of the live nodes' communities (a node without ties adds 0 to every sum); ``None``: each
+    live node alone, whose inside weight is its self-loop.
+    """
+    deg_sum = sum(degrees.values())
     m = deg_sum / 2
     if m == 0:
         return 0
     norm = 1 / deg_sum**2
     total = 0.0
+    if communities is None:
+        for u, around in nbrs.items():
+            inside = 0.0 + around[u] if u in around else 0.0
+            d = 0 + degrees[u]
+            total += inside / m - resolution * d * d * norm
+        return total
     for comm in communities:
         inside = 0.0
         seen: set[int] = set()

@@ -10,7 +10,11 @@ their names.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
+from typing import NamedTuple
 
 import mesa
 import numpy as np
@@ -119,14 +123,14 @@ class AllianceModel(mesa.Model):
         self.support = np.zeros(n)
         self.last_milex = self.share * self.gdp
 
+        geography = world_geography(self.world)
         #: minimum border distances (km; 0 for a land border; capital distance without borders
         #: data), the theatre distance of amendment A17's exposure to wars
-        self.border_km = self.world.border_distance_km()
+        self.border_km = geography.border_km
         #: capital-to-capital great-circle distances (km), the home leg of amendment A21's
         #: aggressor proximity
-        self.capital_km = threat.great_circle_km(
-            self.world.nations["lat"].to_numpy(), self.world.nations["lon"].to_numpy()
-        )
+        self.capital_km = geography.capital_km
+        self._land_connected = geography.connected
         self.reach, self.support_reach = self._reach()  # geography, once
         self.baseline_hostility = (
             p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
@@ -141,8 +145,8 @@ class AllianceModel(mesa.Model):
         for a, b in self.world.at_war():
             if a in self.row and b in self.row:
                 self._set_war([self.row[a]], [self.row[b]], True)
-        for i, code in enumerate(self.iso3):
-            NationAgent(self, i, code, str(nations["name"].iloc[i]), bool(self.major[i]))
+        for i, (code, name) in enumerate(zip(self.iso3, nations["name"].tolist(), strict=True)):
+            NationAgent(self, i, code, str(name), bool(self.major[i]))
 
         self.scheduled: dict[int, float] = {}
         self.chosen_shares: dict[int, float] = {}  # players' budgets for the next year
@@ -392,7 +396,7 @@ class AllianceModel(mesa.Model):
             )
         if len(self.world.borders):
             border = self.border_km
-            connected = projection.land_connected(self.world.contiguity())
+            connected = self._land_connected
         else:
             border, connected = distance, np.ones(distance.shape, dtype=bool)
         q = np.where(self.major, p.major_global_share, 0.0)
@@ -485,6 +489,24 @@ class AllianceModel(mesa.Model):
         )
         return frame[NATION_COLUMNS]
 
+    def nations_wide(self, column: str) -> pd.DataFrame:
+        """One column of :meth:`nations_table` as a (recorded step x ISO3) frame, the codes in
+        sorted order: ``nations_table().pivot(index="step", columns="iso3", values=column)``,
+        stacked from the records without the long table (the page draws from these)."""
+        records = self._nation_records
+        if column == "milex":
+            values = np.stack([r["gdp"] * r["share"] for r in records])
+        else:
+            values = np.stack([r[column] for r in records])
+        codes = np.array(self.iso3, dtype=object)
+        order = np.argsort(codes, kind="stable")
+        return pd.DataFrame(
+            np.ascontiguousarray(values[:, order]),
+            index=pd.Index(np.array([r["step"][0] for r in records], dtype=np.int64), name="step"),
+            columns=pd.Index(codes[order].tolist(), name="iso3"),
+            copy=False,  # laid out as the pivot's (step-major), so sums along a row are its sums
+        )
+
     def world_table(self) -> pd.DataFrame:
         """One row per step, the columns of ``world.parquet`` (and the rule's own)."""
         frame = self.datacollector.get_model_vars_dataframe().reset_index(names="step")
@@ -494,6 +516,56 @@ class AllianceModel(mesa.Model):
     def events_table(self) -> pd.DataFrame:
         """Every tie formed or dissolved during the run (seeded treaties are not events)."""
         return self.ties.events_table()
+
+
+class Geography(NamedTuple):
+    """A world's distances (km) and land connections, what the model's reach is built from."""
+
+    border_km: np.ndarray  # World.border_distance_km()
+    capital_km: np.ndarray  # great-circle distances between the capitals
+    connected: np.ndarray | None  # projection.land_connected(World.contiguity()); None: no borders
+
+
+#: the geography of the worlds models were built of lately, by :func:`_geography_key` (the page
+#: and a sweep build many models of one world; ~15-20 ms each for the default world's 10,585
+#: border pairs), oldest first
+_GEOGRAPHY: OrderedDict[str, Geography] = OrderedDict()
+GEOGRAPHY_KEPT = 8
+_GEOGRAPHY_LOCK = threading.Lock()
+
+
+def world_geography(world: World) -> Geography:
+    """``world``'s :class:`Geography`, computed once per content of what it is computed from
+    (the nations' codes and capitals, the borders table); each caller gets its own copies."""
+    key = _geography_key(world)
+    with _GEOGRAPHY_LOCK:
+        found = _GEOGRAPHY.get(key)
+    if found is None:
+        nations = world.nations
+        found = Geography(
+            world.border_distance_km(),
+            threat.great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy()),
+            projection.land_connected(world.contiguity()) if len(world.borders) else None,
+        )
+        with _GEOGRAPHY_LOCK:
+            _GEOGRAPHY[key] = found
+            while len(_GEOGRAPHY) > GEOGRAPHY_KEPT:
+                _GEOGRAPHY.popitem(last=False)
+    return Geography(*(None if a is None else a.copy() for a in found))
+
+
+def _geography_key(world: World) -> str:
+    """A SHA-256 of every value the geography is computed from (~1 ms for the default world)."""
+    digest = hashlib.sha256()
+    tables = ((world.nations, ("iso3",), ("lat", "lon")),)
+    tables += ((world.borders, ("iso3_a", "iso3_b"), ("contiguous", "distance_km")),)
+    for frame, codes, numbers in tables:
+        digest.update(f"{len(frame)}|".encode())
+        for column in codes:
+            digest.update("\0".join(map(str, frame[column].tolist())).encode() + b"|")
+        for column in numbers:
+            digest.update(frame[column].to_numpy(float).tobytes())
+    return digest.hexdigest()
 
 
 def load_world_for(world: WorldConfig, rng: object) -> World:

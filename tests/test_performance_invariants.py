@@ -404,3 +404,34 @@ def test_world_read_once_per_process_equals_a_fresh_read_and_follows_its_files(t
     assert not read_world(cfg).nations.equals(fresh.nations)
     today = read_world(WorldConfig(name="today"))
     pd.testing.assert_frame_equal(today.nations, load_world(WorldConfig(name="today")).nations)
+
+
+def test_nations_wide_is_the_pivot_of_the_nation_table_laid_out_alike():
+    """The page's (step x ISO3) frames: equal to the pivot, and laid out as it is (step-major),
+    so sums along either axis are the pivot's bit for bit (numpy's order follows the layout)."""
+    model = AllianceModel(synthetic(40, seed=4), params=ModelConfig(steps=8, record_every=3))
+    for _ in range(8):
+        model.step()
+    table = model.nations_table()
+    for column in ("share", "milex", "capability", "bloc", "threat", "n_allies"):
+        pivot = table.pivot(index="step", columns="iso3", values=column)
+        wide = model.nations_wide(column)
+        pd.testing.assert_frame_equal(wide, pivot, check_exact=True)
+        assert wide._mgr.blocks[0].values.strides == pivot._mgr.blocks[0].values.strides
+        for axis in (0, 1):
+            assert np.array_equal(wide.sum(axis=axis).to_numpy(), pivot.sum(axis=axis).to_numpy())
+
+
+def test_geography_kept_per_world_equals_the_worlds_own_and_is_copied_per_model():
+    world = load_world(WorldConfig(name="today"))
+    first, second = AllianceModel(world), AllianceModel(load_world(WorldConfig(name="today")))
+    assert np.array_equal(first.border_km, world.border_distance_km())
+    lat, lon = world.nations["lat"].to_numpy(), world.nations["lon"].to_numpy()
+    assert np.array_equal(first.capital_km, threat.great_circle_km(lat, lon))
+    assert np.array_equal(first.reach, second.reach)
+    second.border_km[0, 1] = -1.0  # one model's copy, not the kept one
+    assert AllianceModel(world).border_km[0, 1] == world.border_distance_km()[0, 1]
+    moved = world.nations.copy()
+    moved.loc[0, "lat"] += 1.0  # another capital: another geography
+    other = AllianceModel(World(**{**world.__dict__, "nations": moved}))
+    assert not np.array_equal(other.capital_km, first.capital_km)

@@ -38,7 +38,7 @@ from sim.app.charts import (
     spending_chart,
 )
 from sim.app.controls import APP_YEARS, settings_line
-from sim.app.runs import Run
+from sim.app.runs import Run, compute_ahead
 from sim.plots import robinson
 
 #: milliseconds between years while playing
@@ -47,12 +47,16 @@ PLAY_MS = 600
 
 def status_lines(run: Run) -> list[str]:
     """Where the run stands in each year: the line above the charts, one per step."""
+    w = run.world
+    columns = ("n_ties", "n_blocs", "polarity", "world_milex", "share_at_target")
     return [
         f"Year {run.start_year + step} · step {step} of {APP_YEARS} · {len(run.iso3)} nations · "
-        f"{int(w['n_ties'])} ties · {int(w['n_blocs'])} blocs · polarity {w['polarity']:.2f} · "
-        f"world spending ${w['world_milex'] / 1e12:.2f} tn · "
-        f"allies at their guideline {100 * w['share_at_target']:.0f}%"
-        for step, (_, w) in enumerate(run.world.iterrows())
+        f"{int(ties)} ties · {int(blocs)} blocs · polarity {polarity:.2f} · "
+        f"world spending ${milex / 1e12:.2f} tn · "
+        f"allies at their guideline {100 * at_target:.0f}%"
+        for step, (ties, blocs, polarity, milex, at_target) in enumerate(
+            zip(*(w[c].tolist() for c in columns), strict=True)
+        )
     ]
 
 
@@ -169,5 +173,10 @@ def explorer_json(*args: Any) -> str:
     A string, not a nested dict, for the widget: reacton looks for child elements in every
     value of an element's arguments and ipywidgets for binary buffers, so a dict of ~40,000
     numbers costs each session ~0.1 s per run on the server; a string costs nothing.
+
+    Written when a run is first drawn, so it queues the runs one notch away on each spending
+    slider to be computed ahead (:func:`sim.app.runs.compute_ahead`).
     """
-    return json.dumps(explorer_frames(*args), separators=(",", ":"), allow_nan=False)
+    text = json.dumps(explorer_frames(*args), separators=(",", ":"), allow_nan=False)
+    compute_ahead(args[0].controls)
+    return text

@@ -1,19 +1,25 @@
 """A whole run per setting, computed once: the page's Step, Play and year slider show its frames.
 
-A 50-year run of the default world costs ~0.2 s to simulate; the config is composed by Hydra once
-per world and scenario and the world read once per process (they cost ~0.13 s and ~0.15 s more
-per run before). A Step costs nothing on the server: the browser shows the stored years. Runs
-are cached by their controls (a run is a pure function of them: same config and seed, same
-numbers), so thirty students who pick the same setting share one computation and the
-counterfactual of every policy is computed once.
+A 50-year run of the default world costs ~0.13-0.15 s to simulate and tabulate; the config is
+composed by Hydra once per world and scenario and the world read once per process (they cost
+~0.13 s and ~0.15 s more per run before). A Step costs nothing on the server: the browser shows
+the stored years. Runs are cached by their controls (a run is a pure function of them: same
+config and seed, same numbers), so thirty students who pick the same setting share one
+computation and the counterfactual of every policy is computed once. The runs one notch away
+on each spending slider from a drawn run are computed ahead, in a background thread that gives
+way to every run someone waits for (:func:`compute_ahead`).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import multiprocessing
+import os
 import threading
-from collections import OrderedDict
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,19 +31,36 @@ from sim.app.controls import (
     APP_YEARS,
     POWERS,
     RAMP_YEARS,
+    RANGES,
+    ControlError,
     Controls,
     cli_command,
     configure,
     counterfactual,
     has_policy_change,
+    validate,
 )
 from sim.config import ScenarioConfig
 from sim.errors import USER_ERRORS
 from sim.model import AllianceModel
 from sim.runner import build_model
 
+_log = logging.getLogger(__name__)
+
 #: runs kept in memory (a run of the 2024 world holds ~0.3 MB of tables)
 CACHE_SIZE = 96
+#: whether runs are computed ahead in a background thread (:func:`compute_ahead`); set
+#: ``SIM_APP_AHEAD=0`` to compute only the runs asked for
+AHEAD = os.environ.get("SIM_APP_AHEAD", "1") != "0"
+#: at most this many runs wait to be computed ahead (the newest wanted first; older ones dropped)
+AHEAD_QUEUED = 12
+#: seconds without any run asked for (a session drawing one, a new setting) before a run is
+#: computed ahead, or goes on: the sessions' renders of a class's burst of settings, and the
+#: frames they send after, go first
+AHEAD_QUIET = 2.0
+#: seconds the thread computing ahead sleeps after each year, handing the GIL to any thread
+#: that wants it (the event loop, a session) rather than making it wait for the switch interval
+AHEAD_YIELD = 0.001
 #: the worker processes that compute runs, once :func:`start_workers` made them (else None:
 #: runs are computed in the calling thread)
 _workers: concurrent.futures.ProcessPoolExecutor | None = None
@@ -162,10 +185,6 @@ class Run:
         return spans
 
 
-def _wide(nations: pd.DataFrame, column: str, scale: float = 1.0) -> pd.DataFrame:
-    return nations.pivot(index="step", columns="iso3", values=column) * scale
-
-
 def _nation_phrase(codes: list[str], names: dict[str, str], limit: int = 4) -> str:
     shown = [names.get(c, c) for c in codes[:limit]]
     more = len(codes) - limit
@@ -245,31 +264,37 @@ def timeline(
             add(end, "schedule", f"{who} reaches {100 * s.to_share:g}% of GDP and holds it")
     for key, value in scenario.budget_changes.items():
         add(1, "policy", f"budget rule parameter {key} becomes {value:g} for every nation")
-    for (step, kind), group in events.groupby(["step", "event"], sort=True):
-        pairs = [
-            f"{names.get(a, a)}–{names.get(b, b)}" for a, b in zip(group.a, group.b, strict=True)
-        ]
+    groups: dict[tuple[int, str], list[tuple[str, str, str]]] = {}  # by step and kind, in order
+    columns = (events[k].tolist() for k in ("step", "event", "a", "b", "treaty"))
+    for step, kind, a, b, t in zip(*columns, strict=True):
+        groups.setdefault((int(step), kind), []).append((a, b, t))
+    for step, kind in sorted(groups):
+        group = groups[step, kind]
         n = len(group)
         if kind in ("formed", "dissolved"):
+            pairs = [f"{names.get(a, a)}–{names.get(b, b)}" for a, b, _ in group]
             verb = "formed" if kind == "formed" else "broken"
-            treaties = sorted({t for t in group.treaty if t})
+            treaties = sorted({t for _, _, t in group if t})
             of = f" (treaty ties: {', '.join(treaties)})" if treaties else ""
             text = f"{n} tie{'s' if n > 1 else ''} {verb}{of}: " + ", ".join(pairs[:4])
-            add(int(step), kind, text + (f" and {n - 4} more" if n > 4 else ""))
+            add(step, kind, text + (f" and {n - 4} more" if n > 4 else ""))
         else:  # joined | withdrew a treaty
-            for a, t in zip(group.a, group.treaty, strict=True):
+            for a, _, t in group:
                 verb = "joins" if kind == "joined" else "withdraws from"
-                add(int(step), kind, f"{names.get(a, a)} {verb} {t}")
+                add(step, kind, f"{names.get(a, a)} {verb} {t}")
     order = {"shock": 0, "policy": 1, "schedule": 2, "joined": 3, "withdrew": 4}
     return tuple(sorted(out, key=lambda e: (e.step, order.get(e.kind, 5))))
 
 
-def _compute(c: Controls) -> Run:
+def _compute(c: Controls, pause: Callable[[], None] | None = None) -> Run:
+    """The run of ``c``; ``pause`` (if given) is called before each year (it may wait)."""
     try:
         cfg = configure(c)
         model = build_model(cfg)  # each world read once per process (read_world)
         treaty_edges = treaty_ties(model)
         for _ in range(cfg.model.steps):
+            if pause is not None:
+                pause()
             model.step()
     except (*USER_ERRORS, HydraException, OmegaConfBaseException) as exc:
         raise RunError(str(exc).strip().splitlines()[0]) from None
@@ -284,7 +309,6 @@ def snapshot(
     years: int,
 ) -> Run:
     """The tables of ``model`` so far as a :class:`Run` (``years``: the span the charts show)."""
-    nations = model.nations_table()
     names = dict(zip(model.iso3, model.world.nations["name"], strict=True))
     events = model.events_table()
     return Run(
@@ -297,10 +321,10 @@ def snapshot(
         majors=tuple(model.iso3[i] for i in np.flatnonzero(model.major)),
         lat=model.world.nations["lat"].to_numpy(float),
         lon=model.world.nations["lon"].to_numpy(float),
-        share=_wide(nations, "share", 100.0),
-        milex=_wide(nations, "milex", 1e-9),
-        capability=_wide(nations, "capability"),
-        bloc=_wide(nations, "bloc").astype(int),
+        share=model.nations_wide("share") * 100.0,
+        milex=model.nations_wide("milex") * 1e-9,
+        capability=model.nations_wide("capability"),
+        bloc=model.nations_wide("bloc").astype(int),
         world=model.world_table().set_index("step"),
         events=events,
         treaty_edges=treaty_edges,
@@ -316,13 +340,24 @@ def treaty_ties(model: AllianceModel) -> tuple[tuple[str, str, str], ...]:
 _cache: OrderedDict[Controls, Run | RunError] = OrderedDict()
 _pending: dict[Controls, threading.Event] = {}
 _lock = threading.Lock()
-#: held while a run is computed in this process: runs asked for at once are computed one after
-#: another, not side by side. A run is pure Python holding the GIL: six computed side by side
-#: took turns every few ms, so all six were ready only at the end (~6 x 0.25 s) and every
-#: session's render waited its turn among them; one at a time, the first is ready after ~0.25 s
-#: and a render waits for one run at most (burst_runs.py). In the class benchmark it was not
-#: shown to help or to hurt the setting change; its "Revert" (2a0279b) kept it: undecided,
-#: experiments/app/README.md, cut 5
+#: runs that someone waits for and that are not in the cache yet, with how many wait
+_waited: Counter[Controls] = Counter()
+#: runs to compute ahead, oldest first; the runs whose neighbours were queued (a bounded memo)
+_ahead: list[Controls] = []
+_around: OrderedDict[Controls, None] = OrderedDict()
+#: tells the thread that computes ahead that work came or that no one waits any more
+_changed = threading.Condition(_lock)
+_ahead_thread: threading.Thread | None = None
+#: when a run was last asked for (time.monotonic)
+_last_asked = 0.0
+#: held while a run someone waits for is computed in this process: runs asked for at once are
+#: computed one after another, not side by side. A run is pure Python holding the GIL: six side
+#: by side take turns every few ms, so all six are ready only at the end, and every session's
+#: render waits its turn among them. Decided (issue 14, 01:11, burst_runs.py, six new runs at
+#: once, load 5.6, twice): one at a time the runs were ready after 0.20-0.27 s for the first and
+#: 0.68-0.83 s on average, and a 10 ms render was delayed 5 ms (median; p95 9-11 ms); side by
+#: side 0.99-1.09 s for the first, 1.12-1.15 s on average, the render delayed 25-33 ms (p95
+#: 48-61 ms). experiments/app/README.md, "Runs computed ahead"
 _computing = threading.Lock()
 
 
@@ -336,37 +371,142 @@ def get_run(c: Controls) -> Run:
     RunError
         when the controls make no valid run (the error is cached like a run).
     """
-    while True:
-        with _lock:
-            if c in _cache:
-                _cache.move_to_end(c)
-                found = _cache[c]
-                break
-            waiting = _pending.get(c)
-            if waiting is None:
-                _pending[c] = threading.Event()
-        if waiting is not None:
-            waiting.wait(timeout=60)
-            continue
-        try:
-            if _workers is None:
-                with _computing:  # one at a time (see _computing)
-                    found = _compute(c)
-            else:
-                found = _workers.submit(_compute, c).result()
-        except RunError as exc:
-            found = exc
-        finally:
+    global _last_asked
+    _last_asked = time.monotonic()
+    with _lock:
+        found = _cache.get(c)
+        if found is not None:
+            _cache.move_to_end(c)
+        else:
+            _waited[c] += 1  # the runs computed ahead wait meanwhile (_give_way)
+    try:
+        while found is None:
             with _lock:
-                if "found" in locals():
-                    _cache[c] = found
-                    while len(_cache) > CACHE_SIZE:
-                        _cache.popitem(last=False)
-                _pending.pop(c).set()
-        break
+                found = _cache.get(c)
+                waiting = _pending.get(c) if found is None else None
+                if found is None and waiting is None:
+                    _pending[c] = threading.Event()
+            if found is not None:
+                break
+            if waiting is not None:
+                waiting.wait(timeout=60)
+                continue
+            found = _computed(c)
+    finally:
+        with _lock:
+            if c in _waited:
+                _waited[c] -= 1
+                if _waited[c] <= 0:
+                    del _waited[c]
+                    _changed.notify_all()
     if isinstance(found, RunError):
         raise found
     return found
+
+
+def _computed(c: Controls, ahead: bool = False) -> Run | RunError:
+    """The run of ``c``, computed by the caller (who marked it pending), stored in the cache.
+
+    A run someone waits for is computed one at a time (:data:`_computing`) or in a worker; a
+    run computed ahead (``ahead``) gives way before each year to any other run someone waits
+    for (:func:`_give_way`).
+    """
+    found: Run | RunError | None = None
+    try:
+        if ahead:
+            found = _compute(c, pause=lambda: _give_way(c))
+        elif _workers is None:
+            with _computing:  # one at a time (see _computing)
+                found = _compute(c)
+        else:
+            found = _workers.submit(_compute, c).result()
+    except RunError as exc:
+        found = exc
+    finally:
+        with _lock:
+            if found is not None:
+                _cache[c] = found
+                while len(_cache) > CACHE_SIZE:
+                    _cache.popitem(last=False)
+            _pending.pop(c).set()
+    return found
+
+
+def neighbours(c: Controls) -> list[Controls]:
+    """The settings one notch down and up on each spending slider from ``c`` (within range)."""
+    out = []
+    for name in POWERS:
+        for sign in (-1, 1):
+            try:
+                out.append(validate({name: getattr(c, name) + sign * RANGES[name].step}, c))
+            except ControlError:
+                continue  # the slider's end
+    return out
+
+
+def compute_ahead(c: Controls) -> None:
+    """Queue the runs a student is most likely to ask for next, after the run of ``c`` was drawn:
+    :func:`neighbours` of ``c``, computed in one background thread, newest first.
+
+    Bounded: at most :data:`AHEAD_QUEUED` runs wait (older ones are dropped) and the computed
+    runs go into the same least-recently-used cache of :data:`CACHE_SIZE` runs as every other.
+    A run someone waits for goes first: before each year the thread waits while any other run
+    is wanted and not ready, and until no run was asked for in :data:`AHEAD_QUIET` s (the
+    sessions drawing a new run go first too; Python threads have no priorities, so a run ahead
+    that goes on shares the GIL with whatever comes next, for one year's step at most). Off
+    with ``SIM_APP_AHEAD=0``, and with worker processes (whose queue has no priorities).
+    """
+    global _ahead_thread
+    if not AHEAD or _workers is not None:
+        return
+    with _lock:
+        if c in _around:
+            return
+        _around[c] = None
+        while len(_around) > CACHE_SIZE:
+            _around.popitem(last=False)
+        for n in reversed(neighbours(c)):  # popped from the end: the first neighbour first
+            if n not in _cache and n not in _pending and n not in _ahead:
+                _ahead.append(n)
+        del _ahead[:-AHEAD_QUEUED]
+        if _ahead_thread is None:
+            _ahead_thread = threading.Thread(target=_work_ahead, name="sim-app-ahead", daemon=True)
+            _ahead_thread.start()
+        _changed.notify_all()
+
+
+def _work_ahead() -> None:
+    """The background thread: computes the queued runs, one at a time, for ever."""
+    while True:
+        with _lock:
+            while not _ahead:
+                _changed.wait()
+            c = _ahead.pop()
+            if c in _cache or c in _pending:
+                continue
+            _pending[c] = threading.Event()
+        try:
+            _give_way(c)  # before the model is built, too
+            _computed(c, ahead=True)
+        except Exception:  # a failed run ahead must not stop the thread; the asker sees it
+            _log.exception("computing the run of %s ahead", c)
+
+
+def _give_way(mine: Controls) -> None:
+    """Wait while someone waits for a run other than ``mine`` (a run computed ahead that someone
+    asks for meanwhile goes on: they wait for it), and, unless someone waits for ``mine``, until
+    no run was asked for in :data:`AHEAD_QUIET` s."""
+    with _lock:
+        while True:
+            if any(k != mine for k in _waited):
+                _changed.wait(timeout=1.0)
+                continue
+            quiet = AHEAD_QUIET - (time.monotonic() - _last_asked)
+            if quiet <= 0 or mine in _waited:
+                break
+            _changed.wait(timeout=quiet)
+    if mine not in _waited:
+        time.sleep(AHEAD_YIELD)
 
 
 def is_cached(c: Controls) -> bool:
@@ -386,7 +526,9 @@ __all__ = [
     "RunError",
     "TimelineEvent",
     "get_ghost",
+    "compute_ahead",
     "get_run",
+    "neighbours",
     "start_workers",
     "timeline",
 ]
