@@ -107,7 +107,8 @@ def test_russia_shock_response_follows_proximity(seed):
     "budget_rule.war_exposure=theatre) the same seeds with the same fills (A18), and at V10's "
     "(A21, + aggressor_exposure=home_base) again (A22); the noise decides the two seeds: with "
     "budget_rule.noise=0 every seed fills 10.39% (A24); at V11's (A27) seeds 1-3 and at V12's "
-    "(A30) seeds 1-4 fail, their refits' lower eta realising less by year 10 (A28, A31)",
+    "(A30) seeds 1-4 fail, their refits' lower eta realising less by year 10 (A28, A31); at V13's "
+    "(A32, eta 0.073) every seed fails, 4.2-5.0% (A33)",
 )
 @pytest.mark.parametrize("seed", SEEDS)
 def test_us_retrenchment_europe_fills_part_of_the_gap(seed):

@@ -1,6 +1,13 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A23|A25|A27|A30]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A23|A25|A27|A30|A32]``
+
+``--amendment A32`` (PREREGISTRATION.md A32) scores V13 (V10 plus every armed conflict of the
+shipped UCDP table raising its parties' desired share a point on its years,
+``budget_rule.conflict_exposure=ucdp``, calibrated with it: ``calibration=y2014_2019_a32``), V13p
+(A1's priors), V13r (M13 at A21's fitted values), V13g (V12r plus M13) and the sensitivity V13h
+(``conflict_minor=0.5``, not refitted), beside V10 re-run as a check; writes
+``variants_a32.json``/``.md``.
 
 ``--amendment A30`` (PREREGISTRATION.md A30) scores V12 (V10 plus every start-world growth trend
 regressed toward the cross-country mean, ``model.growth_persistence=0.3``, calibrated with it:
@@ -277,6 +284,24 @@ AMENDMENTS["A30"] = (
         "V10 A21 (check)": _V10,
         "V12-0 A30 sensitivity, growth_persistence 0 (not refitted)": tuple(
             [*o, "model.growth_persistence=0"] for o in _V12
+        ),
+    },
+)
+#: amendment A32's armed conflicts of the shipped UCDP data (M13); V10 re-run beside it as a check
+CONFLICTS = "budget_rule.conflict_exposure=ucdp"
+_V13 = tuple([f"{c}calibration=y2014_2019_a32", NO_FLOOR, CONFLICTS] for c in ("+", ""))
+AMENDMENTS["A32"] = (
+    "y2014_2019_a32",
+    {
+        "V13 A32, calibrated 2014-2019": _V13,
+        "V13p A32, theory priors": ([*_V10P[0], CONFLICTS], [*_V10P[1], CONFLICTS]),
+        "V13r A32, M13 at A21's fitted values": tuple([*o, CONFLICTS] for o in _V10),
+        "V13g A32, V12r + M13 (A21's fitted values)": tuple(
+            [*o, REGRESSED, CONFLICTS] for o in _V10
+        ),
+        "V10 A21 (check)": _V10,
+        "V13h A32 sensitivity, conflict_minor 0.5 (not refitted)": tuple(
+            [*o, "budget_rule.conflict_minor=0.5"] for o in _V13
         ),
     },
 )

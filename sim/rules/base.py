@@ -77,6 +77,8 @@ class NationState(Protocol):
     border_km: np.ndarray
     capital_km: np.ndarray
     ties: Ties
+    #: the world's year (step 0); read by A32's conflicts only, with ``conflict_exposure=ucdp``
+    start_year: int
 
     def raise_hostility(self, rows_a: list[int], rows_b: list[int], level: float) -> None: ...
 

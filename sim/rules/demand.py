@@ -28,6 +28,9 @@ amendment A21, off by default: the aggressor's proximity (``aggressor_exposure="
 base: ``s*_i + kappa_war s_unit (V_i - V_ref_i)``. One option of amendment A27, off by default:
 seasoned commitment (``tie_seasoning="linear"``, :func:`seasoned_commitment`), a tie formed
 during a run counting in the rule's allied means and spill-ins at ``min(1, age / T_season)``.
+One option of amendment A32, off by default: every armed conflict of the shipped UCDP data as a
+driver on its recorded years (``conflict_exposure="ucdp"``, :func:`conflict_intensity`), a party
+to a conflict-year raising its desired share in points: ``s*_i + c_conf (C_i - C_ref_i)``.
 
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
@@ -71,6 +74,9 @@ AGGRESSOR_EXPOSURES = ("none", "home_base")
 #: how the weight of a tie formed during a run enters the rule's allied means and spill-ins
 #: (``budget_rule.tie_seasoning``): at once (``none``) or building linearly over years (A27)
 TIE_SEASONINGS = ("none", "linear")
+#: whether the armed conflicts of the shipped UCDP data raise their parties' desired share
+#: (``budget_rule.conflict_exposure``): not at all (``none``) or on their recorded years (A32)
+CONFLICT_EXPOSURES = ("none", "ucdp")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -255,6 +261,53 @@ def aggressor_exposure(
     return np.where(non_parties(war) & war_aggressors(war, major)[None, :], near, 0.0).sum(axis=1)
 
 
+def conflict_intensity(
+    iso3: list[str],
+    year: int,
+    years: np.ndarray,
+    side_a: np.ndarray,
+    side_b: np.ndarray,
+    intensity: np.ndarray,
+    minor: float,
+) -> np.ndarray:
+    """Each nation's armed-conflict weight in ``year`` (amendment A32, M13)::
+
+        C_i(y) = max over the conflict-years of y' = min(y, y_last) with i a party of w(intensity)
+        w(2) = 1 (war, 1,000+ battle deaths),  w(1) = w_minor (25-999),  C_i = 0 in none
+
+    A party to an armed conflict spends more: about 1 point of national income for a government
+    fighting a civil war (Collier 2009, *Wars, Guns and Votes*, p. 108; Collier & Hoeffler 2002,
+    World Bank WP 2927, and 2007, *Oxford Bulletin of Economics and Statistics* 69(1); Dunne &
+    Perlo-Freeman 2003, *IRAE* 17(1)). Parties are the rows' primary sides A and B (UCDP/PRIO
+    Armed Conflict Dataset); a year after the table's last (``y_last``) reads the last year's
+    rows (the data's end is not a conflict's end).
+
+    Parameters
+    ----------
+    iso3 : the N nations' codes.
+    year : the calendar year ``y``.
+    years, side_a, side_b, intensity : (M,) the conflict-years: year, the two parties' ISO3
+        codes, UCDP intensity (1 or 2).
+    minor : ``w_minor`` in [0, 1], the weight of an intensity-1 year.
+
+    Returns
+    -------
+    (N,) ``C`` in [0, 1]; 0 for every nation when the table is empty.
+    """
+    years = np.asarray(years, dtype=int)
+    out = np.zeros(len(iso3))
+    if len(years) == 0:
+        return out
+    rows = years == min(year, int(years.max()))
+    weight = np.where(np.asarray(intensity)[rows] >= 2, 1.0, minor)
+    row_of = {code: i for i, code in enumerate(iso3)}
+    for a, b, w in zip(np.asarray(side_a)[rows], np.asarray(side_b)[rows], weight, strict=True):
+        for code in (a, b):
+            if code in row_of:
+                out[row_of[code]] = max(out[row_of[code]], w)
+    return out
+
+
 def add_war_exposure(
     desired: np.ndarray, kappa: float, unit: float, exposure: np.ndarray, exposure_ref: np.ndarray
 ) -> np.ndarray:
@@ -428,8 +481,17 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     #: A27: the years a new tie takes to reach its full weight (NATO's 4-year planning cycle, fixed)
     seasoning_years: float = 4.0
 
+    #: the armed conflicts of the shipped UCDP data (interstate, every intensity) raise their
+    #: parties' desired share on their recorded years (``ucdp``, amendment A32) or not (``none``)
+    conflict_exposure: str = "none"
+    #: A32: the desired share a war-year adds, share of GDP (0.01 = 1 point; Collier 2009, fixed)
+    conflict_share: float = 0.01
+    #: A32: the weight of an intensity-1 conflict-year (25-999 battle deaths) against a war's
+    conflict_minor: float = 1.0
+
     def __post_init__(self) -> None:
-        nonneg(self, "budget_rule", "k", "p", "beta", "noise", "war_k")
+        nonneg(self, "budget_rule", "k", "p", "beta", "noise", "war_k", "conflict_share")
+        within("budget_rule.conflict_minor", self.conflict_minor, 0.0, 1.0)
         positive(self, "budget_rule", "war_range_km", "war_home_km", "seasoning_years")
         within("budget_rule.eta", self.eta, 0.0, 1.0, open_low=True)
         within("budget_rule.rho", self.rho, 0.0, 1.0)
@@ -447,6 +509,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
             ("war_exposure", WAR_EXPOSURES),
             ("aggressor_exposure", AGGRESSOR_EXPOSURES),
             ("tie_seasoning", TIE_SEASONINGS),
+            ("conflict_exposure", CONFLICT_EXPOSURES),
         ):
             value = getattr(self, key)
             check(
@@ -489,6 +552,27 @@ class ThreatResponseV2:
         self.geography = (state.border_km, state.capital_km, state.major)
         self.at_war0 = np.array(state.at_war, dtype=bool)
         self.exposure0, self.aggressor0 = self.exposure(self.at_war0), self.aggressor(self.at_war0)
+        #: A32: the nations' codes and the start year, for the conflicts of each calendar year
+        self.iso3, self.start_year = list(state.iso3), int(getattr(state, "start_year", 0))
+        self.conflict0 = self.conflicts(self.start_year)
+
+    def conflicts(self, year: int) -> np.ndarray:
+        """The armed-conflict weight ``C`` of ``year`` (A32, :func:`conflict_intensity`); zeros
+        when ``conflict_exposure`` is ``none`` (the table is then not read)."""
+        if self.params.conflict_exposure == "none":
+            return np.zeros(len(self.iso3))
+        from sim.worlds.observed import conflicts
+
+        rows = conflicts(1990, 9999, min_intensity=1)
+        return conflict_intensity(
+            self.iso3,
+            year,
+            rows["year"].to_numpy(),
+            rows["iso3_a"].to_numpy(),
+            rows["iso3_b"].to_numpy(),
+            rows["intensity_level"].to_numpy(),
+            self.params.conflict_minor,
+        )
 
     def exposure(self, at_war: np.ndarray) -> np.ndarray:
         """The exposure ``W`` to the wars ``at_war`` each nation does not fight (A17)."""
@@ -600,6 +684,10 @@ class ThreatResponseV2:
             desired = add_war_exposure(
                 desired, p.war_k, p.s_floor, self.aggressor(state.at_war), ref
             )
+        if p.conflict_exposure == "ucdp":
+            ref = self.conflict0 if p.anchor else np.zeros(len(desired))
+            year = self.start_year + state.steps
+            desired = add_war_exposure(desired, 1.0, p.conflict_share, self.conflicts(year), ref)
         war = war_share(spending, state.gdp, state.at_war, p.rho, 1.0)
         update = next_share(state.share, desired, war, p.eta, noise, 0.0, 1.0)
         self.mobilising = update.mobilising
@@ -615,6 +703,7 @@ class ThreatResponseV2:
         form = (self.params.threat_from, self.params.threat_scale)
         self.params = params
         self.exposure0, self.aggressor0 = self.exposure(self.at_war0), self.aggressor(self.at_war0)
+        self.conflict0 = self.conflicts(self.start_year)
         self.spill0 = self.spill0_of[params.spill_in]
         self.ratio0 = self.ratio0_of[params.threat_from]
         if not params.anchor or form != (params.threat_from, params.threat_scale):
