@@ -68,8 +68,8 @@ $(ASSETS): $(STAMP)
 	mkdir -p $(dir $@)$$plotly; cp "$$($(PY) -c 'import plotly, pathlib; print(pathlib.Path(plotly.__file__).parent)')/package_data/plotly.min.js" $(dir $@)$$plotly/; \
 	touch $@
 
-app: $(STAMP) $(ASSETS)  ## the teaching page (sim/app/) at http://127.0.0.1:8765 (PORT=... to move it)
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(VENV)/bin/solara run sim.app.page --host 127.0.0.1 --port $(or $(PORT),8765) --production
+app: $(STAMP) $(ASSETS)  ## the teaching page (sim/app/, solara under uvicorn: sim/app/serve.py) at http://127.0.0.1:8765 (PORT=...)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(PY) -m sim.app.serve --host 127.0.0.1 --port $(or $(PORT),8765)
 
 lint: $(STAMP)  ## ruff check and format check
 	$(VENV)/bin/ruff check sim tests experiments

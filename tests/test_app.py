@@ -312,3 +312,78 @@ def test_runs_computed_in_a_worker_process_are_the_runs_computed_here(monkeypatc
     for name in ("share", "milex", "capability", "bloc", "world"):
         pd.testing.assert_frame_equal(getattr(here, name), getattr(there, name))
     assert here.timeline == there.timeline and here.command == there.command
+
+
+def test_the_server_runs_the_websocket_protocol_solaras_synchronous_writes_need(monkeypatch):
+    """``sim.app.serve`` hands uvicorn the legacy ``websockets`` protocol (the one solara's
+    ``sync_ws_write`` finds its connection in); an unknown ``SIM_APP_WS`` is one clear message."""
+    import sys
+
+    from solara.server import sync_ws_write
+
+    from sim.app import serve
+
+    protocol = serve.legacy_websockets_protocol()  # (silences the two deprecation warnings)
+    from websockets.legacy.protocol import WebSocketCommonProtocol
+
+    assert issubclass(protocol, WebSocketCommonProtocol)
+    assert sync_ws_write.SyncFrameWriter  # solara still ships the writer serve turns on
+    monkeypatch.setenv("SIM_APP_WS", "wsproto-ish")
+    with pytest.raises(SystemExit, match="SIM_APP_WS: 'wsproto-ish' is not one of websockets"):
+        serve.main(["--port", "1"])
+    monkeypatch.delenv("SIM_APP_WS")
+    assert serve.switch_interval(None) == sys.getswitchinterval()
+    assert serve.switch_interval("0.005") == 0.005
+    for bad in ("0", "fast", "2"):
+        monkeypatch.setenv("SIM_APP_SWITCH_INTERVAL", bad)
+        with pytest.raises(SystemExit, match=f"SIM_APP_SWITCH_INTERVAL: '{bad}' is not a number"):
+            serve.main(["--port", "1"])
+
+
+def test_a_stored_run_shows_in_one_render_and_a_refused_value_changes_nothing(monkeypatch):
+    """A setting whose run is already computed is shown by the render of the moved control
+    (one render of the page on the server, no thread, no banner); a value outside the slider's
+    range is refused with one message and changes neither the controls nor the run shown."""
+    import asyncio
+    from dataclasses import replace
+
+    loop = asyncio.new_event_loop()  # solara's kernel contexts take the thread's event loop
+    asyncio.set_event_loop(loop)
+    import ipywidgets
+    import reacton.core
+    import solara.server.app
+    from solara.server import kernel, kernel_context
+
+    app = solara.server.app.AppScript("sim.app.page")
+    app.check()
+    import sim.app.page as page
+
+    passes = []
+    render_once = reacton.core._RenderContext._render_once
+
+    def counted(self, *args, **kwargs):
+        passes.append(1)
+        return render_once(self, *args, **kwargs)
+
+    monkeypatch.setattr(reacton.core._RenderContext, "_render_once", counted)
+    stored = replace(Controls(), us_spending=0.75)
+    get_run(stored), get_ghost(stored)
+    context = kernel_context.VirtualKernelContext(
+        id="test-stored", kernel=kernel.Kernel(), session_id="test-stored"
+    )
+    try:
+        with context:
+            context.container = ipywidgets.VBox()
+            _, context.app_object = solara.server.app._run_app(None, app, "/")
+            assert page.shown.peek() == Controls()
+            passes.clear()
+            page.change_control("us_spending", 0.75)
+            assert page.shown.peek() == stored and page.settings.peek().controls == stored
+            assert len(passes) == 1
+            page.change_control("us_spending", 40.0)
+            assert "us_spending" in page.message.peek()
+            assert page.shown.peek() == stored and page.settings.peek().controls == stored
+    finally:
+        context.close()
+        asyncio.set_event_loop(None)
+        loop.close()

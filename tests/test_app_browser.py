@@ -1,8 +1,9 @@
 """The teaching page in headless Chromium: steps, compare, banner, timeline, downloads, the
 settings link, and the class mode with a teacher and three students.
 
-One ``solara run sim.app.page`` on a free port of 127.0.0.1 serves the module and is stopped
-when it ends; Playwright drives Debian's Chromium (/usr/bin/chromium). Set
+One server of the page (``python -m sim.app.serve``, as ``make app``) on a free port of
+127.0.0.1 serves the module and is stopped when it ends; Playwright drives Debian's Chromium
+(/usr/bin/chromium). Set
 ``SIM_APP_SCREENSHOT=experiments/app/screenshot.png`` to refresh the README's screenshot.
 """
 
@@ -33,7 +34,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def app_server(tmp_path_factory):
+    """The page's server on a free port: (its URL, its log)."""
     from solara.server.settings import assets
 
     from sim.app.widget import PLOTLY_PACKAGE
@@ -53,10 +55,15 @@ def app_url(tmp_path_factory):
     except serve.ServerError as exc:
         pytest.fail(str(exc))
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", log
         assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
     finally:
         serve.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def app_url(app_server):
+    return app_server[0]
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +127,16 @@ def test_steps_show_stored_years_on_every_chart(page):
         _title(page, "map", "2044").wait_for()
         page.wait_for_timeout(1500)
         page.screenshot(path=str(ROOT / target))
+
+
+def test_each_session_writes_its_frames_from_its_own_thread(page, app_server):
+    """solara's synchronous websocket writes are on for the page's connections (sim.app.serve):
+    without them every message of a session goes through the server's one event loop."""
+    page.get_by_role("button", name="Step").click()
+    _title(page, "spending", "2025").wait_for()
+    log = app_server[1].read_text()
+    assert "sync_ws_write requested but unavailable" not in log, log[-3000:]
+    assert "sync_ws_write active for this connection" in log, log[-3000:]
 
 
 def test_a_slider_reruns_with_its_counterfactual_and_the_link_restores_it(page, browser, app_url):

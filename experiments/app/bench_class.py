@@ -1,7 +1,8 @@
 """Load benchmark of the class mode (``/class``): a teacher and a class in headless Chromium.
 
-Starts ``solara run sim.app.page`` on a free port of 127.0.0.1 (its own server, stopped at the
-end whatever happens; the helpers, Chromium flags and memory log of ``bench_page.py``), then:
+Starts the page's server (``python -m sim.app.serve``, as ``make app``) on a free port of
+127.0.0.1 (its own server, stopped at the end whatever happens; the helpers, Chromium flags and
+memory log of ``bench_page.py``), then:
 
 1. a teacher opens a class session (world y2014) and reads its join code;
 2. ``--students`` students arrive one after another (one browser context each, all in one

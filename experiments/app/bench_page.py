@@ -1,7 +1,7 @@
 """Load benchmark of the teaching page: one student, then a class, in headless Chromium.
 
-Starts ``solara run sim.app.page`` on a free port of 127.0.0.1 (its own server, stopped at the
-end whatever happens), then:
+Starts the page's server (``python -m sim.app.serve``, as ``make app``) on a free port of
+127.0.0.1 (its own server, stopped at the end whatever happens), then:
 
 1. one student: ``--steps`` clicks on Step, each timed from the click until the spending chart
    and the map both show the new year;
@@ -24,6 +24,9 @@ Prints a table and writes ``bench_results.json`` beside this file. The machine's
     .venv/bin/python experiments/app/bench_page.py             # 1 student, then 30
     .venv/bin/python experiments/app/bench_page.py --students 5 --steps 10   # a quick check
     .venv/bin/python experiments/app/bench_page.py --trace --out /tmp/t.json  # a diagnostic
+
+``--warm`` (a diagnostic) has the class's six runs computed before the class (one page opens
+each run's settings link), so each setting change costs what showing a stored run costs.
 
 ``--trace`` (a diagnostic: it adds a wrapper of ``WebSocket`` in every page and a
 ``sitecustomize`` in the server, ``trace_server/``) times each setting's message from the key
@@ -277,6 +280,30 @@ async def one_student(url: str, steps: int, timeout: float) -> list[tuple[float,
     return times
 
 
+#: the links of :data:`SETTINGS`' runs (``--warm``: asked for once before the class)
+WARM_LINKS = [
+    "?us_spending=0.75",
+    "?china_spending=1.25",
+    "?russia_spending=0.75",
+    "?us_spending=1.25",
+    "?china_spending=0.75",
+    "?russia_spending=1.25",
+]
+
+
+async def warm_runs(url: str, timeout: float) -> None:
+    """``--warm`` (a diagnostic): one page opens each of :data:`WARM_LINKS` in turn, so the
+    server has the class's six runs computed before the class starts (untimed)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for link in WARM_LINKS:
+            context, _ = await open_page(browser, url + link, timeout)
+            await context.close()
+        await browser.close()
+
+
 async def a_class(
     url: str,
     students: int,
@@ -500,6 +527,12 @@ def main() -> None:
         help="a diagnostic, not the default design: time each setting's message from the key "
         "press through the server (trace_server/sitecustomize.py) to the banner",
     )
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="a diagnostic, not the default design: the class's six runs are computed before "
+        "the class (what a setting costs once its run is stored)",
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("bench_results.json"))
     args = parser.parse_args()
     global TRACING
@@ -510,6 +543,9 @@ def main() -> None:
         memory: dict = {"idle": ask_memory(server, mlog)}
         results["one_student"] = summaries(asyncio.run(one_student(url, args.steps, args.timeout)))
         results["load_after_one"] = os.getloadavg()
+        if args.warm:
+            asyncio.run(warm_runs(url, args.timeout))
+            results["warm"] = WARM_LINKS
         time.sleep(1)
         memory["before_class"] = ask_memory(server, mlog)
         results["class"] = asyncio.run(

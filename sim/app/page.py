@@ -1,7 +1,8 @@
 """The teaching page: pick a scenario or move a slider and see what changes against what would
 have happened otherwise.
 
-Start it with ``make app`` (``solara run sim.app.page``) and open http://127.0.0.1:8765.
+Start it with ``make app`` (``python -m sim.app.serve``: :mod:`sim.app.serve`) and open
+http://127.0.0.1:8765.
 
 A setting change computes the whole run at once (:func:`sim.app.runs.get_run`, through the same
 compose path as ``python -m sim``), with its counterfactual (same world and seed, no policy
@@ -304,21 +305,43 @@ def one_render() -> Iterator[None]:
 
 
 def change_control(name: str, raw: Any) -> None:
-    """One control changed in the browser: check it, then :func:`load_run` computes its run.
+    """One control changed in the browser: check it, then show its run.
 
-    The run follows the values the server holds, so no button can rebuild it from a stale
-    slider value; a refused value leaves everything as it was and says why.
+    A run already stored (computed for this or another session) is shown in the same render
+    as the moved control: one server render of the page per setting, not two. Otherwise
+    :func:`load_run` computes it while the page says so. The run follows the values the server
+    holds, so no button can rebuild it from a stale slider value; a refused value leaves
+    everything as it was and says why.
     """
     try:
         new = validate({name: raw}, settings.value.controls)
     except ControlError as exc:
         message.set(f"Not changed: {exc}")
         return
+    stored = is_stored(new, settings.value.versus)
     with one_render():
         message.set(None)
         run_error.set(None)
         settings.set(replace(settings.value, controls=new))
-    load_run(new)
+        if stored:
+            shown.set(new)
+    if not stored:
+        load_run(new)
+
+
+def is_stored(wanted: Controls, versus: str) -> bool:
+    """Whether the runs the charts of ``wanted`` need (its counterfactual, and the second
+    scenario ``versus`` with its own) are computed and valid: showing them computes nothing."""
+    runs = [wanted, replace(wanted, scenario=versus)] if versus else [wanted]
+    if not all(is_cached(c) for c in runs):
+        return False
+    try:
+        for c in runs:
+            get_run(c)
+            get_ghost(c)
+    except RunError:
+        return False
+    return True
 
 
 def load_run(wanted: Controls) -> None:

@@ -170,7 +170,9 @@ def _patch_page(mod) -> None:
 def _patch_uvicorn_auto(mod) -> None:
     """``BENCH_TRACE_LEGACY_WS=1``: uvicorn's ``auto`` websockets protocol is the legacy
     ``websockets`` one (0.54 picks ``websockets-sansio``), the one solara's
-    ``SOLARA_SERVER_SYNC_WS_WRITE`` needs; an experiment, not the page's set-up."""
+    ``SOLARA_SERVER_SYNC_WS_WRITE`` needs; the experiment of 23:31, from before the page's server
+    (``sim.app.serve``, since 01:03) chose that protocol itself (it matters now only with
+    ``SIM_APP_WS=auto``)."""
     if os.environ.get("BENCH_TRACE_LEGACY_WS"):
         from uvicorn.protocols.websockets.websockets_impl import WebSocketProtocol
 
