@@ -531,27 +531,38 @@ class Geography(NamedTuple):
 #: border pairs), oldest first
 _GEOGRAPHY: OrderedDict[str, Geography] = OrderedDict()
 GEOGRAPHY_KEPT = 8
+#: worlds of more nations are not kept: their (N, N) arrays (17 bytes a pair) would hold memory
+#: that sim.bounds' estimate of a run does not count (8 kept worlds of 8,000 nations: ~8.7 GB);
+#: every shipped world has fewer than 200 nations
+GEOGRAPHY_MAX_NATIONS = 400
 _GEOGRAPHY_LOCK = threading.Lock()
 
 
 def world_geography(world: World) -> Geography:
     """``world``'s :class:`Geography`, computed once per content of what it is computed from
-    (the nations' codes and capitals, the borders table); each caller gets its own copies."""
+    (the nations' codes and capitals, the borders table); each caller gets its own copies.
+    A world of more than :data:`GEOGRAPHY_MAX_NATIONS` nations is computed every time."""
+    if len(world.nations) > GEOGRAPHY_MAX_NATIONS:
+        return _compute_geography(world)
     key = _geography_key(world)
     with _GEOGRAPHY_LOCK:
         found = _GEOGRAPHY.get(key)
     if found is None:
-        nations = world.nations
-        found = Geography(
-            world.border_distance_km(),
-            threat.great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy()),
-            projection.land_connected(world.contiguity()) if len(world.borders) else None,
-        )
+        found = _compute_geography(world)
         with _GEOGRAPHY_LOCK:
             _GEOGRAPHY[key] = found
             while len(_GEOGRAPHY) > GEOGRAPHY_KEPT:
                 _GEOGRAPHY.popitem(last=False)
     return Geography(*(None if a is None else a.copy() for a in found))
+
+
+def _compute_geography(world: World) -> Geography:
+    nations = world.nations
+    return Geography(
+        world.border_distance_km(),
+        threat.great_circle_km(nations["lat"].to_numpy(), nations["lon"].to_numpy()),
+        projection.land_connected(world.contiguity()) if len(world.borders) else None,
+    )
 
 
 def _geography_key(world: World) -> str:

@@ -435,3 +435,19 @@ def test_geography_kept_per_world_equals_the_worlds_own_and_is_copied_per_model(
     moved.loc[0, "lat"] += 1.0  # another capital: another geography
     other = AllianceModel(World(**{**world.__dict__, "nations": moved}))
     assert not np.array_equal(other.capital_km, first.capital_km)
+
+
+def test_geography_of_a_large_world_is_not_kept(monkeypatch):
+    """A world above ``GEOGRAPHY_MAX_NATIONS`` is computed for its model and not kept, so the
+    memory a run uses stays what ``sim.bounds`` estimates."""
+    from sim import model as model_module
+
+    world = load_world(WorldConfig(name="today"))
+    monkeypatch.setattr(model_module, "_GEOGRAPHY", type(model_module._GEOGRAPHY)())
+    monkeypatch.setattr(model_module, "GEOGRAPHY_MAX_NATIONS", len(world.nations) - 1)
+    built = AllianceModel(world)
+    assert np.array_equal(built.border_km, world.border_distance_km())
+    assert len(model_module._GEOGRAPHY) == 0
+    monkeypatch.setattr(model_module, "GEOGRAPHY_MAX_NATIONS", len(world.nations))
+    AllianceModel(world)
+    assert len(model_module._GEOGRAPHY) == 1
