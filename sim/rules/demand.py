@@ -455,7 +455,9 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     (amendment A17) and ``aggressor_exposure`` (amendment A21) default to ``none``; ``war_k``
     and ``war_range_km`` (A17, shared by both) and ``war_home_km`` (A21) are fixed theory
     values, not free parameters. ``tie_seasoning`` (amendment A27) defaults to ``none``; its
-    ``seasoning_years`` is a fixed theory value.
+    ``seasoning_years`` is a fixed theory value. ``conflict_exposure`` (amendments A32, A34)
+    defaults to ``none``; ``conflict_share``, ``conflict_minor`` and ``conflict_near_km`` are
+    fixed theory values.
     """
 
     name: str = "threat_response_v2"
@@ -497,7 +499,9 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     seasoning_years: float = 4.0
 
     #: the armed conflicts of the shipped UCDP data (interstate, every intensity) raise their
-    #: parties' desired share on their recorded years (``ucdp``, amendment A32) or not (``none``)
+    #: parties' desired share on their recorded years (``ucdp``, amendment A32), only conflicts
+    #: with a nearby opponent and never below the start year's (``ucdp_near``, A34), or not
+    #: (``none``)
     conflict_exposure: str = "none"
     #: A32: the desired share a war-year adds, share of GDP (0.01 = 1 point; Collier 2009, fixed)
     conflict_share: float = 0.01
