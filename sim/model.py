@@ -14,6 +14,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from functools import cache
 from typing import NamedTuple
 
 import mesa
@@ -37,7 +38,7 @@ from sim.metrics import bloc_members, polarity, rank_blocs, share_at_target
 from sim.rules import ALLIANCE_RULES, BUDGET_RULES, projection, threat
 from sim.rules.utility import regime_similarity
 from sim.ties import EVENT_COLUMNS, Ties
-from sim.worlds import World, load_world
+from sim.worlds import World, load_world, observed
 
 __all__ = ["EVENT_COLUMNS", "NATION_COLUMNS", "AllianceModel", "OverflowStop", "ScenarioError"]
 
@@ -513,9 +514,25 @@ class AllianceModel(mesa.Model):
         frame["step"] = frame["step"].astype(np.int64)
         return frame
 
+    def conflict_years(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The conflict-years a rule's conflict term reads (:func:`ucdp_conflict_years`; the
+        rules reach no data of their own)."""
+        return ucdp_conflict_years()
+
     def events_table(self) -> pd.DataFrame:
         """Every tie formed or dissolved during the run (seeded treaties are not events)."""
         return self.ties.events_table()
+
+
+@cache
+def ucdp_conflict_years() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """UCDP's conflict-years from 1990 of every intensity (:func:`sim.worlds.observed.conflicts`):
+    years, side A's and side B's ISO3 codes, intensity levels; read once per process, read-only."""
+    rows = observed.conflicts(1990, 9999, min_intensity=1)
+    arrays = tuple(rows[c].to_numpy() for c in ("year", "iso3_a", "iso3_b", "intensity_level"))
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
 
 
 class Geography(NamedTuple):

@@ -9,6 +9,7 @@ import pytest
 from test_mechanisms import _war_state
 
 from sim.errors import ConfigError
+from sim.model import ucdp_conflict_years
 from sim.rules.demand import ThreatResponseV2, ThreatResponseV2Config, conflict_intensity
 
 ROWS = (
@@ -38,6 +39,7 @@ def _state(start_year: int) -> SimpleNamespace:
     far = np.full((5, 5), 5000.0)
     state = _war_state(far, np.zeros(5, bool), far)
     state.iso3, state.start_year, state.steps = ["IRN", "ISR", "KGZ", "UKR", "FRA"], start_year, 0
+    state.conflict_years = ucdp_conflict_years  # the model's table, as AllianceModel gives it
     return state
 
 

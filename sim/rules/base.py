@@ -82,6 +82,10 @@ class NationState(Protocol):
 
     def raise_hostility(self, rows_a: list[int], rows_b: list[int], level: float) -> None: ...
 
+    def conflict_years(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The conflict-years A32's term reads (years, side A's and B's ISO3, intensities)."""
+        ...
+
 
 class BudgetRule(Protocol):
     """How every nation sets next year's defence share, all nations at once."""

@@ -583,6 +583,8 @@ class ThreatResponseV2:
         self.exposure0, self.aggressor0 = self.exposure(self.at_war0), self.aggressor(self.at_war0)
         #: A32: the nations' codes and the start year, for the conflicts of each calendar year
         self.iso3, self.start_year = list(state.iso3), int(getattr(state, "start_year", 0))
+        #: the world's conflict-years, asked for only when the conflict term is on
+        self.conflict_years = getattr(state, "conflict_years", None)
         self.conflict0 = self.conflicts(self.start_year)
 
     def conflicts(self, year: int) -> np.ndarray:
@@ -591,16 +593,14 @@ class ThreatResponseV2:
         if self.params.conflict_exposure == "none":
             return np.zeros(len(self.iso3))
         near = self.params.conflict_exposure == "ucdp_near"
-        from sim.worlds.observed import conflicts
-
-        rows = conflicts(1990, 9999, min_intensity=1)
+        if self.conflict_years is None:
+            raise ValueError(
+                "budget_rule.conflict_exposure: the nations' state has no conflict_years()"
+            )
         return conflict_intensity(
             self.iso3,
             year,
-            rows["year"].to_numpy(),
-            rows["iso3_a"].to_numpy(),
-            rows["iso3_b"].to_numpy(),
-            rows["intensity_level"].to_numpy(),
+            *self.conflict_years(),
             self.params.conflict_minor,
             *((self.geography[0], self.params.conflict_near_km) if near else ()),
         )
