@@ -582,8 +582,9 @@ class ThreatResponseV2:
         self.at_war0 = np.array(state.at_war, dtype=bool)
         self.exposure0, self.aggressor0 = self.exposure(self.at_war0), self.aggressor(self.at_war0)
         #: A32: the nations' codes and the start year, for the conflicts of each calendar year
-        self.iso3, self.start_year = list(state.iso3), int(getattr(state, "start_year", 0))
-        #: the world's conflict-years, asked for only when the conflict term is on
+        #: the world's year and conflict-years, read only when the conflict term is on (a state
+        #: without them then fails in conflicts(), never counts the conflicts of year 0)
+        self.iso3, self.start_year = list(state.iso3), getattr(state, "start_year", None)
         self.conflict_years = getattr(state, "conflict_years", None)
         self.conflict0 = self.conflicts(self.start_year)
 
@@ -593,9 +594,10 @@ class ThreatResponseV2:
         if self.params.conflict_exposure == "none":
             return np.zeros(len(self.iso3))
         near = self.params.conflict_exposure == "ucdp_near"
-        if self.conflict_years is None:
+        if self.conflict_years is None or self.start_year is None:
             raise ValueError(
-                "budget_rule.conflict_exposure: the nations' state has no conflict_years()"
+                "budget_rule.conflict_exposure: the nations' state has no start_year or "
+                "conflict_years()"
             )
         return conflict_intensity(
             self.iso3,
