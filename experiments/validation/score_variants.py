@@ -1,6 +1,12 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A30|A32|A34|A34b]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A32|A34|A34b|A36]``
+
+``--amendment A36`` (PREREGISTRATION.md A36) scores M14 (``threat_denominator=own``: the threat
+ratio on own means only, allies acting through the spill-ins alone): V14 (calibrated with it,
+``calibration=y2014_2019_a36``, which holds the option), V14p (A1's priors), V14r (A21's values),
+V14g (V12r plus M14) and the ablation V14a (V14 with the recorded FIN/SWE accessions, not a
+forecast), beside V10 re-run as a check; writes ``variants_a36.json``/``.md``.
 
 ``--amendment A34`` (PREREGISTRATION.md A34) scores M13b (``conflict_exposure=ucdp_near``: a
 conflict counts only for a party within 950 km of its opponent's border, and the end of a
@@ -331,6 +337,22 @@ AMENDMENTS["A34b"] = (
         )
     },
 )
+#: amendment A36's M14, allies counted once (the threat ratio on own means only); V10 as a check
+OWN = "budget_rule.threat_denominator=own"
+_V14 = tuple([f"{c}calibration=y2014_2019_a36", NO_FLOOR] for c in ("+", ""))
+AMENDMENTS["A36"] = (
+    "y2014_2019_a36",
+    {
+        "V14 A36, calibrated 2014-2019": _V14,
+        "V14p A36, theory priors": ([*_V10P[0], OWN], [*_V10P[1], OWN]),
+        "V14r A36, M14 at A21's fitted values": tuple([*o, OWN] for o in _V10),
+        "V14g A36, V12r + M14 (A21's fitted values)": tuple([*o, REGRESSED, OWN] for o in _V10),
+        "V14a A36 ablation, accessions imposed (not a forecast)": tuple(
+            [*o, ACCESSIONS] for o in _V14
+        ),
+        "V10 A21 (check)": _V10,
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -416,7 +438,7 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30")
+    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30", "A36")
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)
