@@ -1,6 +1,12 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A32|A34|A34b|A36]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A34|A34b|A36|A37]``
+
+``--amendment A37`` (PREREGISTRATION.md A37) scores the refits whose calibration ran with the
+window's GDP on its record (``model.gdp_path=record``; every scored run is set back to
+``gdp_path=trend``): V15 (M12, ``calibration=y2014_2019_a37``), V15o (M12 + M14,
+``y2014_2019_a37o``) and V15t (V15's values on the unshrunk trend, report-only), beside V12r and
+V10 re-run as checks; writes ``variants_a37.json``/``.md``.
 
 ``--amendment A36`` (PREREGISTRATION.md A36) scores M14 (``threat_denominator=own``: the threat
 ratio on own means only, allies acting through the spill-ins alone): V14 (calibrated with it,
@@ -353,6 +359,24 @@ AMENDMENTS["A36"] = (
         "V10 A21 (check)": _V10,
     },
 )
+#: amendment A37's refits with the calibration window's GDP on its record; every scored run is
+#: given the trend path (``gdp_path=trend``, after the calibration's own ``record``)
+TREND = "model.gdp_path=trend"
+_V15 = tuple([f"{c}calibration=y2014_2019_a37", NO_FLOOR, TREND] for c in ("+", ""))
+AMENDMENTS["A37"] = (
+    "y2014_2019_a37",
+    {
+        "V15 A37, M12 calibrated 2014-2019 on the record's GDP": _V15,
+        "V15o A37, M12 + M14 calibrated 2014-2019 on the record's GDP": tuple(
+            [f"{c}calibration=y2014_2019_a37o", NO_FLOOR, TREND] for c in ("+", "")
+        ),
+        "V15t A37, V15's values on the unshrunk trend (report-only)": tuple(
+            [*o, "model.growth_persistence=1"] for o in _V15
+        ),
+        "V12r A30 (check)": AMENDMENTS["A30"][1]["V12r A30, M12 at A21's fitted values"],
+        "V10 A21 (check)": _V10,
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -438,7 +462,7 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30", "A36")
+    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30", "A36", "A37")
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)
