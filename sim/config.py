@@ -133,6 +133,9 @@ LAND_DISTANCES = ("border", "home_base")
 #: allied with it (``all``, the security dilemma as in docs/MODEL.md 3.4) or its war enemies only
 #: (``enemies``, amendment A15)
 WARTIME_DILEMMAS = ("all", "enemies")
+#: each economy's yearly step (``model.gdp_path``): its trend (``trend``) or, in the years the
+#: shipped World Bank table covers, its recorded growth (``record``, amendment A37: calibration)
+GDP_PATHS = ("trend", "record")
 
 
 @dataclass
@@ -188,6 +191,10 @@ class ModelConfig:
     #: each start-world growth trend keeps this part of its deviation from the cross-country
     #: mean (amendment A30: g' = gbar + rho_g (g - gbar); 1 = the trends as shipped)
     growth_persistence: float = 1.0
+    #: ``trend``: every economy grows at its (shrunk) trend; ``record`` (amendment A37, for the
+    #: calibration window only): at its recorded World Bank growth in the years the shipped table
+    #: holds (to 2023), the trend otherwise. A forecast must not use it after its start year.
+    gdp_path: str = "trend"
     #: modularity resolution of the bloc detection (below 1: larger, camp-sized blocs)
     bloc_resolution: float = 0.5
     #: blocs on the ``signed`` graph (ties +, rivalries and hostility -; Traag & Bruggeman 2009)
@@ -237,6 +244,8 @@ class ModelConfig:
               f"must be one of {', '.join(WARTIME_DILEMMAS)}", self.wartime_dilemma)  # fmt: skip
         within("model.water_discount", self.water_discount, 0.0, 1.0)
         within("model.growth_persistence", self.growth_persistence, 0.0, 1.0)
+        check(self.gdp_path in GDP_PATHS, "model.gdp_path",
+              f"must be one of {', '.join(GDP_PATHS)}", self.gdp_path)  # fmt: skip
         within("model.major_global_share", self.major_global_share, 0.0, 1.0)
         check(self.geography in GEOGRAPHIES, "model.geography",
               f"must be one of {', '.join(GEOGRAPHIES)}", self.geography)  # fmt: skip

@@ -1,6 +1,8 @@
-"""Trend growth as a forecast: each start-world trend shrunk toward the cross-country mean.
+"""Trend growth as a forecast, and the record's growth for a calibration window.
 
-Pure function on (N,) arrays (amendment A30, M12; ``model.growth_persistence``).
+Pure functions on (N,) arrays: each start-world trend shrunk toward the cross-country mean
+(amendment A30, M12; ``model.growth_persistence``), and each nation's recorded growth of a year
+(amendment A37; ``model.gdp_path=record``).
 """
 
 from __future__ import annotations
@@ -32,3 +34,27 @@ def shrunk_growth(growth: np.ndarray, persistence: float) -> np.ndarray:
     g = np.asarray(growth, dtype=float)
     mean = g.mean() if len(g) else 0.0
     return mean + persistence * (g - mean)
+
+
+def recorded_growth(gdp: np.ndarray, years: np.ndarray, year: int) -> np.ndarray:
+    """Each nation's recorded growth into ``year``, ``WB(y) / WB(y - 1) - 1`` (amendment A37)::
+
+        nan where the table lacks ``year`` or ``year - 1`` for the nation (the trend step applies)
+
+    The calibration window's GDP on its record: the demand equations of the literature are
+    estimated on observed income (Smith 1980; Murdoch & Sandler 1984), so the fit on 2014 -> 2019
+    need not absorb the error of a forecast GDP path (PREREGISTRATION.md A37).
+
+    Parameters
+    ----------
+    gdp : (N, Y) recorded GDP (current US$; nan where missing), one column per year of ``years``.
+    years : (Y,) int, the table's years, ascending.
+    year : the calendar year the step produces.
+    """
+    gdp = np.asarray(gdp, dtype=float)
+    years = list(np.asarray(years, dtype=int))
+    if year not in years or year - 1 not in years:
+        return np.full(len(gdp), np.nan)
+    now, before = gdp[:, years.index(year)], gdp[:, years.index(year - 1)]
+    ok = np.isfinite(now) & np.isfinite(before) & (before > 0) & (now > 0)
+    return np.where(ok, now / np.where(ok, before, 1.0) - 1.0, np.nan)

@@ -33,12 +33,13 @@ from sim.config import (
     scenario_budget_rule,
 )
 from sim.errors import OverflowStop, ScenarioError
-from sim.growth import shrunk_growth
+from sim.growth import recorded_growth, shrunk_growth
 from sim.metrics import bloc_members, polarity, rank_blocs, share_at_target
 from sim.rules import ALLIANCE_RULES, BUDGET_RULES, projection, threat
 from sim.rules.utility import regime_similarity
 from sim.ties import EVENT_COLUMNS, Ties
 from sim.worlds import World, load_world, observed
+from sim.worlds.sources import world_bank_gdp
 
 __all__ = ["EVENT_COLUMNS", "NATION_COLUMNS", "AllianceModel", "OverflowStop", "ScenarioError"]
 
@@ -115,6 +116,8 @@ class AllianceModel(mesa.Model):
         self.growth = nations["gdp_growth"].to_numpy(float)
         if p.growth_persistence != 1.0:  # A30: trends regressed toward the cross-country mean
             self.growth = shrunk_growth(self.growth, p.growth_persistence)
+        #: A37 (``gdp_path=record``): the shipped World Bank GDP of each nation, (N, years)
+        self.recorded_gdp = recorded_gdp(self.iso3) if p.gdp_path == "record" else None
         self.regime = nations["regime"].to_numpy(float)
         self.major = nations["major_power"].to_numpy(bool)
         self.arming = np.zeros(n)
@@ -205,8 +208,12 @@ class AllianceModel(mesa.Model):
         p = self.params
         drag = p.growth_drag * np.maximum(0.0, self.share - p.reference_share)
         self.last_milex = self.share * self.gdp
+        step = np.maximum(1 + self.growth - drag, MIN_GDP_FACTOR)
+        if self.recorded_gdp is not None:  # A37: the record's growth where the table has it
+            recorded = recorded_growth(*self.recorded_gdp, self.start_year + self.steps)
+            step = np.where(np.isfinite(recorded), 1 + recorded, step)
         with np.errstate(over="ignore"):  # checked on the next line, with the nation named
-            self.gdp = self.gdp * np.maximum(1 + self.growth - drag, MIN_GDP_FACTOR)
+            self.gdp = self.gdp * step
         self._stop_on_overflow("GDP", self.gdp, self.gdp > 0)
 
     def choose_share(self, iso3: str, share: float) -> None:
@@ -522,6 +529,13 @@ class AllianceModel(mesa.Model):
     def events_table(self) -> pd.DataFrame:
         """Every tie formed or dissolved during the run (seeded treaties are not events)."""
         return self.ties.events_table()
+
+
+def recorded_gdp(iso3: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped World Bank GDP (current US$) of the nations ``iso3``, (N, years) with nan where
+    the table has no value, and its years (amendment A37, ``model.gdp_path=record``)."""
+    table = world_bank_gdp().reindex(iso3)
+    return table.to_numpy(float), table.columns.to_numpy(int)
 
 
 @cache

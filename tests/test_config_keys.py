@@ -32,6 +32,12 @@ REFUSED = {
         "budget_rule.spill_in",
         None,
     ),
+    "threat_denominator_unknown": (
+        ["budget_rule=threat_response_v2", "budget_rule.threat_denominator=allies"],
+        "budget_rule.threat_denominator",
+        None,
+    ),
+    "gdp_path_unknown": (["model.gdp_path=forecast"], "model.gdp_path", None),
     "threat_from_unknown": (
         ["budget_rule=threat_response_v2", "budget_rule.threat_from=flows"],
         "budget_rule.threat_from",

@@ -39,3 +39,41 @@ def test_the_model_grows_each_economy_at_its_shrunk_trend():
 def test_bad_growth_persistence_names_its_key():
     with pytest.raises(ConfigError, match="model.growth_persistence"):
         compose(["model.growth_persistence=1.5"])
+
+
+def test_recorded_growth_reads_the_year_and_the_year_before():
+    from sim.growth import recorded_growth
+
+    gdp = np.array([[100.0, 110.0, 121.0], [50.0, np.nan, 60.0], [10.0, 10.0, 9.0]])
+    years = np.array([2014, 2015, 2016])
+    assert recorded_growth(gdp, years, 2015)[[0, 2]].tolist() == pytest.approx([0.1, 0.0])
+    assert np.isnan(recorded_growth(gdp, years, 2015)[1])  # a missing year: the trend applies
+    assert recorded_growth(gdp, years, 2016)[[0, 2]].tolist() == pytest.approx([0.1, -0.1])
+    assert np.isnan(recorded_growth(gdp, years, 2014)).all()  # no year before in the table
+    assert np.isnan(recorded_growth(gdp, years, 2017)).all()  # after the table: the trend
+
+
+def test_the_record_gdp_path_follows_the_world_bank_table_and_then_the_trend():
+    from sim.worlds.sources import world_bank_gdp
+
+    record = AllianceModel("y2014", params=ModelConfig(gdp_path="record"), alliance_rule="none")
+    trend = AllianceModel("y2014", alliance_rule="none")
+    wb = world_bank_gdp()
+    i = record.iso3.index("DEU")
+    g0 = record.gdp[i]
+    record.step()
+    trend.step()
+    # year 1 is 2015: Germany's GDP moves by the record's 2014 -> 2015 growth, not its trend
+    assert record.gdp[i] == pytest.approx(g0 * wb.at["DEU", 2015] / wb.at["DEU", 2014])
+    assert record.gdp[i] != pytest.approx(trend.gdp[i])
+    # world=today (2024): the table ends in 2023, so every step is the trend step, bit for bit
+    today = AllianceModel("today", params=ModelConfig(gdp_path="record"), alliance_rule="none")
+    shipped = AllianceModel("today", alliance_rule="none")
+    today.step()
+    shipped.step()
+    assert np.array_equal(today.gdp, shipped.gdp)
+
+
+def test_bad_gdp_path_names_its_key():
+    with pytest.raises(ConfigError, match="model.gdp_path"):
+        compose(["model.gdp_path=forecast"])

@@ -1,6 +1,18 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A30|A32|A34|A34b]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A34|A34b|A36|A37]``
+
+``--amendment A37`` (PREREGISTRATION.md A37) scores the refits whose calibration ran with the
+window's GDP on its record (``model.gdp_path=record``; every scored run is set back to
+``gdp_path=trend``): V15 (M12, ``calibration=y2014_2019_a37``), V15o (M12 + M14,
+``y2014_2019_a37o``) and V15t (V15's values on the unshrunk trend, report-only), beside V12r and
+V10 re-run as checks; writes ``variants_a37.json``/``.md``.
+
+``--amendment A36`` (PREREGISTRATION.md A36) scores M14 (``threat_denominator=own``: the threat
+ratio on own means only, allies acting through the spill-ins alone): V14 (calibrated with it,
+``calibration=y2014_2019_a36``, which holds the option), V14p (A1's priors), V14r (A21's values),
+V14g (V12r plus M14) and the ablation V14a (V14 with the recorded FIN/SWE accessions, not a
+forecast), beside V10 re-run as a check; writes ``variants_a36.json``/``.md``.
 
 ``--amendment A34`` (PREREGISTRATION.md A34) scores M13b (``conflict_exposure=ucdp_near``: a
 conflict counts only for a party within 950 km of its opponent's border, and the end of a
@@ -331,6 +343,40 @@ AMENDMENTS["A34b"] = (
         )
     },
 )
+#: amendment A36's M14, allies counted once (the threat ratio on own means only); V10 as a check
+OWN = "budget_rule.threat_denominator=own"
+_V14 = tuple([f"{c}calibration=y2014_2019_a36", NO_FLOOR] for c in ("+", ""))
+AMENDMENTS["A36"] = (
+    "y2014_2019_a36",
+    {
+        "V14 A36, calibrated 2014-2019": _V14,
+        "V14p A36, theory priors": ([*_V10P[0], OWN], [*_V10P[1], OWN]),
+        "V14r A36, M14 at A21's fitted values": tuple([*o, OWN] for o in _V10),
+        "V14g A36, V12r + M14 (A21's fitted values)": tuple([*o, REGRESSED, OWN] for o in _V10),
+        "V14a A36 ablation, accessions imposed (not a forecast)": tuple(
+            [*o, ACCESSIONS] for o in _V14
+        ),
+        "V10 A21 (check)": _V10,
+    },
+)
+#: amendment A37's refits with the calibration window's GDP on its record; every scored run is
+#: given the trend path (``gdp_path=trend``, after the calibration's own ``record``)
+TREND = "model.gdp_path=trend"
+_V15 = tuple([f"{c}calibration=y2014_2019_a37", NO_FLOOR, TREND] for c in ("+", ""))
+AMENDMENTS["A37"] = (
+    "y2014_2019_a37",
+    {
+        "V15 A37, M12 calibrated 2014-2019 on the record's GDP": _V15,
+        "V15o A37, M12 + M14 calibrated 2014-2019 on the record's GDP": tuple(
+            [f"{c}calibration=y2014_2019_a37o", NO_FLOOR, TREND] for c in ("+", "")
+        ),
+        "V15t A37, V15's values on the unshrunk trend (report-only)": tuple(
+            [*o, "model.growth_persistence=1"] for o in _V15
+        ),
+        "V12r A30 (check)": AMENDMENTS["A30"][1]["V12r A30, M12 at A21's fitted values"],
+        "V10 A21 (check)": _V10,
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -416,7 +462,7 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30")
+    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30", "A36", "A37")
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)

@@ -31,6 +31,9 @@ during a run counting in the rule's allied means and spill-ins at ``min(1, age /
 One option of amendment A32, off by default: every armed conflict of the shipped UCDP data as a
 driver on its recorded years (``conflict_exposure="ucdp"``, :func:`conflict_intensity`), a party
 to a conflict-year raising its desired share in points: ``s*_i + c_conf (C_i - C_ref_i)``.
+One option of amendment A36, off by default: allies counted once
+(``threat_denominator="own"``), the threat ratio on own means only, ``R_i = ln(1 + T_i / M_i)``,
+so allied spending substitutes for own spending through the spill-ins ``F`` alone.
 
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
@@ -78,6 +81,10 @@ TIE_SEASONINGS = ("none", "linear")
 #: (``budget_rule.conflict_exposure``): not at all (``none``), on their recorded years (A32) or
 #: only near home and with no fall at the end of a conflict under way at the start (A34)
 CONFLICT_EXPOSURES = ("none", "ucdp", "ucdp_near")
+#: what the threat ratio divides hostile means by (``budget_rule.threat_denominator``): own plus
+#: allied means (``own_allied``, M2 and A11 (a)) or own means only (``own``, amendment A36: allies
+#: then act on the budget through the spill-ins alone)
+THREAT_DENOMINATORS = ("own_allied", "own")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -457,7 +464,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     values, not free parameters. ``tie_seasoning`` (amendment A27) defaults to ``none``; its
     ``seasoning_years`` is a fixed theory value. ``conflict_exposure`` (amendments A32, A34)
     defaults to ``none``; ``conflict_share``, ``conflict_minor`` and ``conflict_near_km`` are
-    fixed theory values.
+    fixed theory values. ``threat_denominator`` (amendment A36) defaults to ``own_allied``.
     """
 
     name: str = "threat_response_v2"
@@ -510,6 +517,9 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     #: A34 (``ucdp_near``): the border distance within which a conflict counts, km (Gleditsch &
     #: Ward 2001's proximate pairs, fixed)
     conflict_near_km: float = 950.0
+    #: the threat ratio's denominator: own plus allied means (``own_allied``, M2 and A11 (a)) or
+    #: own means only (``own``, amendment A36): allies then count once, as spill-ins
+    threat_denominator: str = "own_allied"
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise", "war_k", "conflict_share")
@@ -539,6 +549,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
             ("aggressor_exposure", AGGRESSOR_EXPOSURES),
             ("tie_seasoning", TIE_SEASONINGS),
             ("conflict_exposure", CONFLICT_EXPOSURES),
+            ("threat_denominator", THREAT_DENOMINATORS),
         ):
             value = getattr(self, key)
             check(
@@ -568,12 +579,16 @@ class ThreatResponseV2:
         }
         self.spill0 = self.spill0_of[params.spill_in]
         self.share0 = np.array(state.share, dtype=float)
-        #: the start-year threat ratio of both forms, so a change of ``threat_from`` keeps it
+        #: the start-year threat ratio of every form, so a change of ``threat_from`` or
+        #: ``threat_denominator`` measures R against its own start-year ratio
         self.ratio0_of = {
-            "capability": threat_ratio(state.threat, state.capability, state.support),
-            "spending": self._spending_ratio(self.spending0, state, state.ties.commitment),
+            (source, denominator): self._ratio(
+                state, source, denominator, self.spending0, state.ties.commitment, state.support
+            )
+            for source in THREAT_FROM
+            for denominator in THREAT_DENOMINATORS
         }
-        self.ratio0 = self.ratio0_of[params.threat_from]
+        self.ratio0 = self.ratio0_of[params.threat_from, params.threat_denominator]
         self.level = self._level(params, state.share)
         self.mobilising = np.zeros(len(state.iso3), dtype=bool)
         #: the world's geography (border and capital distances, major powers: fixed) and the
@@ -619,15 +634,39 @@ class ThreatResponseV2:
         return aggressor_exposure(at_war, border, capital, major, p.war_range_km, p.war_home_km)
 
     def ratio(self, state: NationState) -> np.ndarray:
-        """This year's threat ratio ``R`` on stocks or on spending (``params.threat_from``)."""
-        if self.params.threat_from == "spending":
-            return self._spending_ratio(state.share * state.gdp, state, self.commitment(state))
-        if self.params.tie_seasoning == "none":
-            return threat_ratio(state.threat, state.capability, state.support)
-        support = allied_capability(
-            state.capability, state.support_reach, self.commitment(state), state.credibility
+        """This year's threat ratio ``R`` on stocks or on spending (``params.threat_from``), over
+        own plus allied or own means only (``params.threat_denominator``, A36)."""
+        p = self.params
+        commitment = self.commitment(state)
+        support = state.support
+        if p.threat_from == "capability" and p.tie_seasoning != "none":
+            support = allied_capability(
+                state.capability, state.support_reach, commitment, state.credibility
+            )
+        return self._ratio(
+            state, p.threat_from, p.threat_denominator, state.share * state.gdp, commitment, support
         )
-        return threat_ratio(state.threat, state.capability, support)
+
+    @classmethod
+    def _ratio(
+        cls,
+        state: NationState,
+        source: str,
+        denominator: str,
+        spending: np.ndarray,
+        commitment: np.ndarray,
+        support: np.ndarray,
+    ) -> np.ndarray:
+        """The threat ratio of form ``source`` (``threat_from``) and ``denominator``
+        (``threat_denominator``): with ``own`` (A36) the allied means are 0, so
+        ``R = ln(1 + T / M)`` (or ``T / K``); ``support`` is the allied capability the
+        ``capability`` form reads."""
+        if source == "spending":
+            if denominator == "own":
+                commitment = np.zeros_like(np.asarray(commitment, dtype=float))
+            return cls._spending_ratio(spending, state, commitment)
+        allied = np.zeros(len(spending)) if denominator == "own" else support
+        return threat_ratio(state.threat, state.capability, allied)
 
     def commitment(self, state: NationState) -> np.ndarray:
         """The tie weights the rule's allied means and spill-ins read: the ties' own, or seasoned
@@ -736,14 +775,15 @@ class ThreatResponseV2:
         new ``threat_from`` R against its own start-year ratio, and a new ``threat_from`` or
         ``threat_scale`` takes its own anchored level of the start world; a new ``war_range_km``
         measures A17's exposure (and A21's, with ``war_home_km``) against the start world's wars
-        at that range."""
-        form = (self.params.threat_from, self.params.threat_scale)
+        at that range; a new ``threat_denominator`` (A36) R against its own start-year ratio."""
+        form = (self.params.threat_from, self.params.threat_scale, self.params.threat_denominator)
         self.params = params
         self.exposure0, self.aggressor0 = self.exposure(self.at_war0), self.aggressor(self.at_war0)
         self.conflict0 = self.conflicts(self.start_year)
         self.spill0 = self.spill0_of[params.spill_in]
-        self.ratio0 = self.ratio0_of[params.threat_from]
-        if not params.anchor or form != (params.threat_from, params.threat_scale):
+        self.ratio0 = self.ratio0_of[params.threat_from, params.threat_denominator]
+        form_now = (params.threat_from, params.threat_scale, params.threat_denominator)
+        if not params.anchor or form != form_now:
             self.level = self._level(params, self.share0)
 
     def reporters(self) -> Reporters:
