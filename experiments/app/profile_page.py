@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import collections
 import json
+import os
 import re
 import signal
 import subprocess
@@ -90,15 +91,49 @@ async def metrics(cdp, server) -> dict[str, float]:
         except psutil.NoSuchProcess:
             pass
     out["CPU"] = sum(out[f"CPU {k}"] for k in KINDS)
+    threads = renderer_threads(bench_page.browsers(server))
+    out.update({f"renderer {k}": v for k, v in threads.items()})
     out["server CPU"] = bench_page.cpu_s(bench_page.server_processes(server))
     return out
 
 
 KINDS = ("renderer", "browser", "gpu", "utility", "driver")
+#: the renderer's threads by name (/proc/<pid>/task/<tid>/comm; the main thread is the one whose
+#: id is the process's): the compositor thread, the raster and other pool workers (V8's
+#: background GC, HTML parsing, ...)
+THREADS = {"Compositor": "compositor"}
+
+
+def renderer_threads(procs: list[psutil.Process]) -> dict[str, float]:
+    """CPU seconds of the renderers' threads, summed by kind (:data:`THREADS`; pool workers as
+    ``workers``, the rest as ``other``), read from ``/proc``."""
+    out = {"main": 0.0, "compositor": 0.0, "workers": 0.0, "other": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for proc in procs:
+        try:
+            if process_kind(proc) != "renderer":
+                continue
+            tasks = Path(f"/proc/{proc.pid}/task")
+            for task in tasks.iterdir():
+                name = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+                kind = THREADS.get(name, "workers" if name.startswith("ThreadPool") else "other")
+                kind = "main" if task.name == str(proc.pid) else kind
+                out[kind] += used
+        except (psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):
+            pass
+    return out
 
 
 def per_action(before: dict, after: dict, n: int) -> str:
-    keys = ("CPU", *(f"CPU {k}" for k in KINDS), *METRICS, "server CPU")
+    keys = (
+        "CPU",
+        *(f"CPU {k}" for k in KINDS),
+        *(f"renderer {k}" for k in ("main", "compositor", "workers", "other")),
+        *METRICS,
+        "server CPU",
+    )
     return ", ".join(
         f"{k.removesuffix('Duration')} {1000 * (after[k] - before[k]) / n:.0f} ms" for k in keys
     )
