@@ -5,7 +5,9 @@ Chromium's own counters through the DevTools protocol (``Performance.getMetrics`
 ScriptDuration, LayoutDuration, RecalcStyleDuration, in seconds of the renderer's main thread)
 and the CPU of each kind of Chromium process, of the Playwright driver and of the server, before
 and after ``--steps`` clicks on Step and ``--rounds`` cycles of four setting changes, each
-clicked, pressed and timed as ``bench_page.py`` does. ``--profile``: the JavaScript functions
+clicked, pressed and timed as ``bench_page.py`` does; first the page left alone (``idle``) and
+with solara's busy bar up (``busy``: what a page costs while the server takes over 0.3 s to
+answer), each for the time of ``--steps`` Steps, per 370 ms. ``--profile``: the JavaScript functions
 with the most self time (``Profiler``); ``--trace``: self time per Chromium trace event and
 thread; ``--py-spy OUT``: the server's stacks during the setting changes. Usage::
 
@@ -233,7 +235,7 @@ async def run(
         if profile:
             await cdp.send("Profiler.enable")
             await cdp.send("Profiler.setSamplingInterval", {"interval": 200})
-        for name in ("idle", "steps", "setting"):
+        for name in ("idle", "busy", "steps", "setting"):
             if profile:
                 await cdp.send("Profiler.start")
             if trace:
@@ -262,6 +264,11 @@ async def run(
             took: list[float] = []
             if name == "idle":  # the page's own background work over the time of 10 Steps
                 await page.wait_for_timeout(370 * steps)
+                n = steps
+            elif name == "busy":  # the same while solara's busy bar is up (a slow server)
+                await page.evaluate("() => { app.$data.kernelBusyLong = true; }")
+                await page.wait_for_timeout(370 * steps)
+                await page.evaluate("() => { app.$data.kernelBusyLong = false; }")
                 n = steps
             elif name == "steps":  # clicked and timed as the benchmark does (bench_page.py)
                 for k in range(1, steps + 1):
