@@ -5,7 +5,9 @@ Chromium's own counters through the DevTools protocol (``Performance.getMetrics`
 ScriptDuration, LayoutDuration, RecalcStyleDuration, in seconds of the renderer's main thread)
 and the CPU of each kind of Chromium process, of the Playwright driver and of the server, before
 and after ``--steps`` clicks on Step and ``--rounds`` cycles of four setting changes, each
-clicked, pressed and timed as ``bench_page.py`` does. ``--profile``: the JavaScript functions
+clicked, pressed and timed as ``bench_page.py`` does; first the page left alone (``idle``) and
+with solara's busy bar up (``busy``: what a page costs while the server takes over 0.3 s to
+answer), each for the time of ``--steps`` Steps, per 370 ms. ``--profile``: the JavaScript functions
 with the most self time (``Profiler``); ``--trace``: self time per Chromium trace event and
 thread; ``--py-spy OUT``: the server's stacks during the setting changes. Usage::
 
@@ -19,6 +21,7 @@ import argparse
 import asyncio
 import collections
 import json
+import os
 import re
 import signal
 import subprocess
@@ -90,15 +93,49 @@ async def metrics(cdp, server) -> dict[str, float]:
         except psutil.NoSuchProcess:
             pass
     out["CPU"] = sum(out[f"CPU {k}"] for k in KINDS)
+    threads = renderer_threads(bench_page.browsers(server))
+    out.update({f"renderer {k}": v for k, v in threads.items()})
     out["server CPU"] = bench_page.cpu_s(bench_page.server_processes(server))
     return out
 
 
 KINDS = ("renderer", "browser", "gpu", "utility", "driver")
+#: the renderer's threads by name (/proc/<pid>/task/<tid>/comm; the main thread is the one whose
+#: id is the process's): the compositor thread, the raster and other pool workers (V8's
+#: background GC, HTML parsing, ...)
+THREADS = {"Compositor": "compositor"}
+
+
+def renderer_threads(procs: list[psutil.Process]) -> dict[str, float]:
+    """CPU seconds of the renderers' threads, summed by kind (:data:`THREADS`; pool workers as
+    ``workers``, the rest as ``other``), read from ``/proc``."""
+    out = {"main": 0.0, "compositor": 0.0, "workers": 0.0, "other": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for proc in procs:
+        try:
+            if process_kind(proc) != "renderer":
+                continue
+            tasks = Path(f"/proc/{proc.pid}/task")
+            for task in tasks.iterdir():
+                name = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+                kind = THREADS.get(name, "workers" if name.startswith("ThreadPool") else "other")
+                kind = "main" if task.name == str(proc.pid) else kind
+                out[kind] += used
+        except (psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):
+            pass
+    return out
 
 
 def per_action(before: dict, after: dict, n: int) -> str:
-    keys = ("CPU", *(f"CPU {k}" for k in KINDS), *METRICS, "server CPU")
+    keys = (
+        "CPU",
+        *(f"CPU {k}" for k in KINDS),
+        *(f"renderer {k}" for k in ("main", "compositor", "workers", "other")),
+        *METRICS,
+        "server CPU",
+    )
     return ", ".join(
         f"{k.removesuffix('Duration')} {1000 * (after[k] - before[k]) / n:.0f} ms" for k in keys
     )
@@ -198,7 +235,7 @@ async def run(
         if profile:
             await cdp.send("Profiler.enable")
             await cdp.send("Profiler.setSamplingInterval", {"interval": 200})
-        for name in ("idle", "steps", "setting"):
+        for name in ("idle", "busy", "steps", "setting"):
             if profile:
                 await cdp.send("Profiler.start")
             if trace:
@@ -227,6 +264,11 @@ async def run(
             took: list[float] = []
             if name == "idle":  # the page's own background work over the time of 10 Steps
                 await page.wait_for_timeout(370 * steps)
+                n = steps
+            elif name == "busy":  # the same while solara's busy bar is up (a slow server)
+                await page.evaluate("() => { app.$data.kernelBusyLong = true; }")
+                await page.wait_for_timeout(370 * steps)
+                await page.evaluate("() => { app.$data.kernelBusyLong = false; }")
                 n = steps
             elif name == "steps":  # clicked and timed as the benchmark does (bench_page.py)
                 for k in range(1, steps + 1):

@@ -565,11 +565,25 @@ def _initial_settings(search: str | None) -> tuple[PageSettings, str | None]:
 
 # ----------------------------------------------------------------------------- the page
 
+#: solara's "busy" bar (shown while the server takes over 0.3 s to answer; on this page it lies
+#: under the app bar and the sidebar, so it is not seen) held still instead of Vuetify's
+#: indeterminate animation, whose every frame (60 a second, its left and right edges animated)
+#: was styled, laid out, painted and composited all the same: ~0.3 s of CPU a second per page
+#: while shown (experiments/app/README.md), in every page at once when a loaded server is slow to
+#: answer, which made it slower still
+BUSY_CSS = """
+.v-progress-linear__indeterminate .long {
+  animation: none !important; left: 0 !important; right: 0 !important; opacity: 0.6;
+}
+.v-progress-linear__indeterminate .short { display: none !important; }
+"""
+
 
 @solara.component
 def Page() -> None:
     """The explorer, or the class mode (a teacher's dashboard or a student's nation)."""
     solara.Title("Alliances and defence spending")
+    solara.Style(BUSY_CSS)
     router = solara.use_router()
     with solara.AppBarTitle():
         solara.Text("Alliances & defence spending")

@@ -19,7 +19,7 @@ app`` puts the copy that the plotly package ships there) and keeps it in its HTT
   layer, and a Step sets their radius, colour and visibility from that year's arrays. The
   legends are HTML (a click on a row hides or shows its traces); a line chart's PNG button
   draws its SVG, cut at the year shown and with its legend, on a canvas; the map's camera has
-  Plotly draw it. The year shown reaches the server (``year``) 250 ms after the last change;
+  Plotly draw it. The year shown reaches the server (``year``) 2 s after the last change;
   the page's timeline rows (``.timeline-row[data-step]``) are greyed and the settings link's
   ``year=`` is rewritten in the browser, so a Step renders nothing on the server.
 """
@@ -184,11 +184,15 @@ function drawLines(v, year) {
 function mapFigure(m, k, year, image) {
   const data = mapTraces(m, k);
   data.push(m.labels);
+  return [data, mapLayout(m, year, image)];
+}
+// the map's layout in `year` (its title), with the land `image`
+function mapLayout(m, year, image) {
   const layout = Object.assign({}, m.layout);
   layout.title = Object.assign({}, m.layout.title, { text: m.title.replace("{year}", year) });
   layout.showlegend = false;  // an HTML legend (legendRows): Plotly's costs ~40 ms a redraw
   if (image && image.source) layout.images = [image];
-  return [data, layout];
+  return layout;
 }
 // the map's ties and dots in step k, one trace per bloc
 function mapTraces(m, k) {
@@ -220,21 +224,32 @@ function mapTraces(m, k) {
   }
   return data;
 }
-// the map's legend in step k as HTML (the traces of mapFigure)
+// the map's legend in step k as HTML: the rows of mapFigure's traces (mapTraces), counted
+// without building them (a Step: the tie kinds standing, each bloc's leader and size)
 function legendRows(m, k) {
   const rows = [];
-  for (const t of mapTraces(m, k)) {
-    if (t.showlegend === false || !t.name) continue;
-    if (t.mode === "lines") {
-      if (!t.x.length) continue;
-      const dash = t.line.dash ? "dashed" : "solid";
-      const swatch = `border-top: 2px ${dash} ${t.line.color}; width: 18px; height: 0;`;
-      rows.push(`<div><span class="rv-swatch" style="${swatch}"></span>${t.name}</div>`);
-    } else {
-      const swatch = `background: ${t.marker.color}; border: 1px solid #333; width: 9px; ` +
-        "height: 9px; border-radius: 50%;";
-      rows.push(`<div><span class="rv-swatch" style="${swatch}"></span>${t.name}</div>`);
-    }
+  const standing = m.tie_traces.map(() => false);
+  for (const [, , formed, first, end] of m.ties) if (first <= k && k < end) standing[formed] = true;
+  m.tie_traces.forEach((t, f) => {
+    if (t.showlegend === false || !t.name || !standing[f]) return;
+    const dash = t.line.dash ? "dashed" : "solid";
+    const swatch = `border-top: 2px ${dash} ${t.line.color}; width: 18px; height: 0;`;
+    rows.push(`<div><span class="rv-swatch" style="${swatch}"></span>${t.name}</div>`);
+  });
+  const bloc = m.bloc[k], count = new Array(m.blocs + 1).fill(0), lead = [];
+  for (const i of m.order[k]) {  // in order of capability: a bloc's first is its leader
+    const b = Math.min(bloc[i], m.blocs);
+    if (b < 0) continue;
+    if (!count[b]) lead[b] = i;
+    count[b]++;
+  }
+  for (let b = 0; b <= m.blocs; b++) {
+    if (!count[b]) continue;
+    const name = b < m.blocs ? `bloc led by ${m.names[lead[b]]} (${count[b]})` : "other blocs";
+    const colour = b < m.blocs ? m.colours[b % m.colours.length] : "#ffffff";
+    const swatch = `background: ${colour}; border: 1px solid #333; width: 9px; ` +
+      "height: 9px; border-radius: 50%;";
+    rows.push(`<div><span class="rv-swatch" style="${swatch}"></span>${name}</div>`);
   }
   return rows.join("");
 }
@@ -246,6 +261,10 @@ function mapImage(v, name, k, year, image) {
   Plotly.downloadImage({ data, layout }, { format: "png", filename: name, scale: 2 });
 }
 const SVG = "http://www.w3.org/2000/svg";
+// ms the year shown rests before the browser tells the server (each message costs both ends: the
+// page's send, the server's echo and its busy and idle status; nothing the server draws needs
+// it at once, as the browser keeps the timeline and the settings link up to date itself)
+const SYNC_MS = 2000;
 // the map's dots and ties as SVG elements drawn once per run, in Plotly's own scatter layer
 // (under the names, clipped to the plot): a Step sets their radius, colour, order and
 // visibility (a Plotly.react of the map cost ~40 ms of script a Step, this well under 1 ms)
@@ -257,6 +276,9 @@ function buildDots(v) {
     const g = document.createElementNS(SVG, "g");
     g.setAttribute("class", "rv-dots");
     const ties = document.createElementNS(SVG, "g");
+    // treaty ties under the ties formed in the run, as Plotly draws their two traces
+    const kinds = m.tie_traces.map(() => document.createElementNS(SVG, "g"));
+    ties.append(...kinds);
     const dots = document.createElementNS(SVG, "g");
     g.append(ties, dots);
     const circles = m.x.map(() => {
@@ -266,25 +288,41 @@ function buildDots(v) {
       dots.appendChild(c);
       return c;
     });
-    d = v.dots = { g, ties, dots, circles, lines: [], px: [], py: [], order: "", r: [], fill: [] };
+    d = v.dots = {
+      g, ties, kinds, dots, circles, lines: [], byKey: new Map(), px: [], py: [], order: "",
+      r: [], fill: [],
+    };
   }
-  while (d.lines.length < m.ties.length) {  // one line per tie of the run, kept for the next
-    const l = document.createElementNS(SVG, "line");
-    d.ties.appendChild(l);
-    d.lines.push(l);
-  }
-  d.lines.forEach((l, j) => {
-    if (j >= m.ties.length) {
+  // one line per tie (the pair, its kind and its how-many-th span), kept from run to run: a new
+  // run of the world reuses the lines of the ties it shares (most of them: the treaty ties), so
+  // only its new ties are made and placed (a run has ~570 ties; setting each line's four
+  // coordinates and four styles again was most of the map's script per new run)
+  const seen = new Map(), used = new Set();
+  d.lines = m.ties.map(([a, b, formed]) => {
+    const pair = `${a},${b},${formed}`;
+    const n = seen.get(pair) || 0;
+    seen.set(pair, n + 1);
+    const key = `${pair},${n}`;
+    let l = d.byKey.get(key);
+    if (!l) {
+      l = document.createElementNS(SVG, "line");
+      const t = m.tie_traces[formed];
+      l.setAttribute("stroke", t.line.color);
+      l.setAttribute("stroke-width", t.line.width);
+      l.setAttribute("stroke-opacity", t.opacity === undefined ? 1 : t.opacity);
+      const dash = 3 * t.line.width;
+      l.setAttribute("stroke-dasharray", t.line.dash ? `${dash},${dash}` : "none");
       l.style.display = "none";
-      return;
+      l.ends = [a, b];
+      d.kinds[formed].appendChild(l);
+      d.byKey.set(key, l);
     }
-    const t = m.tie_traces[m.ties[j][2]];
-    l.setAttribute("stroke", t.line.color);
-    l.setAttribute("stroke-width", t.line.width);
-    l.setAttribute("stroke-opacity", t.opacity === undefined ? 1 : t.opacity);
-    const dash = 3 * t.line.width;
-    l.setAttribute("stroke-dasharray", t.line.dash ? `${dash},${dash}` : "none");
+    used.add(l);
+    return l;
   });
+  for (const l of d.byKey.values()) {  // the lines of ties this run does not have
+    if (!used.has(l) && l.style.display !== "none") l.style.display = "none";
+  }
   d.k = -1;
 }
 // the dots placed on the plot's axes (once per drawing of the map: a zoom moves them)
@@ -301,6 +339,7 @@ function placeDots(v) {
   const where = `${px.join()};${py.join()}`;
   if (where !== d.where) {  // a new world or a zoom (a new run of the same world: the same)
     d.where = where;
+    d.placed = (d.placed || 0) + 1;
     d.circles.forEach((c, i) => {
       c.setAttribute("cx", px[i].toFixed(1));
       c.setAttribute("cy", py[i].toFixed(1));
@@ -308,13 +347,40 @@ function placeDots(v) {
   }
   d.px = px;
   d.py = py;
-  m.ties.forEach(([a, b], j) => {
-    const l = d.lines[j];
-    l.setAttribute("x1", d.px[a].toFixed(1));
-    l.setAttribute("y1", d.py[a].toFixed(1));
-    l.setAttribute("x2", d.px[b].toFixed(1));
-    l.setAttribute("y2", d.py[b].toFixed(1));
+  for (const l of d.lines) {  // the lines not yet placed where the dots are now
+    if (l.placed === d.placed) continue;
+    l.placed = d.placed;
+    const [a, b] = l.ends;
+    l.setAttribute("x1", px[a].toFixed(1));
+    l.setAttribute("y1", py[a].toFixed(1));
+    l.setAttribute("x2", px[b].toFixed(1));
+    l.setAttribute("y2", py[b].toFixed(1));
+  }
+}
+// the children of `parent` put in the order of `nodes`, moving as few as possible: those
+// outside a longest run of them already in order (a moved node is laid out and painted again;
+// re-appending all 146 dots whenever two of them swapped repainted the whole map every Step)
+function reorder(parent, nodes) {
+  const at = new Map();
+  Array.prototype.forEach.call(parent.children, (c, i) => at.set(c, i));
+  const pos = nodes.map((n) => at.get(n));
+  const tails = [], back = new Array(nodes.length);  // a longest increasing run of pos
+  pos.forEach((p, i) => {
+    let lo = 0, hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pos[tails[mid]] < p) lo = mid + 1; else hi = mid;
+    }
+    back[i] = lo > 0 ? tails[lo - 1] : -1;
+    tails[lo] = i;
   });
+  const keep = new Set();
+  for (let i = tails.length ? tails[tails.length - 1] : -1; i >= 0; i = back[i]) keep.add(i);
+  let next = null;
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (!keep.has(i)) parent.insertBefore(nodes[i], next);
+    next = nodes[i];
+  }
 }
 // the map in step k: the dots' size, bloc colour and order (as mapFigure draws them), the
 // ties standing, the title and the HTML legend
@@ -347,7 +413,7 @@ function showMap(v, k, year) {
   const key = drawn.join(",");
   if (key !== d.order) {  // the draw order: big dots under small ones, bloc by bloc
     d.order = key;
-    for (const i of drawn) d.dots.appendChild(d.circles[i]);
+    reorder(d.dots, drawn.map((i) => d.circles[i]));
   }
   m.ties.forEach(([_a, _b, _f, first, end], j) => {
     const display = first <= k && k < end ? "" : "none";
@@ -464,7 +530,7 @@ async function render({ model, el }) {
     for (const v of views) {
       if (v.spec.kind === "map") {
         if (!v.drawn) {  // the land, the names and the title, once per run; the dots in SVG
-          const [, layout] = mapFigure(v.spec, 0, year, images[v.name]);
+          const layout = mapLayout(v.spec, year, images[v.name]);
           const data = [structuredClone(v.spec.labels)];
           const image = layout.images ? layout.images[0].source : "";
           const same = JSON.stringify([data, layout.xaxis, layout.yaxis]);
@@ -490,12 +556,24 @@ async function render({ model, el }) {
         showYear(v, year);
       }
     }
-    // the page's timeline (sim.app.page.Timeline): the years after the one shown, greyed
+    pageParts();
+    root.dataset.run = F.label;  // the run drawn (a test or the benchmark waits for it)
+  };
+  // the page's timeline (sim.app.page.Timeline) greys the years after the one shown, and its
+  // settings link (sim.app.page.SettingsLink) names it: the server writes both with the year
+  // it last heard of (SYNC_MS after the last Step), the browser keeps them up to date, at each
+  // Step and whenever the server writes them again (a new run: observed, so they are set
+  // before they are drawn)
+  const pageParts = () => {
+    for (const part of document.querySelectorAll(".timeline, .take-away")) {
+      if (!watched.has(part)) {
+        watched.add(part);
+        rewritten.observe(part, { childList: true, subtree: true });
+      }
+    }
     for (const row of document.querySelectorAll(".timeline-row[data-step]")) {
       row.classList.toggle("timeline-future", Number(row.dataset.step) > step);
     }
-    // the page's settings link (sim.app.page.SettingsLink) names the year shown: the server
-    // writes it with the year it last heard of, the browser keeps it up to date
     for (const a of document.querySelectorAll("a.settings-link")) {
       const href = a.getAttribute("href") || "";
       const next = href.replace(/([?&])year=\\d+/, `$1year=${step}`);
@@ -504,8 +582,9 @@ async function render({ model, el }) {
         a.textContent = next;
       }
     }
-    root.dataset.run = F.label;  // the run drawn (a test or the benchmark waits for it)
   };
+  const watched = new WeakSet();
+  const rewritten = new MutationObserver(() => { if (F && F.charts) pageParts(); });
   const draw = () => {
     if (!queued) {
       queued = true;
@@ -517,7 +596,7 @@ async function render({ model, el }) {
     syncTimer = setTimeout(() => {
       model.set("year", step);
       model.save_changes();
-    }, 250);
+    }, SYNC_MS);
   };
   const show = (k) => {
     const next = Math.max(0, Math.min(k, last()));
@@ -647,6 +726,7 @@ async function render({ model, el }) {
   return () => {
     stop();
     clearTimeout(syncTimer);
+    rewritten.disconnect();
     for (const v of views) if (v.spec.kind === "map") Plotly.purge(v.plot);
   };
 }
