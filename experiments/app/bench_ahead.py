@@ -11,6 +11,10 @@ Usage::
 
     .venv/bin/python experiments/app/bench_ahead.py --out experiments/app/bench_results_x.json
     SIM_APP_AHEAD=thread .venv/bin/python experiments/app/bench_ahead.py --out ...   # A/B
+    .venv/bin/python experiments/app/bench_ahead.py --two-notches --out ...  # runs not ahead
+
+``--two-notches`` is ``bench_two_notches.py``'s variant (each student presses its key twice: six
+runs not computed ahead), with the same split.
 """
 
 from __future__ import annotations
@@ -48,6 +52,12 @@ def cpu_s(processes: list[psutil.Process]) -> float:
 
 def main() -> None:
     bench_page.cpu_s = cpu_s
+    if "--two-notches" in sys.argv:  # bench_two_notches.py's variant: two key presses
+        sys.argv.remove("--two-notches")
+        import bench_two_notches
+
+        bench_page.SETTINGS[:] = bench_two_notches.TWO_NOTCHES
+        bench_page.press_key = bench_two_notches.press_twice
     bench_page.main()
     argv = sys.argv[1:]
     out = (
