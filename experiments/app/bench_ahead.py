@@ -6,7 +6,9 @@ The benchmark, its design and its figures are ``bench_page.py``'s, unchanged (sa
 this script only wraps its CPU reading: each reading of the server's processes (the server first,
 then its children) is also kept per process, and after the run ``cpu_split`` is added to the
 JSON ``--out`` names: ``server_own_s`` and ``workers_s`` over the class (the same window as
-``cpu.server_cpu_s``, their sum), ``workers`` (pid, nice, RSS MB at the end of the class).
+``cpu.server_cpu_s``, their sum), ``workers`` (pid, nice, RSS MB at the end of the class) and
+``machine_s``, the machine's CPU seconds over the class by kind (``/proc/stat``, all cores:
+``nice`` is every niced process's, the other engineers' work outside the lock included).
 Usage::
 
     .venv/bin/python experiments/app/bench_ahead.py --out experiments/app/bench_results_x.json
@@ -20,6 +22,7 @@ runs not computed ahead), with the same split.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -28,9 +31,21 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_page  # noqa: E402
 
-#: per reading of the server's processes: (the server's own CPU s, its children's, children)
-READINGS: list[tuple[float, float, list[dict]]] = []
+#: per reading of the server's processes: (the server's own CPU s, its children's, children,
+#: the machine's CPU s by kind since boot)
+READINGS: list[tuple[float, float, list[dict], dict[str, float]]] = []
 _cpu_s = bench_page.cpu_s
+#: /proc/stat's first columns (clock ticks of all cores): nice is every niced process's (other
+#: engineers' work outside the lock, and the worker computing ahead)
+KINDS = ("user", "nice", "system", "idle")
+
+
+def machine_cpu_s() -> dict[str, float]:
+    """The machine's CPU seconds since boot, all cores, by kind (:data:`KINDS`)."""
+    with open("/proc/stat") as f:
+        ticks = f.readline().split()[1:5]
+    hz = os.sysconf("SC_CLK_TCK")
+    return {k: int(t) / hz for k, t in zip(KINDS, ticks, strict=True)}
 
 
 def cpu_s(processes: list[psutil.Process]) -> float:
@@ -46,7 +61,7 @@ def cpu_s(processes: list[psutil.Process]) -> float:
             except psutil.NoSuchProcess:
                 pass
         own = _cpu_s(processes[:1])
-        READINGS.append((own, total - own, children))
+        READINGS.append((own, total - own, children, machine_cpu_s()))
     return total
 
 
@@ -67,11 +82,12 @@ def main() -> None:
     )
     if len(READINGS) < 3:
         raise SystemExit(f"error: {len(READINGS)} readings of the server's CPU, not 3")
-    (_, _, _), (own0, work0, _), (own1, work1, children) = READINGS[-3:]
+    (own0, work0, _, machine0), (own1, work1, children, machine1) = READINGS[-2:]
     split = {
         "server_own_s": round(own1 - own0, 2),
         "workers_s": round(work1 - work0, 2),
         "workers": children,
+        "machine_s": {k: round(machine1[k] - machine0[k], 1) for k in KINDS},
     }
     results = json.loads(out.read_text())
     results["cpu_split"] = split
