@@ -18,15 +18,17 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import statistics
+import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import sim.app.runs as runs
 from sim.app.controls import Controls
 
-#: the probe's work and pause (s): a session's render of the page, every 50 ms
-WORK, PAUSE = 0.010, 0.040
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from burst_runs import PAUSE, calibrated, work  # noqa: E402 (its probe: 10 ms every 50 ms)
 
 
 def spin(stop) -> None:
@@ -56,15 +58,7 @@ def main() -> None:
         h.start()
     time.sleep(0.5 if hogs else 0)
 
-    def work(n: int) -> float:
-        t = time.perf_counter()
-        x = 0
-        for i in range(n):
-            x += i
-        return time.perf_counter() - t
-
-    n = int(100_000 * WORK / min(work(100_000) for _ in range(3)))  # ~WORK s of Python alone
-    alone = min(work(n) for _ in range(5))
+    n, alone = calibrated()
     delays: list[float] = []
     wanted = runs.neighbours(c)
     done = threading.Event()
