@@ -1,5 +1,6 @@
-"""The page's server starts its worker computing runs ahead at nice 19 when a page draws its first
-run, and stops it when it shuts down (issue 14; ``sim.app.worker``, ``sim.app.serve``).
+"""With ``SIM_APP_AHEAD=process`` the page's server starts its worker computing runs ahead at
+nice 19 when a page draws its first run, and stops it when it shuts down (issue 14;
+``sim.app.worker``, ``sim.app.serve``).
 
 A real server (``python -m sim.app.serve``) and a real page in headless Chromium: the worker is
 started by the page's first drawn run (its neighbours queued), not by the test.
@@ -38,7 +39,8 @@ def test_the_server_starts_its_worker_at_nice_19_and_stops_it_when_it_stops(tmp_
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     log = tmp_path / "solara.log"
-    proc = serve.start(serve.free_port(), log, {"SIM_APP_AHEAD_QUIET": "0"})
+    env = {"SIM_APP_AHEAD": "process", "SIM_APP_AHEAD_QUIET": "0"}
+    proc = serve.start(serve.free_port(), log, env)
     url = f"http://127.0.0.1:{proc.args[-1]}/"
     server = psutil.Process(proc.pid)
     try:

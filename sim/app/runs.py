@@ -6,9 +6,10 @@ composed by Hydra once per world and scenario and the world read once per proces
 the stored years. Runs are cached by their controls (a run is a pure function of them: same
 config and seed, same numbers), so thirty students who pick the same setting share one
 computation and the counterfactual of every policy is computed once. The runs one notch away
-on each spending slider from a drawn run are computed ahead (:func:`compute_ahead`), by default in
-one worker process at the lowest OS priority (:mod:`sim.app.worker`): speculative work takes only
-CPU nothing else wants and never holds the server's GIL.
+on each spending slider from a drawn run are computed ahead (:func:`compute_ahead`): by default in
+a background thread that gives way to every run someone waits for, or (``SIM_APP_AHEAD=process``)
+in one worker process at the lowest OS priority (:mod:`sim.app.worker`), where speculative work
+takes only CPU nothing else wants and never holds the server's GIL.
 """
 
 from __future__ import annotations
@@ -53,16 +54,17 @@ _log = logging.getLogger(__name__)
 #: runs kept in memory (a run of the 2024 world holds ~0.3 MB of tables)
 CACHE_SIZE = 96
 #: how runs are computed ahead (:func:`compute_ahead`; ``SIM_APP_AHEAD``, :func:`ahead_mode`):
-#: "process" (the default) in one worker process at nice 19, "thread" in a thread of the server's
-#: process that gives way to the runs someone waits for (the design before the worker), "" not
-AHEAD_MODES = {"1": "process", "process": "process", "thread": "thread", "0": ""}
+#: "thread" (the default) in a thread of the server's process that gives way to the runs someone
+#: waits for, "process" in one worker process at nice 19 (no gain measured on the 2-core machine
+#: with the class's browsers on it, and ~242 MB more RSS: experiments/app/README.md), "" not
+AHEAD_MODES = {"1": "thread", "thread": "thread", "process": "process", "0": ""}
 
 
 def ahead_mode(raw: str | None) -> str:
-    """``SIM_APP_AHEAD`` checked: "process" (unset, ``1`` or ``process``), "thread" or ""
+    """``SIM_APP_AHEAD`` checked: "thread" (unset, ``1`` or ``thread``), "process" or ""
     (``0``: only the runs asked for are computed)."""
     if raw is None:
-        return "process"
+        return "thread"
     if raw not in AHEAD_MODES:
         raise ValueError(f"SIM_APP_AHEAD: {raw!r} is not one of {', '.join(AHEAD_MODES)}")
     return AHEAD_MODES[raw]
@@ -527,19 +529,21 @@ def compute_ahead(c: Controls) -> None:
     Bounded: at most :data:`AHEAD_QUEUED` runs wait (older ones are dropped) and the computed
     runs go into the same least-recently-used cache of :data:`CACHE_SIZE` runs as every other.
 
-    By default (:data:`AHEAD` "process") one worker process at nice 19 computes them
+    By default (:data:`AHEAD` "thread") a thread of the server's process computes them and
+    gives way: before each year it waits while any other run is wanted and not ready, and until
+    no run was asked for in :data:`AHEAD_QUIET` s; Python threads have no priorities, so a run
+    ahead that goes on shares the GIL with whatever comes next, for one year's step at most; a
+    student who asks for it waits for it. That mode is off with ``SIM_APP_WORKERS`` (the
+    workers' queue has no priorities).
+
+    With "process" (``SIM_APP_AHEAD=process``) one worker process at nice 19 computes them
     (:mod:`sim.app.worker`): it holds nothing of the server's and gets only CPU that nothing
     else wants. No one waits for it: a student who asks for a run the worker is computing gets
     it computed as any other run, and whichever is ready first is stored (the other stops or is
     dropped; they are equal). A worker that stops is logged and started again, up to
     :data:`AHEAD_RESTARTS` times; nothing of the run it was computing is stored.
 
-    With "thread" (``SIM_APP_AHEAD=thread``) a thread of the server's process computes them and
-    gives way: before each year it waits while any other run is wanted and not ready, and until
-    no run was asked for in :data:`AHEAD_QUIET` s; Python threads have no priorities, so a run
-    ahead that goes on shares the GIL with whatever comes next, for one year's step at most; a
-    student who asks for it waits for it. That mode is off with ``SIM_APP_WORKERS`` (the
-    workers' queue has no priorities). ``SIM_APP_AHEAD=0``: nothing is computed ahead.
+    ``SIM_APP_AHEAD=0``: nothing is computed ahead.
     """
     global _ahead_thread
     if not AHEAD or (AHEAD == "thread" and _workers is not None):

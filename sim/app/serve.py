@@ -18,9 +18,10 @@ check the first. ``SIM_APP_WS=auto`` (uvicorn's default protocol) and
 ``SOLARA_SERVER_SYNC_WS_WRITE=false`` give solara's default path back (for A/B benchmarks);
 ``SIM_APP_SWITCH_INTERVAL`` (a diagnostic) sets the GIL's switch interval (:func:`switch_interval`).
 
-The server starts the worker process that computes runs ahead when the first run is drawn
-(:func:`sim.app.runs.compute_ahead`, ``SIM_APP_AHEAD``, ``SIM_APP_AHEAD_QUIET``, checked here
-before it starts) and stops its workers when it shuts down (:class:`Server`).
+With ``SIM_APP_AHEAD=process`` the server starts a worker process that computes runs ahead when
+the first run is drawn (:func:`sim.app.runs.compute_ahead`; ``SIM_APP_AHEAD`` and
+``SIM_APP_AHEAD_QUIET`` are checked here before it starts); it stops its workers (that one, and
+those of ``SIM_APP_WORKERS``) when it shuts down (:func:`server_class`).
 """
 
 from __future__ import annotations
