@@ -118,7 +118,7 @@ def test_after_its_restarts_the_worker_is_not_started_again(caplog, monkeypatch)
 
 
 def test_the_worker_reports_a_failure_and_an_invalid_run_and_goes_on():
-    worker = Worker()
+    worker = Worker(runs._compute, (runs.RunError,))
     try:
         with pytest.raises(WorkerError, match="failed: AttributeError"):
             worker.compute("not controls")  # a bug on the server's side: its last line
@@ -151,9 +151,10 @@ def test_a_run_the_worker_stored_first_is_returned_to_the_one_who_asks():
 def test_the_worker_ends_when_its_parent_is_killed(tmp_path):
     script = (
         "import sys, time\n"
+        "from sim.app.runs import RunError, _compute\n"
         "from sim.app.worker import Worker\n"
         "if __name__ == '__main__':\n"
-        "    w = Worker()\n"
+        "    w = Worker(_compute, (RunError,))\n"
         "    print(w.process.pid, flush=True)\n"
         "    time.sleep(120)\n"
     )

@@ -621,7 +621,7 @@ def _ahead_in_worker(c: Controls) -> None:
         if c in _cache or c in _pending or _ahead_failures > AHEAD_RESTARTS:
             return
         if _worker is None:
-            _worker = Worker()
+            _worker = Worker(_compute, (RunError,))
         worker = _worker
     try:
         found = worker.compute(c)

@@ -20,6 +20,7 @@ import os
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 #: the worker's nice value: the lowest priority (Linux: 19)
@@ -38,17 +39,17 @@ def _watch_parent(parent: int) -> None:
     os._exit(0)  # the server stopped without stopping its worker: an orphan would linger
 
 
-def _serve(conn: Any, nice: int) -> None:
-    """The worker's loop: a :class:`~sim.app.controls.Controls` in, ``(kind, value, cpu_s)`` out.
+def _serve(
+    conn: Any, nice: int, compute: Callable[[Any], Any], expected: tuple[type[Exception], ...]
+) -> None:
+    """The worker's loop: controls in, ``(kind, value, cpu_s)`` out.
 
-    ``kind`` is ``"run"`` (``value`` the :class:`~sim.app.runs.Run`), ``"invalid"`` (the
-    :class:`~sim.app.runs.RunError`: the controls make no run) or ``"failed"`` (the traceback's
-    last line of anything else); ``cpu_s`` the worker's CPU seconds for it.
+    ``kind`` is ``"run"`` (``value`` what ``compute`` returned), ``"invalid"`` (one of the
+    ``expected`` errors: the controls make no run) or ``"failed"`` (the traceback's last line of
+    anything else); ``cpu_s`` the worker's CPU seconds for it.
     """
     os.nice(max(nice - os.nice(0), 0))
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
-    from sim.app.runs import RunError, _compute
-
     while True:
         try:
             c = conn.recv()
@@ -56,8 +57,8 @@ def _serve(conn: Any, nice: int) -> None:
             return  # the server closed the pipe
         cpu = time.process_time()
         try:
-            out: tuple[str, Any] = ("run", _compute(c))
-        except RunError as exc:
+            out: tuple[str, Any] = ("run", compute(c))
+        except expected as exc:
             out = ("invalid", exc)
         except Exception:  # a bug, reported to the server, not hidden: the run is not cached
             out = ("failed", traceback.format_exc().strip().splitlines()[-1])
@@ -65,13 +66,27 @@ def _serve(conn: Any, nice: int) -> None:
 
 
 class Worker:
-    """A spawned worker process at nice :data:`NICE` that computes one run at a time."""
+    """A spawned worker process at nice :data:`NICE` that computes one run at a time.
 
-    def __init__(self, nice: int = NICE) -> None:
+    ``compute`` (a module-level function: the worker imports it by name) makes a run of the
+    controls it is given; ``expected`` are the errors that say the controls make no run
+    (returned by :meth:`compute`, not raised). :mod:`sim.app.runs` passes its own, so this module
+    imports nothing of the page's.
+    """
+
+    def __init__(
+        self,
+        compute: Callable[[Any], Any],
+        expected: tuple[type[Exception], ...],
+        nice: int = NICE,
+    ) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_serve, args=(child, nice), name="sim-app-ahead-worker", daemon=True
+            target=_serve,
+            args=(child, nice, compute, expected),
+            name="sim-app-ahead-worker",
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -80,8 +95,8 @@ class Worker:
         self.computed = 0
 
     def compute(self, c: Any) -> Any:
-        """The run of ``c`` (a :class:`~sim.app.runs.Run`), or the
-        :class:`~sim.app.runs.RunError` that says why ``c`` makes no run (returned, not raised).
+        """The run of ``c``, or the expected error that says why ``c`` makes no run (returned,
+        not raised).
 
         Raises
         ------
