@@ -7,9 +7,17 @@ import threading
 import time
 from dataclasses import replace
 
+import pytest
+
 from sim.app import runs
 from sim.app.controls import Controls
 from sim.app.frames import explorer_frames, explorer_json
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _workers_stopped():
+    yield
+    runs.stop_workers()  # the worker computing ahead (sim.app.worker)
 
 
 def test_neighbours_are_one_notch_on_each_spending_slider_within_its_range():

@@ -27,6 +27,21 @@ from sim.app.controls import Controls
 WORK, PAUSE = 0.010, 0.040
 
 
+def work(n: int) -> float:
+    """Seconds ``n`` additions of pure Python take (the probe's render-like work)."""
+    t = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i
+    return time.perf_counter() - t
+
+
+def calibrated() -> tuple[int, float]:
+    """``(n, s)``: the additions that take ~:data:`WORK` s alone here, and what they took."""
+    n = int(100_000 * WORK / min(work(100_000) for _ in range(3)))
+    return n, min(work(n) for _ in range(5))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("seed", type=int, help="a seed whose runs are not yet cached")
@@ -45,15 +60,7 @@ def main() -> None:
         runs.get_run(c)
         ready.append(time.perf_counter() - started)
 
-    def work(n: int) -> float:
-        t = time.perf_counter()
-        x = 0
-        for i in range(n):
-            x += i
-        return time.perf_counter() - t
-
-    n = int(100_000 * WORK / min(work(100_000) for _ in range(3)))  # ~WORK s of Python alone
-    alone = min(work(n) for _ in range(5))
+    n, alone = calibrated()
 
     def probe() -> None:
         while not done.is_set():

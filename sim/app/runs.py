@@ -6,13 +6,16 @@ composed by Hydra once per world and scenario and the world read once per proces
 the stored years. Runs are cached by their controls (a run is a pure function of them: same
 config and seed, same numbers), so thirty students who pick the same setting share one
 computation and the counterfactual of every policy is computed once. The runs one notch away
-on each spending slider from a drawn run are computed ahead, in a background thread that gives
-way to every run someone waits for (:func:`compute_ahead`).
+on each spending slider from a drawn run are computed ahead (:func:`compute_ahead`): by default in
+a background thread that gives way to every run someone waits for, or (``SIM_APP_AHEAD=process``)
+in one worker process at the lowest OS priority (:mod:`sim.app.worker`), where speculative work
+takes only CPU nothing else wants and never holds the server's GIL.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import concurrent.futures.process
 import logging
 import multiprocessing
 import os
@@ -40,6 +43,7 @@ from sim.app.controls import (
     has_policy_change,
     validate,
 )
+from sim.app.worker import Worker, WorkerError
 from sim.config import ScenarioConfig
 from sim.errors import USER_ERRORS
 from sim.model import AllianceModel
@@ -49,15 +53,47 @@ _log = logging.getLogger(__name__)
 
 #: runs kept in memory (a run of the 2024 world holds ~0.3 MB of tables)
 CACHE_SIZE = 96
-#: whether runs are computed ahead in a background thread (:func:`compute_ahead`); set
-#: ``SIM_APP_AHEAD=0`` to compute only the runs asked for
-AHEAD = os.environ.get("SIM_APP_AHEAD", "1") != "0"
+#: how runs are computed ahead (:func:`compute_ahead`; ``SIM_APP_AHEAD``, :func:`ahead_mode`):
+#: "thread" (the default) in a thread of the server's process that gives way to the runs someone
+#: waits for, "process" in one worker process at nice 19 (no gain measured on the 2-core machine
+#: with the class's browsers on it, and ~242 MB more RSS: experiments/app/README.md), "" not
+AHEAD_MODES = {"1": "thread", "thread": "thread", "process": "process", "0": ""}
+
+
+def ahead_mode(raw: str | None) -> str:
+    """``SIM_APP_AHEAD`` checked: "thread" (unset, ``1`` or ``thread``), "process" or ""
+    (``0``: only the runs asked for are computed)."""
+    if raw is None:
+        return "thread"
+    if raw not in AHEAD_MODES:
+        raise ValueError(f"SIM_APP_AHEAD: {raw!r} is not one of {', '.join(AHEAD_MODES)}")
+    return AHEAD_MODES[raw]
+
+
+def ahead_quiet(raw: str | None) -> float:
+    """``SIM_APP_AHEAD_QUIET`` checked: seconds without a run asked for before a run is computed
+    ahead (unset: 2)."""
+    if raw is None:
+        return 2.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 60:
+        raise ValueError(f"SIM_APP_AHEAD_QUIET: {raw!r} is not a number of seconds in [0, 60]")
+    return value
+
+
+AHEAD = ahead_mode(os.environ.get("SIM_APP_AHEAD"))
 #: at most this many runs wait to be computed ahead (the newest wanted first; older ones dropped)
 AHEAD_QUEUED = 12
 #: seconds without any run asked for (a session drawing one, a new setting) before a run is
-#: computed ahead, or goes on: the sessions' renders of a class's burst of settings, and the
-#: frames they send after, go first
-AHEAD_QUIET = 2.0
+#: computed ahead, or (in a thread) goes on: the sessions' renders of a class's burst of
+#: settings, and the frames they send after, go first (``SIM_APP_AHEAD_QUIET``)
+AHEAD_QUIET = ahead_quiet(os.environ.get("SIM_APP_AHEAD_QUIET"))
+#: times the worker computing ahead may stop (killed, out of memory) and be started again; then
+#: runs are computed only when asked for (each stop is logged)
+AHEAD_RESTARTS = 3
 #: seconds the thread computing ahead sleeps after each year, handing the GIL to any thread
 #: that wants it (the event loop, a session) rather than making it wait for the switch interval
 AHEAD_YIELD = 0.001
@@ -348,6 +384,8 @@ _around: OrderedDict[Controls, None] = OrderedDict()
 #: tells the thread that computes ahead that work came or that no one waits any more
 _changed = threading.Condition(_lock)
 _ahead_thread: threading.Thread | None = None
+#: the run the thread computing ahead works on (None: it waits for one)
+_ahead_current: Controls | None = None
 #: when a run was last asked for (time.monotonic)
 _last_asked = 0.0
 #: held while a run someone waits for is computed in this process: runs asked for at once are
@@ -404,32 +442,71 @@ def get_run(c: Controls) -> Run:
     return found
 
 
+class _Superseded(Exception):
+    """The run being computed was stored meanwhile (it came back from the worker first)."""
+
+
+def _superseded(c: Controls) -> None:
+    if c in _cache:
+        raise _Superseded
+
+
 def _computed(c: Controls, ahead: bool = False) -> Run | RunError:
     """The run of ``c``, computed by the caller (who marked it pending), stored in the cache.
 
-    A run someone waits for is computed one at a time (:data:`_computing`) or in a worker; a
-    run computed ahead (``ahead``) gives way before each year to any other run someone waits
-    for (:func:`_give_way`).
+    A run someone waits for is computed one at a time (:data:`_computing`), or in a worker
+    (``SIM_APP_WORKERS``; if that pool breaks, here, and the pool is dropped); it stops early,
+    and the stored run is returned, when the worker computing ahead stores the same run first.
+    A run computed ahead in a thread (``ahead``) gives way before each year to any other run
+    someone waits for (:func:`_give_way`).
     """
     found: Run | RunError | None = None
     try:
         if ahead:
             found = _compute(c, pause=lambda: _give_way(c))
-        elif _workers is None:
-            with _computing:  # one at a time (see _computing)
-                found = _compute(c)
+        elif (pool := _workers) is not None:
+            try:
+                found = pool.submit(_compute, c).result()
+            except concurrent.futures.process.BrokenProcessPool as exc:
+                _workers_failed(pool, exc)
+                with _computing:
+                    found = _compute(c)
         else:
-            found = _workers.submit(_compute, c).result()
+            with _computing:  # one at a time (see _computing)
+                found = _cache.get(c) or _compute(c, pause=lambda: _superseded(c))
     except RunError as exc:
         found = exc
+    except _Superseded:
+        found = _cache.get(c)
     finally:
         with _lock:
             if found is not None:
-                _cache[c] = found
-                while len(_cache) > CACHE_SIZE:
-                    _cache.popitem(last=False)
+                _store(c, found)
             _pending.pop(c).set()
     return found
+
+
+def _store(c: Controls, found: Run | RunError) -> None:
+    """``found`` as the run of ``c``, least recently used out (the caller holds :data:`_lock`)."""
+    _cache[c] = found
+    _cache.move_to_end(c)
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+
+
+def _workers_failed(pool: concurrent.futures.ProcessPoolExecutor, exc: Exception) -> None:
+    """A worker of ``SIM_APP_WORKERS`` died: one message, and runs are computed here from now on."""
+    global _workers
+    with _lock:
+        if _workers is not pool:
+            return  # another session's thread saw it first
+        _workers = None
+    _log.error(
+        "a worker process computing runs stopped (%s): runs are computed in the server's "
+        "process from now on",
+        exc,
+    )
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def neighbours(c: Controls) -> list[Controls]:
@@ -446,21 +523,33 @@ def neighbours(c: Controls) -> list[Controls]:
 
 def compute_ahead(c: Controls) -> None:
     """Queue the runs a student is most likely to ask for next, after the run of ``c`` was drawn:
-    :func:`neighbours` of ``c``, computed in one background thread, newest first.
+    :func:`neighbours` of ``c``, newest first, computed once no run was asked for in
+    :data:`AHEAD_QUIET` s.
 
     Bounded: at most :data:`AHEAD_QUEUED` runs wait (older ones are dropped) and the computed
     runs go into the same least-recently-used cache of :data:`CACHE_SIZE` runs as every other.
-    A run someone waits for goes first: before each year the thread waits while any other run
-    is wanted and not ready, and until no run was asked for in :data:`AHEAD_QUIET` s (the
-    sessions drawing a new run go first too; Python threads have no priorities, so a run ahead
-    that goes on shares the GIL with whatever comes next, for one year's step at most). Off
-    with ``SIM_APP_AHEAD=0``, and with worker processes (whose queue has no priorities).
+
+    By default (:data:`AHEAD` "thread") a thread of the server's process computes them and
+    gives way: before each year it waits while any other run is wanted and not ready, and until
+    no run was asked for in :data:`AHEAD_QUIET` s; Python threads have no priorities, so a run
+    ahead that goes on shares the GIL with whatever comes next, for one year's step at most; a
+    student who asks for it waits for it. That mode is off with ``SIM_APP_WORKERS`` (the
+    workers' queue has no priorities).
+
+    With "process" (``SIM_APP_AHEAD=process``) one worker process at nice 19 computes them
+    (:mod:`sim.app.worker`): it holds nothing of the server's and gets only CPU that nothing
+    else wants. No one waits for it: a student who asks for a run the worker is computing gets
+    it computed as any other run, and whichever is ready first is stored (the other stops or is
+    dropped; they are equal). A worker that stops is logged and started again, up to
+    :data:`AHEAD_RESTARTS` times; nothing of the run it was computing is stored.
+
+    ``SIM_APP_AHEAD=0``: nothing is computed ahead.
     """
     global _ahead_thread
-    if not AHEAD or _workers is not None:
+    if not AHEAD or (AHEAD == "thread" and _workers is not None):
         return
     with _lock:
-        if c in _around:
+        if c in _around or _ahead_failures > AHEAD_RESTARTS:
             return
         _around[c] = None
         while len(_around) > CACHE_SIZE:
@@ -477,19 +566,121 @@ def compute_ahead(c: Controls) -> None:
 
 def _work_ahead() -> None:
     """The background thread: computes the queued runs, one at a time, for ever."""
+    global _ahead_current
     while True:
+        in_thread = AHEAD == "thread"
         with _lock:
+            _ahead_current = None
+            _changed.notify_all()
             while not _ahead:
                 _changed.wait()
             c = _ahead.pop()
             if c in _cache or c in _pending:
                 continue
-            _pending[c] = threading.Event()
+            if in_thread:
+                _pending[c] = threading.Event()
+            _ahead_current = c
         try:
-            _give_way(c)  # before the model is built, too
-            _computed(c, ahead=True)
+            if in_thread:
+                _give_way(c)  # before the model is built, too
+                _computed(c, ahead=True)
+            else:
+                _ahead_in_worker(c)
         except Exception:  # a failed run ahead must not stop the thread; the asker sees it
             _log.exception("computing the run of %s ahead", c)
+
+
+def ahead_idle(timeout: float) -> bool:
+    """Whether nothing is queued or computed ahead, after waiting up to ``timeout`` s for it."""
+    deadline = time.monotonic() + timeout
+    with _lock:
+        while _ahead or _ahead_current is not None:
+            if (left := deadline - time.monotonic()) <= 0:
+                return False
+            _changed.wait(timeout=left)
+    return True
+
+
+#: the worker process computing runs ahead (:func:`_ahead_in_worker`), started when first needed
+_worker: Worker | None = None
+#: how often the worker computing ahead stopped or failed (:data:`AHEAD_RESTARTS`)
+_ahead_failures = 0
+#: the runs computed ahead in the worker: stored, dropped (the same run was stored first), and
+#: the worker's CPU seconds for them
+ahead_stats = {"stored": 0, "dropped": 0, "worker_cpu_s": 0.0}
+
+
+def _ahead_in_worker(c: Controls) -> None:
+    """The run of ``c`` computed in the worker process, once the server is quiet, then stored
+    unless the same run was stored meanwhile."""
+    global _worker
+    _wait_quiet()
+    if (idle := _worker) is not None and not idle.alive():  # it stopped between two runs
+        _worker_failed(idle, c, WorkerError(f"the worker process {idle.process.pid} stopped"))
+    with _lock:
+        if c in _cache or c in _pending or _ahead_failures > AHEAD_RESTARTS:
+            return
+        if _worker is None:
+            _worker = Worker(_compute, (RunError,))
+        worker = _worker
+    try:
+        found = worker.compute(c)
+    except WorkerError as exc:
+        _worker_failed(worker, c, exc)
+        return
+    with _lock:
+        if not isinstance(found, RunError) and getattr(found, "controls", None) != c:
+            _log.error("the worker computing ahead returned another run than %s: dropped", c)
+        elif c in _cache:
+            ahead_stats["dropped"] += 1
+        else:
+            _store(c, found)
+            ahead_stats["stored"] += 1
+        ahead_stats["worker_cpu_s"] = worker.cpu_s
+        _changed.notify_all()
+
+
+def _worker_failed(worker: Worker, c: Controls, exc: Exception) -> None:
+    """The worker computing ahead stopped or failed on ``c``: one message, and a new worker for
+    the next run (up to :data:`AHEAD_RESTARTS` times). A worker stopped on purpose
+    (:func:`stop_workers`) is not a failure."""
+    global _worker, _ahead_failures
+    with _lock:
+        if _worker is not worker:
+            return
+        _worker = None
+        _ahead_failures += 1
+        last = _ahead_failures > AHEAD_RESTARTS
+    worker.stop()
+    _log.error(
+        "computing the run of %s ahead: %s; nothing of it was stored, and %s",
+        c,
+        exc,
+        "runs are computed only when asked for from now on"
+        if last
+        else "a new worker computes the next ones",
+    )
+
+
+def _wait_quiet() -> None:
+    """Until no run was asked for in :data:`AHEAD_QUIET` s."""
+    with _lock:
+        while (quiet := AHEAD_QUIET - (time.monotonic() - _last_asked)) > 0:
+            _changed.wait(timeout=quiet)
+
+
+def stop_workers() -> None:
+    """Stop the worker processes: the one computing ahead and those of ``SIM_APP_WORKERS``
+    (the server at its shutdown; tests). A run the worker computes ahead is lost, not stored;
+    a worker computing ahead is started again when a run is next queued."""
+    global _worker, _workers
+    with _lock:
+        worker, _worker = _worker, None
+        pool, _workers = _workers, None
+    if worker is not None:
+        worker.stop()
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _give_way(mine: Controls) -> None:
@@ -530,5 +721,6 @@ __all__ = [
     "get_run",
     "neighbours",
     "start_workers",
+    "stop_workers",
     "timeline",
 ]

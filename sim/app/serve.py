@@ -17,6 +17,11 @@ once ``sync_ws_write requested but unavailable (why)`` when it falls back; the b
 check the first. ``SIM_APP_WS=auto`` (uvicorn's default protocol) and
 ``SOLARA_SERVER_SYNC_WS_WRITE=false`` give solara's default path back (for A/B benchmarks);
 ``SIM_APP_SWITCH_INTERVAL`` (a diagnostic) sets the GIL's switch interval (:func:`switch_interval`).
+
+With ``SIM_APP_AHEAD=process`` the server starts a worker process that computes runs ahead when
+the first run is drawn (:func:`sim.app.runs.compute_ahead`; ``SIM_APP_AHEAD`` and
+``SIM_APP_AHEAD_QUIET`` are checked here before it starts); it stops its workers (that one, and
+those of ``SIM_APP_WORKERS``) when it shuts down (:func:`server_class`).
 """
 
 from __future__ import annotations
@@ -115,22 +120,41 @@ def switch_interval(raw: str | None) -> float:
     return value
 
 
+def server_class() -> type:
+    """uvicorn's server, stopping the page's worker processes when it shuts down.
+
+    After a signal's graceful shutdown uvicorn raises the signal again, so the process ends
+    without running its exit handlers (``multiprocessing`` would end daemon workers there): the
+    workers are stopped at the end of :meth:`shutdown` instead.
+    """
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets=None) -> None:
+            await super().shutdown(sockets)
+            from sim.app import runs
+
+            runs.stop_workers()
+
+    return Server
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve the page on ``--host``:``--port`` until interrupted (``make app``)."""
     parser = argparse.ArgumentParser(description="The teaching page's server (make app).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8765)))
     args = parser.parse_args(argv)
-    import uvicorn
-
     try:
         interval = switch_interval(os.environ.get("SIM_APP_SWITCH_INTERVAL"))
+        import sim.app.runs  # noqa: F401 (its import checks SIM_APP_AHEAD, SIM_APP_AHEAD_QUIET)
+
         config = uvicorn_config(args.host, args.port, os.environ.get("SIM_APP_WS", WS_CHOICES[0]))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     sys.setswitchinterval(interval)
     print(f"The teaching page: http://{args.host}:{args.port}/", flush=True)
-    uvicorn.Server(config).run()
+    server_class()(config).run()
 
 
 def free_port() -> int:
