@@ -340,6 +340,38 @@ def test_the_server_runs_the_websocket_protocol_solaras_synchronous_writes_need(
             serve.main(["--port", "1"])
 
 
+@pytest.mark.parametrize(
+    ("variable", "bad"),
+    [
+        ("SIM_APP_WORKERS", "two"),
+        ("SIM_APP_WORKERS", "-1"),
+        ("SIM_APP_WORKERS", "9"),
+        ("SIM_APP_AHEAD", "later"),
+        ("SIM_APP_AHEAD_QUIET", "soon"),
+    ],
+)
+def test_a_bad_server_setting_is_one_message_and_no_server(variable, bad):
+    """The run settings read when ``sim.app.runs`` is imported (``SIM_APP_WORKERS``,
+    ``SIM_APP_AHEAD``, ``SIM_APP_AHEAD_QUIET``) stop ``python -m sim.app.serve`` before it serves,
+    with one line naming the variable, not a traceback from inside uvicorn."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, variable: bad}
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.app.serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[-1].startswith(f"error: {variable}: {bad!r} is not")
+    assert "Traceback" not in done.stderr
+    assert "The teaching page" not in done.stdout
+
+
 def test_a_stored_run_shows_in_one_render_and_a_refused_value_changes_nothing(monkeypatch):
     """A setting whose run is already computed is shown by the render of the moved control
     (one render of the page on the server, no thread, no banner); a value outside the slider's

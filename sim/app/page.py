@@ -55,7 +55,7 @@ from sim.app.controls import (
     validate,
 )
 from sim.app.frames import explorer_json
-from sim.app.runs import Run, RunError, get_ghost, get_run, is_cached, start_workers
+from sim.app.runs import WORKERS, Run, RunError, get_ghost, get_run, is_cached, start_workers
 from sim.app.widget import PLOTLY_URL, RunView
 
 if IPYVUETIFY_V3:  # the expansion panel's parts, as solara.Details takes them
@@ -70,11 +70,7 @@ if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
     solara.server.settings.kernel.cull_timeout = "60s"
 #: seconds a control rests before a run not yet computed is computed (a dragged slider: once)
 SETTLE = 0.15
-#: worker processes that compute the runs (SIM_APP_WORKERS; 0, the default: in the server's
-#: process). Two workers cost ~430 MB of RSS and, in the class benchmark on 2 cores shared with
-#: the 30 browsers, gave no clear gain (experiments/app/README.md)
-WORKERS = int(os.environ.get("SIM_APP_WORKERS", "0"))
-start_workers(WORKERS)
+start_workers(WORKERS)  # SIM_APP_WORKERS, checked by sim.app.runs
 # when a session's kernel closes, its memory goes back to the system (sim.app.memory)
 solara.lab.on_kernel_start(memory.on_kernel_start)
 memory.log_on_signal()

@@ -84,7 +84,25 @@ def ahead_quiet(raw: str | None) -> float:
     return value
 
 
+def worker_count(raw: str | None) -> int:
+    """``SIM_APP_WORKERS`` checked: worker processes that compute the runs asked for (unset: 0,
+    in the server's process)."""
+    if raw is None:
+        return 0
+    if not raw.strip().isdigit() or int(raw) > MAX_WORKERS:
+        raise ValueError(
+            f"SIM_APP_WORKERS: {raw!r} is not a whole number of workers in [0, {MAX_WORKERS}]"
+        )
+    return int(raw)
+
+
+#: the most worker processes accepted (each holds ~215 MB of RSS)
+MAX_WORKERS = 8
 AHEAD = ahead_mode(os.environ.get("SIM_APP_AHEAD"))
+#: worker processes that compute the runs (``SIM_APP_WORKERS``; 0, the default: in the server's
+#: process). Two workers cost ~430 MB of RSS and, in the class benchmark on 2 cores shared with
+#: the 30 browsers, gave no clear gain (experiments/app/README.md)
+WORKERS = worker_count(os.environ.get("SIM_APP_WORKERS"))
 #: at most this many runs wait to be computed ahead (the newest wanted first; older ones dropped)
 AHEAD_QUEUED = 12
 #: seconds without any run asked for (a session drawing one, a new setting) before a run is

@@ -19,9 +19,9 @@ check the first. ``SIM_APP_WS=auto`` (uvicorn's default protocol) and
 ``SIM_APP_SWITCH_INTERVAL`` (a diagnostic) sets the GIL's switch interval (:func:`switch_interval`).
 
 With ``SIM_APP_AHEAD=process`` the server starts a worker process that computes runs ahead when
-the first run is drawn (:func:`sim.app.runs.compute_ahead`; ``SIM_APP_AHEAD`` and
-``SIM_APP_AHEAD_QUIET`` are checked here before it starts); it stops its workers (that one, and
-those of ``SIM_APP_WORKERS``) when it shuts down (:func:`server_class`).
+the first run is drawn (:func:`sim.app.runs.compute_ahead`; ``SIM_APP_AHEAD``,
+``SIM_APP_AHEAD_QUIET`` and ``SIM_APP_WORKERS`` are checked here before it starts); it stops its
+workers (that one, and those of ``SIM_APP_WORKERS``) when it shuts down (:func:`server_class`).
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         interval = switch_interval(os.environ.get("SIM_APP_SWITCH_INTERVAL"))
-        import sim.app.runs  # noqa: F401 (its import checks SIM_APP_AHEAD, SIM_APP_AHEAD_QUIET)
+        import sim.app.runs  # noqa: F401 (its import checks SIM_APP_AHEAD, _AHEAD_QUIET, _WORKERS)
 
         config = uvicorn_config(args.host, args.port, os.environ.get("SIM_APP_WS", WS_CHOICES[0]))
     except ValueError as exc:
