@@ -586,13 +586,13 @@ def _work_ahead() -> None:
     """The background thread: computes the queued runs, one at a time, for ever."""
     global _ahead_current
     while True:
-        in_thread = AHEAD == "thread"
         with _lock:
             _ahead_current = None
             _changed.notify_all()
             while not _ahead:
                 _changed.wait()
             c = _ahead.pop()
+            in_thread = AHEAD == "thread"  # read once woken: not the mode of the last run
             if c in _cache or c in _pending:
                 continue
             if in_thread:
