@@ -113,11 +113,40 @@ def summary(times: list[float]) -> dict[str, float]:
 #: drew it (a task posted from that frame runs once its style, layout and paint are done), with
 #: the milliseconds from the input event's own time stamp (when the browser got the click or key)
 TIMER = """
+(() => {  // a setting's wire stages: the first websocket message sent after the input, and the
+  // first large one received (the new run's frames, ~140 kB; nothing else the page gets is
+  // above 50 kB), in performance.now() ms (the clock of the input's time stamp)
+  const W = window.__wire = { armed: false, sent: null, frames: null };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (W.armed && W.sent === null) W.sent = performance.now();
+    return send.call(this, data);
+  };
+  const WS = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new WS(...args);  // this listener is added first: it runs before the page's
+    ws.addEventListener("message", (e) => {
+      if (!W.armed || W.frames !== null) return;
+      const d = e.data;
+      const size = typeof d === "string" ? d.length : (d.byteLength ?? d.size ?? 0);
+      if (size > 50000) W.frames = performance.now();
+    });
+    return ws;
+  };
+  window.WebSocket.prototype = WS.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+})();
 window.__bench = {
   arm(kind, expect) {
     let start = null;
+    const W = window.__wire;
+    Object.assign(W, { armed: false, sent: null, frames: null });
     addEventListener(kind === "step" ? "pointerdown" : "keydown",
-      (e) => { if (start === null) start = e.timeStamp; }, { capture: true, once: true });
+      (e) => {
+        if (start !== null) return;
+        start = e.timeStamp;
+        if (kind !== "step") W.armed = true;
+      }, { capture: true, once: true });
     const shown = kind === "step"
       ? () => ["spending", "map"].every((c) => {
           const t = document.querySelector(`.chart-${c} .gtitle`);
@@ -144,7 +173,12 @@ window.__bench = {
         if (!shown()) return;
         seen.disconnect();
         const after = new MessageChannel();
-        const end = () => [performance.now() - start, marks.banner, marks.ready];
+        const end = () => {
+          W.armed = false;
+          const at = (t) => (t === null ? null : t - start);
+          return [performance.now() - start, marks.banner, marks.ready, at(W.sent),
+            at(W.frames), performance.timeOrigin + start];
+        };
         after.port1.onmessage = () => resolve(end());
         after.port2.postMessage(0);
       });
@@ -212,11 +246,18 @@ async def open_page(browser, url: str, timeout: float):
 #: a setting change's stages (seconds from the key press, in the page): the computing banner
 #: shown (the server has the new value), hidden (the run is ready), the run drawn
 STAGES: list[tuple[float | None, float | None, float]] = []
+#: a setting change's wire stages (seconds from the key press, in the page): the page's first
+#: websocket message sent, the first large message (the new run's frames) received, the run
+#: drawn; and the key press's wall-clock time (s since the epoch, as the server's time.time())
+WIRE: list[tuple[float | None, float | None, float, float]] = []
 
 
 async def timed(page, started: float, timeout: float) -> tuple[float, float]:
     """(seconds in the page from the input to the drawn page, seconds seen by this script)."""
-    drawn, banner, ready = await asyncio.wait_for(page.evaluate("window.__bench.done"), timeout)
+    done = await asyncio.wait_for(page.evaluate("window.__bench.done"), timeout)
+    drawn, banner, ready, sent, frames, key_wall = done
+    if sent is not None:  # a setting (a Step sends nothing: it runs in the page)
+        WIRE.append((sent and sent / 1000, frames and frames / 1000, drawn / 1000, key_wall / 1000))
     if banner is not None:
         STAGES.append((banner / 1000, ready / 1000 if ready is not None else None, drawn / 1000))
     return drawn / 1000, time.perf_counter() - started
@@ -381,6 +422,7 @@ async def a_class(
         "cpu": cpu,
         "idle_cpu": idle,
         "setting_stages": stages(STAGES),
+        "setting_wire_stages": wire_stages(WIRE),
         "page_traces": traces,
     }
 
@@ -393,6 +435,27 @@ def stages(marks: list[tuple[float | None, float | None, float]]) -> dict:
         if got:
             s = summary(got)
             out[name] = {"n": s["n"], "median_ms": s["median_ms"], "p95_ms": s["p95_ms"]}
+    return out
+
+
+def wire_stages(marks: list[tuple[float | None, float | None, float, float]]) -> dict:
+    """Medians and p95 of the gaps of a setting change on the wire, in ms: key press -> the
+    page's first message sent, sent -> the new run's frames received, received -> drawn (each
+    change with both marks), and frames received -> drawn for those; plus the rows."""
+    gaps = {"key_to_send": [], "send_to_frames": [], "frames_to_drawn": []}
+    for sent, frames, drawn, _ in marks:
+        gaps["key_to_send"].append(sent)
+        if frames is not None:
+            gaps["send_to_frames"].append(frames - sent)
+            gaps["frames_to_drawn"].append(drawn - frames)
+    out: dict = {"n": len(marks), "no_frames_seen": sum(m[1] is None for m in marks)}
+    for name, got in gaps.items():
+        if got:
+            s = summary(got)
+            out[name] = {"n": s["n"], "median_ms": s["median_ms"], "p95_ms": s["p95_ms"]}
+    out["rows_s"] = [
+        [round(x, 4) if x is not None else None for x in m[:3]] + [round(m[3], 3)] for m in marks
+    ]
     return out
 
 
@@ -606,6 +669,8 @@ def main() -> None:
     print({k: v for k, v in m.items() if k.startswith(("per_student", "released_"))})
     print(f"cpu during the class: {klass['cpu']}; idle, all connected: {klass['idle_cpu']}")
     print(f"a setting change's stages (ms from the key press): {klass['setting_stages']}")
+    wire = {k: v for k, v in klass["setting_wire_stages"].items() if k != "rows_s"}
+    print(f"a setting change on the wire (gaps, ms): {wire}")
     if args.trace:
         t = results["trace"]
         print(f"trace (s from the key press): { {k: v for k, v in t.items() if k != 'rows'} }")
