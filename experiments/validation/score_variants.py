@@ -383,6 +383,9 @@ AMENDMENTS["A39"] = (  # M15 (theatre denominator); only V16g fitted nothing, so
         "V16g A39, V15's values + M15": tuple(
             [*o, "budget_rule.threat_denominator=theatre"] for o in _V15
         ),
+        "V16 A39, M15 calibrated 2014-2019 on the record's GDP": tuple(
+            [f"{c}calibration=y2014_2019_a39", NO_FLOOR, TREND] for c in ("+", "")
+        ),
     },
 )
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
