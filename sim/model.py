@@ -135,6 +135,8 @@ class AllianceModel(mesa.Model):
         #: aggressor proximity
         self.capital_km = geography.capital_km
         self._land_connected = geography.connected
+        #: land-only reach of each ally's forces (M15, ``threat_denominator=theatre``)
+        self.theatre_reach = np.zeros((0, 0))
         self.reach, self.support_reach = self._reach()  # geography, once
         self.baseline_hostility = (
             p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
@@ -398,9 +400,10 @@ class AllianceModel(mesa.Model):
         if p.geography == "capital_gradient":
             own_range = np.where(self.major, p.major_range_km, p.threat_range_km)
             support_range = np.maximum(own_range, p.support_range_km)
+            self.theatre_reach = threat.decay(distance, support_range[None, :])  # no land split
             return (
                 threat.decay(distance, own_range[None, :]),
-                threat.decay(distance, support_range[None, :]),
+                self.theatre_reach,
             )
         if len(self.world.borders):
             border = self.border_km
@@ -409,11 +412,12 @@ class AllianceModel(mesa.Model):
             border, connected = distance, np.ones(distance.shape, dtype=bool)
         q = np.where(self.major, p.major_global_share, 0.0)
         home = p.home_range_km if p.land_distance == "home_base" else None
-        reach = projection.reach(
+        by_type = projection.reach(
             border, distance, connected, q, p.land_range_km, p.global_range_km, p.water_discount,
             home,
-        ).total  # fmt: skip
-        return reach, reach
+        )  # fmt: skip
+        self.theatre_reach = by_type.land  # M15 (A39): the allies' land forces in the theatre
+        return by_type.total, by_type.total
 
     def _set_war(self, rows_a: list[int], rows_b: list[int], at_war: bool) -> None:
         """The two groups are at war (or at peace again), both ways."""

@@ -249,6 +249,7 @@ def _state(spending: list[float]) -> SimpleNamespace:
         ties=SimpleNamespace(commitment=w),
         reach=np.ones((n, n)),
         support_reach=np.ones((n, n)),
+        theatre_reach=np.ones((n, n)),
         hostile=np.zeros((n, n)),
     )
 
@@ -434,6 +435,7 @@ def _war_state(b: np.ndarray, major: np.ndarray, capital_km: np.ndarray) -> Simp
         ties=SimpleNamespace(commitment=np.zeros((5, 5))),
         reach=np.ones((5, 5)),
         support_reach=np.ones((5, 5)),
+        theatre_reach=np.ones((5, 5)),
         hostile=np.zeros((5, 5)),
     )
 

@@ -80,3 +80,42 @@ def test_own_denominator_on_stocks_and_switching_mid_run():
 def test_an_unknown_threat_denominator_is_refused_naming_the_key():
     with pytest.raises(ConfigError, match="budget_rule.threat_denominator"):
         ThreatResponseV2Config(threat_denominator="allies")
+
+
+def test_theatre_denominator_counts_a_far_ally_less_than_a_near_ally_of_equal_means():
+    """Amendment A39 (M15): allied means in the ratio projected by the land reach ``L`` only."""
+    start = _state([40.0, 10.0, 40.0, 5.0])  # A and C, B's allies, spend the same
+    start.hostile[1, 3] = 0.5
+    start.theatre_reach = np.ones((4, 4))
+    start.theatre_reach[1, 0] = 0.1  # A's land forces barely reach B; C's fully
+    both = ThreatResponseV2(_points(), start)
+    theatre = ThreatResponseV2(_points(threat_denominator="theatre"), start)
+    # own_allied reads the full support reach (1): 10 + 40 + 40; theatre: 10 + 0.1 * 40 + 40
+    assert both.ratio0[1] == pytest.approx(math.log(1 + 2.5 / 90))
+    assert theatre.ratio0[1] == pytest.approx(math.log(1 + 2.5 / 54))
+    # swap the reaches: the near ally now A, the far C; equal means, so the same ratio
+    start.theatre_reach[1, 0], start.theatre_reach[1, 2] = 1.0, 0.1
+    swapped = ThreatResponseV2(_points(threat_denominator="theatre"), start)
+    assert swapped.ratio0[1] == pytest.approx(theatre.ratio0[1])
+    # a cut by the far ally moves B's theatre ratio less than the same cut by the near ally
+    far_cut, near_cut = _state([40.0, 10.0, 20.0, 5.0]), _state([20.0, 10.0, 40.0, 5.0])
+    for cut in (far_cut, near_cut):
+        cut.hostile, cut.theatre_reach = start.hostile, start.theatre_reach
+    assert swapped.ratio(near_cut)[1] - swapped.ratio0[1] > 0
+    assert (
+        swapped.ratio(far_cut)[1] - swapped.ratio0[1]
+        < (swapped.ratio(near_cut)[1] - swapped.ratio0[1]) / 5
+    )
+
+
+def test_theatre_denominator_on_stocks_uses_the_land_reach():
+    start = _hostile_start()
+    start.threat = np.array([0.0, 2.0, 0.0, 4.0])
+    start.capability = np.array([10.0, 1.0, 4.0, 0.5])
+    start.theatre_reach = np.full((4, 4), 0.5)
+    rule = ThreatResponseV2(
+        ThreatResponseV2Config(noise=0.0, eta=1.0, threat_denominator="theatre"), start
+    )
+    # B: allies A (10) and C (4), w = c = 1, half reach: K_B + A^L_B = 1 + 7
+    assert rule.ratio0[1] == pytest.approx(math.log(1 + 2.0 / 8.0))
+    assert rule.ratio0[3] == pytest.approx(math.log(1 + 4.0 / 0.5))  # D has no ally

@@ -377,6 +377,17 @@ AMENDMENTS["A37"] = (
         "V10 A21 (check)": _V10,
     },
 )
+AMENDMENTS["A39"] = (  # M15 (theatre denominator); only V16g fitted nothing, so it ran first
+    "y2014_2019_a37",
+    {
+        "V16g A39, V15's values + M15": tuple(
+            [*o, "budget_rule.threat_denominator=theatre"] for o in _V15
+        ),
+        "V16 A39, M15 calibrated 2014-2019 on the record's GDP": tuple(
+            [f"{c}calibration=y2014_2019_a39", NO_FLOOR, TREND] for c in ("+", "")
+        ),
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -462,7 +473,7 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30", "A36", "A37")
+    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30", "A36", "A37", "A39")
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)

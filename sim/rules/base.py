@@ -72,6 +72,8 @@ class NationState(Protocol):
     baseline_hostility: np.ndarray
     reach: np.ndarray
     support_reach: np.ndarray
+    #: the land component ``L`` of the support reach (M15, A39's ``threat_denominator=theatre``)
+    theatre_reach: np.ndarray
     at_war: np.ndarray
     major: np.ndarray
     border_km: np.ndarray

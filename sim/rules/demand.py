@@ -83,8 +83,9 @@ TIE_SEASONINGS = ("none", "linear")
 CONFLICT_EXPOSURES = ("none", "ucdp", "ucdp_near")
 #: what the threat ratio divides hostile means by (``budget_rule.threat_denominator``): own plus
 #: allied means (``own_allied``, M2 and A11 (a)) or own means only (``own``, amendment A36: allies
-#: then act on the budget through the spill-ins alone)
-THREAT_DENOMINATORS = ("own_allied", "own")
+#: then act on the budget through the spill-ins alone) or own plus the allies' land forces within
+#: the theatre (``theatre``, amendment A39, M15: the land component ``L`` of the same reach)
+THREAT_DENOMINATORS = ("own_allied", "own", "theatre")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -664,7 +665,12 @@ class ThreatResponseV2:
         if source == "spending":
             if denominator == "own":
                 commitment = np.zeros_like(np.asarray(commitment, dtype=float))
-            return cls._spending_ratio(spending, state, commitment)
+            support_reach = state.theatre_reach if denominator == "theatre" else None
+            return cls._spending_ratio(spending, state, commitment, support_reach)
+        if denominator == "theatre":  # M15 (A39): only the allies' land forces in the theatre
+            support = allied_capability(
+                state.capability, state.theatre_reach, commitment, state.credibility
+            )
         allied = np.zeros(len(spending)) if denominator == "own" else support
         return threat_ratio(state.threat, state.capability, allied)
 
@@ -680,14 +686,18 @@ class ThreatResponseV2:
 
     @staticmethod
     def _spending_ratio(
-        spending: np.ndarray, state: NationState, commitment: np.ndarray
+        spending: np.ndarray,
+        state: NationState,
+        commitment: np.ndarray,
+        support_reach: np.ndarray | None = None,
     ) -> np.ndarray:
         """A11 (a)'s ratio on ``spending`` with the state's reach, hostility and credibility and
-        the tie weights ``commitment``."""
+        the tie weights ``commitment``; allied spending projected by ``support_reach`` (the
+        state's own unless given: M15's theatre reach)."""
         return spending_threat_ratio(
             spending,
             state.reach,
-            state.support_reach,
+            state.support_reach if support_reach is None else support_reach,
             state.hostile,
             commitment,
             state.credibility,
