@@ -135,9 +135,9 @@ class AllianceModel(mesa.Model):
         #: aggressor proximity
         self.capital_km = geography.capital_km
         self._land_connected = geography.connected
-        #: land-only reach of each ally's forces (M15, ``threat_denominator=theatre``)
-        self.theatre_reach = np.zeros((0, 0))
-        self.reach, self.support_reach = self._reach()  # geography, once
+        #: ``theatre_reach``: the land-only reach of each ally's forces (M15,
+        #: ``threat_denominator=theatre``)
+        self.reach, self.support_reach, self.theatre_reach = self._reach()  # geography, once
         self.baseline_hostility = (
             p.regime_hostility * np.abs(self.regime[:, None] - self.regime[None, :]) / 2.0
         )
@@ -386,8 +386,9 @@ class AllianceModel(mesa.Model):
         """The alliance graph (``networkx.Graph`` keyed by ISO3): :attr:`Ties.graph`."""
         return self.ties.graph
 
-    def _reach(self) -> tuple[np.ndarray, np.ndarray]:
-        """Reach of each nation's capability at each other (threat, support), computed once.
+    def _reach(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reach of each nation's capability at each other (threat, support, theatre: the
+        support's land component, M15), computed once.
 
         ``force_type`` (docs/MODEL.md, 3.8): land forces over one theatre from the border,
         discounted across water (with ``land_distance=home_base``, amendment A13, plus a home
@@ -400,11 +401,8 @@ class AllianceModel(mesa.Model):
         if p.geography == "capital_gradient":
             own_range = np.where(self.major, p.major_range_km, p.threat_range_km)
             support_range = np.maximum(own_range, p.support_range_km)
-            self.theatre_reach = threat.decay(distance, support_range[None, :])  # no land split
-            return (
-                threat.decay(distance, own_range[None, :]),
-                self.theatre_reach,
-            )
+            support = threat.decay(distance, support_range[None, :])
+            return threat.decay(distance, own_range[None, :]), support, support  # no land split
         if len(self.world.borders):
             border = self.border_km
             connected = self._land_connected
@@ -416,8 +414,7 @@ class AllianceModel(mesa.Model):
             border, distance, connected, q, p.land_range_km, p.global_range_km, p.water_discount,
             home,
         )  # fmt: skip
-        self.theatre_reach = by_type.land  # M15 (A39): the allies' land forces in the theatre
-        return by_type.total, by_type.total
+        return by_type.total, by_type.total, by_type.land  # land: the allies' forces in theatre
 
     def _set_war(self, rows_a: list[int], rows_b: list[int], at_war: bool) -> None:
         """The two groups are at war (or at peace again), both ways."""
