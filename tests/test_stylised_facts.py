@@ -5,6 +5,10 @@ their code defaults, which are A1's theory priors since amendment A8 (``k`` was 
 Every run is built once per session (``_run``) and shared by the facts that read it. A
 scenario's response is measured against the baseline run of the same seed (the same noise
 draws), i.e. "what changes, against what would have happened otherwise".
+
+Each fact prints its measured value, threshold and margin (``MARGIN ...`` lines; run pytest with
+``-s`` to see them): the margin report of PREREGISTRATION.md A39, a report only: no threshold or
+pass rule depends on it.
 """
 
 from __future__ import annotations
@@ -49,6 +53,20 @@ US_ASIA = ["US-JPN", "US-KOR", "ANZUS", "US-PHL", "US-THA"]
 PACIFIC = ["JPN", "KOR", "AUS"]
 
 
+def _margin(fact: str, where: str, value: float, sense: str, threshold: float) -> None:
+    """Print a fact's measured value beside its threshold and the margin (A39's margin report).
+
+    ``sense`` is the test's comparison of ``value`` with ``threshold`` (``>=``, ``>``, ``<``,
+    ``<=``); the margin is signed so that a pass has margin >= 0 (> 0 for a strict comparison):
+    ``value - threshold`` for ``>=``/``>``, ``threshold - value`` for ``<=``/``<``.
+    """
+    margin = value - threshold if sense in (">=", ">") else threshold - value
+    print(
+        f"\nMARGIN {fact} [{where}] value={value:.6g} {sense} {threshold:.6g} margin={margin:+.6g}",
+        flush=True,
+    )
+
+
 @functools.cache
 def _run(scenario: str, seed: int, world: str = "today", steps: int = 30) -> AllianceModel:
     revised = REVISED + EXTRA
@@ -91,6 +109,7 @@ def test_russia_shock_response_follows_proximity(seed):
     eu = _europe(m)
     rise = (_at(m, 10, "share") - _at(base, 10, "share"))[eu]
     rho = spearmanr(rise, -_moscow_km(m)[eu]).statistic
+    _margin("1 russia_shock spearman", f"seed {seed}", rho, ">=", 0.5)
     assert rho >= 0.5, f"Spearman(rise, -distance) = {rho:.2f}"
 
 
@@ -116,6 +135,7 @@ def test_us_retrenchment_europe_fills_part_of_the_gap(seed):
     us, eu = base.row["USA"], _europe(base)
     gap = _at(base, 10, "milex")[us] - _at(cut, 10, "milex")[us]
     filled = (_at(cut, 10, "milex")[eu] - _at(base, 10, "milex")[eu]).sum()
+    _margin("2 us_retrenchment fill", f"seed {seed}", filled / gap if gap else np.nan, ">=", 0.1)
     # M3: 7-12% from spill-in alone, 8-25% with the threat channel (A5's 20-30% was wrong, A8)
     assert gap > 0 and filled >= 0.1 * gap, f"Europe filled {filled / gap:.1%} of the US cut"
 
@@ -123,10 +143,21 @@ def test_us_retrenchment_europe_fills_part_of_the_gap(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_china_rise_neighbours_arm_and_us_asian_treaties_hold(seed):
     base, rise = _run("baseline", seed), _run("china_rise", seed)
-    for code in ["JPN", "KOR", "AUS", "IND", "TWN"]:
+    codes = ["JPN", "KOR", "AUS", "IND", "TWN"]
+    up = {
+        c: _at(rise, 10, "share")[rise.row[c]] - _at(base, 10, "share")[rise.row[c]] for c in codes
+    }
+    least = min(up, key=up.get)
+    _margin("3 china_rise least rise (share)", f"seed {seed}, {least}", up[least], ">", 0.0)
+    treaties = rise.world.treaties
+    pairs = [
+        (n, c) for n in US_ASIA for c in treaties.loc[treaties["treaty"] == n, "iso3"] if c != "USA"
+    ]
+    lost = sum(not rise.ties.allied[rise.row["USA"], rise.row[c]] for _, c in pairs)
+    _margin("3 china_rise US Asian ties lost", f"seed {seed}, of {len(pairs)}", lost, "<=", 0)
+    for code in codes:
         i = rise.row[code]
         assert _at(rise, 10, "share")[i] > _at(base, 10, "share")[i], code
-    treaties = rise.world.treaties
     for name in US_ASIA:
         for code in treaties.loc[treaties["treaty"] == name, "iso3"]:
             if code != "USA":
@@ -140,6 +171,10 @@ def test_no_treaty_member_loses_all_its_treaty_ties(scenario, world):
     for seed in seeds:
         m = _run(scenario, seed, world)
         members = sorted(set(m.world.treaties["iso3"]))
+        held = {code: int(m.ties.treaty_tie[m.row[code]].sum()) for code in members}
+        least = min(held, key=held.get)
+        where = f"{scenario}, {world}, seed {seed}, {least}"
+        _margin("4 fewest treaty ties of a member", where, held[least], ">=", 1)
         for code in members:
             assert m.ties.treaty_tie[m.row[code]].any(), f"{code} lost every treaty tie"
 
@@ -149,6 +184,9 @@ def test_formation_follows_threat_and_the_cap_rarely_binds():
         s: np.mean([_run(s, seed).world_table()["ties_formed"].iloc[1:].mean() for seed in SEEDS])
         for s in ("baseline", "bipolar", "russia_shock")
     }
+    for s in ("bipolar", "russia_shock"):
+        where = f"{s} {formed[s]:.4g} against baseline {formed['baseline']:.4g}"
+        _margin("5 ties formed per year, difference", where, formed[s] - formed["baseline"], ">", 0)
     assert formed["bipolar"] > formed["baseline"] and formed["russia_shock"] > formed["baseline"]
     years = capped = 0
     for scenario in SCENARIOS:
@@ -156,6 +194,7 @@ def test_formation_follows_threat_and_the_cap_rarely_binds():
             rule = _run(scenario, seed).alliance_rule
             years += 30
             capped += getattr(rule, "capped_years", 0)
+    _margin("5 share of years the cap binds", f"{capped} of {years}", capped / years, "<", 0.1)
     assert capped < 0.1 * years, f"the cap bound in {capped} of {years} years"
 
 
@@ -163,6 +202,14 @@ def test_formation_follows_threat_and_the_cap_rarely_binds():
 def test_blocs_hold_no_rival_pair_and_the_pacific_allies_sit_with_the_us(seed):
     m = _run("baseline", seed)
     hostile = np.maximum(m.hostile, m.hostile.T) >= 0.5
+    rivals = sum(
+        int(np.triu(hostile[np.ix_(rows, rows)]).sum())
+        for rows in (np.flatnonzero(m.bloc == b) for b in np.unique(m.bloc[m.bloc >= 0]))
+    )
+    _margin("6 rival pairs within a bloc", f"seed {seed}", rivals, "<=", 0)
+    us_bloc = m.bloc[m.row["USA"]]
+    with_us = sum(us_bloc >= 0 and m.bloc[m.row[c]] == us_bloc for c in PACIFIC)
+    _margin("6 JPN/KOR/AUS in the US's bloc", f"seed {seed}", with_us, ">=", len(PACIFIC))
     for b in np.unique(m.bloc[m.bloc >= 0]):
         rows = np.flatnonzero(m.bloc == b)
         assert not hostile[np.ix_(rows, rows)].any(), f"bloc {b} holds a rival pair"
@@ -184,4 +231,5 @@ def test_ukraine_mobilises_in_the_hindcast_without_anchoring(seed):
             ]
         )
     )
+    _margin("7 ukraine 2024 share", f"seed {seed}", m.share[m.row["UKR"]], ">=", 0.20)
     assert m.share[m.row["UKR"]] >= 0.20
