@@ -1,6 +1,10 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A34|A34b|A36|A37]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A37|A39|A39r]``
+
+``--amendment A39r`` (PREREGISTRATION.md A39, run under A41) scores V16r, M15
+(``threat_denominator=theatre``) at A21's fitted values, beside V10 re-run as a check; writes
+``variants_a39r.json``/``.md``. ``--amendment A39`` (V16g, V16) is unchanged.
 
 ``--amendment A37`` (PREREGISTRATION.md A37) scores the refits whose calibration ran with the
 window's GDP on its record (``model.gdp_path=record``; every scored run is set back to
@@ -388,6 +392,17 @@ AMENDMENTS["A39"] = (  # M15 (theatre denominator); only V16g fitted nothing, so
         ),
     },
 )
+#: A39's V16r, pre-registered there and not run in A39's session (scored under A41 with
+#: ``--amendment A39r``, so that ``--amendment A39`` rewrites A39's own outputs unchanged)
+AMENDMENTS["A39r"] = (
+    "y2014_2019_a21",
+    {
+        "V16r A39, M15 at A21's fitted values": tuple(
+            [*o, "budget_rule.threat_denominator=theatre"] for o in _V10
+        ),
+        "V10 A21 (check)": _V10,
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -473,7 +488,7 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30", "A36", "A37", "A39")
+    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30", "A36", "A37", "A39", "A39r")
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)
