@@ -34,6 +34,9 @@ to a conflict-year raising its desired share in points: ``s*_i + c_conf (C_i - C
 One option of amendment A36, off by default: allies counted once
 (``threat_denominator="own"``), the threat ratio on own means only, ``R_i = ln(1 + T_i / M_i)``,
 so allied spending substitutes for own spending through the spill-ins ``F`` alone.
+One option of amendment A42, off by default: the guideline pull weighted by threat
+(``guideline_pull="threat"``, :func:`guideline_weight`), ``p_i = p max(R_i, 0) / mean R0`` over
+the members with a guideline at the start, so the threatened laggards are pulled harder.
 
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
@@ -86,6 +89,10 @@ CONFLICT_EXPOSURES = ("none", "ucdp", "ucdp_near")
 #: then act on the budget through the spill-ins alone) or own plus the allies' land forces within
 #: the theatre (``theatre``, amendment A39, M15: the land component ``L`` of the same reach)
 THREAT_DENOMINATORS = ("own_allied", "own", "theatre")
+#: how hard the alliance guideline pulls each member below it (``budget_rule.guideline_pull``):
+#: alike (``uniform``, M4) or in proportion to its threat ratio against the alliance's mean at
+#: the start (``threat``, amendment A42, M16)
+GUIDELINE_PULLS = ("uniform", "threat")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -99,6 +106,41 @@ def anchored_level(share0: np.ndarray, k: float, ratio0: np.ndarray) -> np.ndarr
     politics), as a base-year calibration does. Uses start-year data only; always positive.
     """
     return np.maximum(share0, SHARE_EPS) * np.exp(-k * ratio0)
+
+
+def guideline_weight(ratio: np.ndarray, ratio0: np.ndarray, target0: np.ndarray) -> np.ndarray:
+    """Each nation's weight on the guideline pull (amendment A42, M16)::
+
+        w_i = max(R_i, 0) / mean_{j: g_j(0) > 0} max(R0_j, 0)
+
+    The Wales pledge (NATO Wales Summit Declaration, 5 September 2014, para. 14: allies below 2%
+    "aim to move towards the 2% guideline within a decade") was made in answer to Russia's
+    actions against Ukraine, and its take-up followed the allies' threat perceptions rather than
+    their gap (Raynova & Kearns 2015, European Leadership Network policy brief; Walt 1987 on
+    threat as the source of balancing; our reading): the pull ``p`` holds for an ally of the
+    alliance's mean start-year threat, twice as hard under twice the threat, not at all under
+    none. 1 for every nation when no nation has a guideline at the start or their mean is 0.
+
+    Parameters
+    ----------
+    ratio : (N,) this year's threat ratio ``R`` (the rule's own form).
+    ratio0 : (N,) the start year's ``R0`` (the same form).
+    target0 : (N,) the start year's guidelines ``g(0)`` (0 where a nation has none).
+
+    Returns
+    -------
+    (N,) the weights ``w`` (>= 0); the pull is ``p w``.
+    """
+    members = np.asarray(target0, dtype=float) > 0
+    ratio = np.asarray(ratio, dtype=float)
+    mean = (
+        float(np.maximum(np.asarray(ratio0, dtype=float)[members], 0.0).mean())
+        if members.any()
+        else 0.0
+    )
+    if mean <= 0:
+        return np.ones(len(ratio))
+    return np.maximum(ratio, 0.0) / mean
 
 
 def seasoned_commitment(
@@ -355,7 +397,7 @@ def desired_share(
     ratio: np.ndarray,
     beta: float,
     spill_change: np.ndarray,
-    p: float,
+    p: float | np.ndarray,
     target: np.ndarray,
     share: np.ndarray,
 ) -> np.ndarray:
@@ -365,7 +407,8 @@ def desired_share(
     Economics of Defense*, ch. 4): threat (Walt 1987), spill-ins from allies as a partial
     substitute (Olson & Zeckhauser 1966; elasticity ``beta``), and the alliance guideline ``g``
     (0: none) pulling a member that spends below it. ``p ln(g/s)`` is the guideline pull: with
-    ``eta`` per year a laggard closes a part of its log gap to the guideline.
+    ``eta`` per year a laggard closes a part of its log gap to the guideline; ``p`` is a scalar
+    or (N,), one pull per nation (A42's :func:`guideline_weight` times ``p``).
     """
     return level * np.exp(k * ratio - beta * spill_change + p * guideline_gap(target, share))
 
@@ -384,7 +427,7 @@ def desired_share_points(
     unit: float,
     beta: float,
     spill_change: np.ndarray,
-    p: float,
+    p: float | np.ndarray,
     target: np.ndarray,
     share: np.ndarray,
 ) -> np.ndarray:
@@ -407,7 +450,7 @@ def desired_share_points(
     level : (N,) ``b``: the start share (anchored) or ``s_floor``.
     ratio, ratio_ref : (N,) this year's threat ratio and its reference (``R0``, or 0).
     unit : ``s_unit``, the share (fraction of GDP) one unit of ``k R`` adds.
-    spill_change, target, share : as :func:`desired_share`.
+    p, spill_change, target, share : as :func:`desired_share`.
     """
     rest = level * np.exp(-beta * spill_change + p * guideline_gap(target, share))
     return np.maximum(rest + k * unit * (ratio - ratio_ref), SHARE_EPS)
@@ -465,7 +508,8 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     values, not free parameters. ``tie_seasoning`` (amendment A27) defaults to ``none``; its
     ``seasoning_years`` is a fixed theory value. ``conflict_exposure`` (amendments A32, A34)
     defaults to ``none``; ``conflict_share``, ``conflict_minor`` and ``conflict_near_km`` are
-    fixed theory values. ``threat_denominator`` (amendment A36) defaults to ``own_allied``.
+    fixed theory values. ``threat_denominator`` (amendment A36) defaults to ``own_allied``,
+    ``guideline_pull`` (amendment A42) to ``uniform``.
     """
 
     name: str = "threat_response_v2"
@@ -521,6 +565,9 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     #: the threat ratio's denominator: own plus allied means (``own_allied``, M2 and A11 (a)) or
     #: own means only (``own``, amendment A36): allies then count once, as spill-ins
     threat_denominator: str = "own_allied"
+    #: the guideline pull: alike for every member below it (``uniform``, M4) or weighted by its
+    #: threat ratio against the alliance's mean at the start (``threat``, amendment A42, M16)
+    guideline_pull: str = "uniform"
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise", "war_k", "conflict_share")
@@ -551,6 +598,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
             ("tie_seasoning", TIE_SEASONINGS),
             ("conflict_exposure", CONFLICT_EXPOSURES),
             ("threat_denominator", THREAT_DENOMINATORS),
+            ("guideline_pull", GUIDELINE_PULLS),
         ):
             value = getattr(self, key)
             check(
@@ -580,6 +628,8 @@ class ThreatResponseV2:
         }
         self.spill0 = self.spill0_of[params.spill_in]
         self.share0 = np.array(state.share, dtype=float)
+        #: the start year's guidelines, whose members' mean R0 scales A42's pull weights
+        self.target0 = np.array(state.target, dtype=float)
         #: the start-year threat ratio of every form, so a change of ``threat_from`` or
         #: ``threat_denominator`` measures R against its own start-year ratio
         self.ratio0_of = {
@@ -739,6 +789,9 @@ class ThreatResponseV2:
         spending = state.share * state.gdp
         ratio = self.ratio(state)
         change = self.spill_change(state)
+        pull = p.p
+        if p.guideline_pull == "threat":
+            pull = p.p * guideline_weight(ratio, self.ratio0, self.target0)
         if p.threat_scale == "points":
             desired = desired_share_points(
                 self.level,
@@ -748,13 +801,13 @@ class ThreatResponseV2:
                 p.s_floor,
                 p.beta,
                 change,
-                p.p,
+                pull,
                 state.target,
                 state.share,
             )
         else:
             desired = desired_share(
-                self.level, p.k, ratio, p.beta, change, p.p, state.target, state.share
+                self.level, p.k, ratio, p.beta, change, pull, state.target, state.share
             )
         if p.war_exposure == "theatre":
             ref = self.exposure0 if p.anchor else np.zeros(len(desired))
