@@ -1,6 +1,11 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A37|A39|A39r]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A37|A39|A39r|A42]``
+
+``--amendment A42`` (PREREGISTRATION.md A42) scores M16 (``guideline_pull=threat``: each member's
+guideline pull weighted by its threat ratio over the members' start-year mean): V17 (M12 + M16
+refitted on the record's GDP, ``calibration=y2014_2019_a42``) and V17g (V15's values + M16), beside
+V15 re-run as a check; every run with ``model.gdp_path=trend``; writes ``variants_a42.*``.
 
 ``--amendment A39r`` (PREREGISTRATION.md A39, run under A41) scores V16r, M15
 (``threat_denominator=theatre``) at A21's fitted values, beside V10 re-run as a check; writes
@@ -403,6 +408,18 @@ AMENDMENTS["A39r"] = (
         "V10 A21 (check)": _V10,
     },
 )
+#: amendment A42's M16, the guideline pull weighted by threat; V15 re-run beside it as a check
+PLEDGE = "budget_rule.guideline_pull=threat"
+AMENDMENTS["A42"] = (
+    "y2014_2019_a42",
+    {
+        "V17 A42, M12 + M16 calibrated 2014-2019 on the record's GDP": tuple(
+            [f"{c}calibration=y2014_2019_a42", NO_FLOOR, TREND] for c in ("+", "")
+        ),
+        "V17g A42, V15's values + M16": tuple([*o, PLEDGE] for o in _V15),
+        "V15 A37 (check)": _V15,
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -488,7 +505,19 @@ def main() -> int:
     results["calibration"] = FITTED
     stem = f"variants_{AMENDMENT.lower()}"
     (HERE / f"{stem}.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    compacted = AMENDMENT in ("A19", "A21", "A23", "A25", "A27", "A30", "A36", "A37", "A39", "A39r")
+    compacted = AMENDMENT in (
+        "A19",
+        "A21",
+        "A23",
+        "A25",
+        "A27",
+        "A30",
+        "A36",
+        "A37",
+        "A39",
+        "A39r",
+        "A42",
+    )
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
     print(text)
