@@ -122,11 +122,15 @@ class Worker:
         return self.process.is_alive()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """End the process now (a run it computes is lost; nothing of it was stored)."""
+        """End the process now and wait until it has exited (a run it computes is lost; nothing
+        of it was stored)."""
         self._conn.close()
         if self.process.is_alive():
             self.process.terminate()
             self.process.join(timeout)
             if self.process.is_alive():
+                # SIGKILL cannot be ignored, but the process exits only once it is scheduled
+                # (at nice 19 on a busy machine that took over 5 s): wait for it, so a stopped
+                # worker is gone when this returns
                 self.process.kill()
-                self.process.join(timeout)
+                self.process.join()
