@@ -107,10 +107,10 @@ def _patch_widget(mod) -> None:
 def _patch_runs(mod) -> None:
     orig = mod._compute
 
-    def compute(c):
+    def compute(c, *args, **kwargs):  # whatever else _compute takes (``pause``) passed on
         log("run_start")
         try:
-            return orig(c)
+            return orig(c, *args, **kwargs)
         finally:
             log("run_end")
 
