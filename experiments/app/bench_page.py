@@ -28,6 +28,11 @@ Prints a table and writes ``bench_results.json`` beside this file. The machine's
 ``--warm`` (a diagnostic) has the class's six runs computed before the class (one page opens
 each run's settings link), so each setting change costs what showing a stored run costs.
 
+``--floor bare`` / ``--floor runview`` (the harness's floor, ``floor_page.py``) run the same
+class against a page with no charts, or against the page's run view alone on a plain page and
+websocket, instead of the teaching page. ``--clients-nice 10`` (a variant) runs the browsers
+below the server's priority (:data:`CLIENTS_NICE`).
+
 ``--trace`` (a diagnostic: it adds a wrapper of ``WebSocket`` in every page and a
 ``sitecustomize`` in the server, ``trace_server/``) times each setting's message from the key
 press to the page's websocket send, the server's event loop, the session's thread, ipywidgets,
@@ -46,6 +51,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import floor_page
 import psutil
 
 from sim.app import serve
@@ -54,6 +60,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 CULL = "20s"
+#: ``--clients-nice`` (a variant, not the default design): the students' browsers, the
+#: Playwright driver and this script at this nice value, the server (started first) at its own.
+#: On one machine 30 Chromium pages are up to ~30 runnable threads in a class's busy second
+#: against the server's one (its GIL), and the kernel's fair share leaves the server a small
+#: part of the 2 cores, which no class on its own laptops takes from it ("The harness's floor
+#: and the server's share", README). Chromium, run as root, puts its browser and GPU processes
+#: at nice -8 whatever it inherits. 0 is the default design, that of every earlier figure.
+CLIENTS_NICE = 0
 #: seconds the class's pages stay open, untouched, before the students start (their CPU)
 IDLE = 5.0
 #: the setting student i changes: (slider label, key, what the running settings then say)
@@ -274,30 +288,46 @@ async def step_once(page, year: int, timeout: float) -> tuple[float, float]:
     return await timed(page, started, timeout)
 
 
-async def change_setting(page, i: int, timeout: float) -> tuple[float, float]:
-    """Student ``i``'s setting (:data:`SETTINGS`), timed until the page draws the new run."""
-    return await press_key(page, *SETTINGS[i % len(SETTINGS)], timeout)
+def slider(page, i: int):
+    """The locator of student ``i``'s slider (:data:`SETTINGS`)."""
+    return page.locator(".v-input", has_text=SETTINGS[i % len(SETTINGS)][0]).get_by_role("slider")
 
 
-async def press_key(page, label: str, key: str, running: str, timeout: float):
+async def change_setting(page, i: int, timeout: float, handle=None) -> tuple[float, float]:
+    """Student ``i``'s setting (:data:`SETTINGS`), timed until the page draws the new run;
+    ``handle``: its slider's element, found before the class (:func:`slider`)."""
+    return await press_key(page, *SETTINGS[i % len(SETTINGS)], timeout, handle)
+
+
+async def press_key(page, label: str, key: str, running: str, timeout: float, handle=None):
     """``key`` pressed on the slider labelled ``label``, timed until the page draws the run
-    whose settings line has ``running``."""
-    await page.locator(".v-input", has_text=label).get_by_role("slider").focus()
+    whose settings line has ``running``. With ``handle`` (the slider's element, found before
+    the class) the slider is focused through it, one call, instead of finding it by its label's
+    text (a ``has_text`` locator: ~85 ms of the driver's CPU and a style and layout of the page
+    per setting, in the 2 cores the class shares); found again if the page replaced it."""
+    found = handle is not None and await handle.evaluate(
+        "(e) => { if (!e.isConnected) return false; e.focus(); return true; }"
+    )
+    if not found:
+        await page.locator(".v-input", has_text=label).get_by_role("slider").focus()
     await page.evaluate("(r) => window.__bench.arm('run', r)", running)
     started = time.perf_counter()
     await page.keyboard.press(key)
     return await timed(page, started, timeout)
 
 
-def memory_log(path: Path) -> list[dict]:
+def memory_log(path: Path | None) -> list[dict]:
     """The server's memory log (``SIM_APP_MEMORY_LOG``): one dict per line."""
-    if not path.exists():
+    if path is None or not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def ask_memory(server, path: Path) -> dict:
-    """The server's memory now: it logs a line on SIGUSR1 (``sim.app.memory``)."""
+def ask_memory(server, path: Path | None) -> dict:
+    """The server's memory now: it logs a line on SIGUSR1 (``sim.app.memory``); RSS only for
+    ``--floor``'s server (``path`` None)."""
+    if path is None:
+        return {"rss_mb": round(rss_mb(server), 1)}
     before = len(memory_log(path))
     os.kill(server.pid, signal.SIGUSR1)
     for _ in range(50):
@@ -365,9 +395,13 @@ async def a_class(
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pages = []
+        handles = []  # each student's slider, found before the class (untimed)
         for i in range(students):  # students arrive one after another, as in a classroom
             try:
-                pages.append(await open_page(browser, url, 2 * timeout))
+                opened = await open_page(browser, url, 2 * timeout)
+                handle = await slider(opened[1], i).element_handle() if change else None
+                pages.append(opened)
+                handles.append(handle)
             except Exception as exc:
                 errors.append(f"load {i}: {exc!r}"[:200])
         memory["connected"] = ask_memory(server, mlog)
@@ -389,7 +423,7 @@ async def a_class(
                     step_times.append(await step_once(page, 2024 + k, timeout))
                     await page.wait_for_timeout(int(1000 * think))
                     if k == steps // 2 and change:
-                        change_times.append(await change_setting(page, i, timeout))
+                        change_times.append(await change_setting(page, i, timeout, handles[i]))
                         if TRACING:
                             traces[i] = await page.evaluate(
                                 "window.__bench.done.then((d) => ({...window.__trace, done: d}))"
@@ -554,6 +588,16 @@ def summaries(times: list[tuple[float, float]]) -> dict:
     return {**summary([t for t, _ in times]), "outside": summary([t for _, t in times])}
 
 
+def renice(pid: int, nice: int) -> None:
+    """Every thread of process ``pid`` at ``nice`` (Linux's nice is per thread; the threads it
+    starts later take their creator's); its worker processes keep theirs."""
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            os.setpriority(os.PRIO_PROCESS, int(task.name), nice)
+    except PermissionError:
+        raise SystemExit(f"error: --server-nice {nice}: only root may raise a priority") from None
+
+
 def start_server(name: str, trace: bool = False):
     """The page's server on a free port of 127.0.0.1, with the kernel cull timeout :data:`CULL`
     and its memory log on: (process, url, log path, memory log path); exits with its message
@@ -596,13 +640,47 @@ def main() -> None:
         help="a diagnostic, not the default design: the class's six runs are computed before "
         "the class (what a setting costs once its run is stored)",
     )
+    parser.add_argument(
+        "--floor",
+        choices=floor_page.MODES,
+        help="the harness's floor, not the teaching page: the same class against a bare page "
+        "or the page's run view alone (floor_page.py; every run computed first)",
+    )
+    parser.add_argument(
+        "--clients-nice",
+        type=int,
+        default=CLIENTS_NICE,
+        help="a variant: the nice value of this script, its Playwright driver and Chromium "
+        f"(the server, started before, keeps its own; default {CLIENTS_NICE}, every earlier "
+        "figure's design)",
+    )
+    parser.add_argument(
+        "--server-nice",
+        type=int,
+        help="a diagnostic: the server's threads at this nice value once it answers (-10: "
+        "above every client, Chromium's browser and GPU processes at -8 included; root only)",
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("bench_results.json"))
     args = parser.parse_args()
+    if not 0 <= args.clients_nice <= 19:
+        parser.error(f"--clients-nice: {args.clients_nice} is not a nice value in 0-19")
     global TRACING
     TRACING = args.trace
-    server, url, _, mlog = start_server("bench_page", args.trace)
-    results: dict = {"load_before": os.getloadavg()}
+    if args.floor:
+        port = serve.free_port()
+        server = floor_page.start(port, args.floor, Path(f"/tmp/floor_page_{port}.log"))
+        url, mlog = f"http://127.0.0.1:{port}/", None
+    else:
+        server, url, _, mlog = start_server("bench_page", args.trace)
+    results: dict = {
+        "load_before": os.getloadavg(),
+        "clients_nice": args.clients_nice,
+        "server_nice": args.server_nice,
+    }
     try:
+        if args.server_nice is not None:
+            renice(server.pid, args.server_nice)
+        os.nice(args.clients_nice)  # this script and what it starts from now on: the browsers
         memory: dict = {"idle": ask_memory(server, mlog)}
         results["one_student"] = summaries(asyncio.run(one_student(url, args.steps, args.timeout)))
         results["load_after_one"] = os.getloadavg()
@@ -629,7 +707,9 @@ def main() -> None:
         if args.trace:
             results["trace"] = trace_table(traces, TRACE_LOG)
         cull = float(CULL.rstrip("s"))
-        time.sleep(cull + 15)  # the kernels are culled, collected and their memory given back
+        time.sleep(
+            0 if args.floor else cull + 15
+        )  # the kernels are culled, collected and their memory given back
         memory["after_leaving"] = ask_memory(server, mlog)
         memory["releases"] = [line for line in memory_log(mlog) if line["event"] == "released"]
         n = max(args.students, 1)
@@ -645,6 +725,7 @@ def main() -> None:
     finally:
         serve.stop(server)
     results["students"] = args.students
+    results["floor"] = args.floor
     results["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     one, klass = results["one_student"], results["class"]
