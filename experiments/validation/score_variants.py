@@ -1,6 +1,11 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A37|A39|A39r|A42]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A37|A39|A39r|A42|A44]``
+
+``--amendment A44`` (PREREGISTRATION.md A44) scores V18, M15 and M16 together
+(``threat_denominator=theatre`` and ``guideline_pull=threat``) refitted on the record's GDP
+(``calibration=y2014_2019_a44``), beside V17 re-run as a check; every run with
+``model.gdp_path=trend``; writes ``variants_a44.*``.
 
 ``--amendment A42`` (PREREGISTRATION.md A42) scores M16 (``guideline_pull=threat``: each member's
 guideline pull weighted by its threat ratio over the members' start-year mean): V17 (M12 + M16
@@ -420,6 +425,18 @@ AMENDMENTS["A42"] = (
         "V15 A37 (check)": _V15,
     },
 )
+#: amendment A44's V18, M15 + M16 refitted on the record's GDP; V17 re-run beside it as a check
+AMENDMENTS["A44"] = (
+    "y2014_2019_a44",
+    {
+        "V18 A44, M12 + M15 + M16 calibrated 2014-2019 on the record's GDP": tuple(
+            [f"{c}calibration=y2014_2019_a44", NO_FLOOR, TREND] for c in ("+", "")
+        ),
+        "V17 A42 (check)": AMENDMENTS["A42"][1][
+            "V17 A42, M12 + M16 calibrated 2014-2019 on the record's GDP"
+        ],
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -517,6 +534,7 @@ def main() -> int:
         "A39",
         "A39r",
         "A42",
+        "A44",
     )
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
