@@ -689,12 +689,16 @@ def _wait_quiet() -> None:
 
 def stop_workers() -> None:
     """Stop the worker processes: the one computing ahead and those of ``SIM_APP_WORKERS``
-    (the server at its shutdown; tests). A run the worker computes ahead is lost, not stored;
-    a worker computing ahead is started again when a run is next queued."""
+    (the server at its shutdown; tests). A run the worker computes ahead is lost, not stored,
+    and the runs queued ahead are dropped (else the thread computing ahead started a new worker
+    for the next one at once, racing the stop); a worker computing ahead is started again when
+    a run is next queued."""
     global _worker, _workers
     with _lock:
+        _ahead.clear()
         worker, _worker = _worker, None
         pool, _workers = _workers, None
+        _changed.notify_all()
     if worker is not None:
         worker.stop()
     if pool is not None:

@@ -90,6 +90,11 @@ class Worker:
         )
         self.process.start()
         child.close()
+        #: held around every wait for and poll of the process: multiprocessing's Popen reaps it
+        #: in ``poll`` (``waitpid``) and sets its return code after, so a second thread polling
+        #: in between gets ECHILD and takes the process for alive (a stopped worker seen alive
+        #: in a CI run, the thread computing ahead reaping it as it learned of the stop)
+        self._reaping = threading.Lock()
         #: the worker's CPU seconds over the runs it computed, and how many
         self.cpu_s = 0.0
         self.computed = 0
@@ -108,9 +113,11 @@ class Worker:
             self._conn.send(c)
             kind, value, cpu = self._conn.recv()
         except (EOFError, OSError, BrokenPipeError):
-            self.process.join(timeout=1)
+            with self._reaping:
+                self.process.join(timeout=1)
+                code = self.process.exitcode
             raise WorkerError(
-                f"the worker process {self.process.pid} stopped (exit code {self.process.exitcode})"
+                f"the worker process {self.process.pid} stopped (exit code {code})"
             ) from None
         self.cpu_s += cpu
         self.computed += 1
@@ -119,18 +126,25 @@ class Worker:
         return value
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        with self._reaping:
+            return self.process.is_alive()
 
     def stop(self, timeout: float = 5.0) -> None:
         """End the process now and wait until it has exited (a run it computes is lost; nothing
         of it was stored)."""
         self._conn.close()
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(timeout)
+        with self._reaping:
             if self.process.is_alive():
-                # SIGKILL cannot be ignored, but the process exits only once it is scheduled
-                # (at nice 19 on a busy machine that took over 5 s): wait for it, so a stopped
-                # worker is gone when this returns
-                self.process.kill()
-                self.process.join()
+                self.process.terminate()
+                self.process.join(timeout)
+                if self.process.is_alive():
+                    # SIGKILL cannot be ignored, but the process exits only once it is
+                    # scheduled (at nice 19 on a busy machine that took over 5 s): wait for it,
+                    # so a stopped worker is gone when this returns
+                    self.process.kill()
+                    self.process.join()
+        # another thread's poll of it (multiprocessing polls its children when it starts a
+        # process) may have reaped it and not yet set its return code: until it has
+        deadline = time.monotonic() + timeout
+        while self.process.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
