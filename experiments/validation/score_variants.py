@@ -1,6 +1,10 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A37|A39|A39r|A42|A44]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A37|A39|A39r|A42|A44|A46]``
+
+``--amendment A46`` (PREREGISTRATION.md A46) scores V19 (V10's options refitted on the record's
+GDP, without M12) and V17v (M16 at A21's fitted values), beside V18 re-run as a check; writes
+``variants_a46.json``/``.md``.
 
 ``--amendment A44`` (PREREGISTRATION.md A44) scores V18, M15 and M16 together
 (``threat_denominator=theatre`` and ``guideline_pull=threat``) refitted on the record's GDP
@@ -437,6 +441,20 @@ AMENDMENTS["A44"] = (
         ],
     },
 )
+#: amendment A46's V19 (V10's options refitted on the record's GDP, no M12) and V17v (M16 at
+#: A21's fitted values, no refit); V18 re-run beside them as a check
+AMENDMENTS["A46"] = (
+    "y2014_2019_a46",
+    {
+        "V19 A46, V10's options calibrated 2014-2019 on the record's GDP": tuple(
+            [f"{c}calibration=y2014_2019_a46", NO_FLOOR, TREND] for c in ("+", "")
+        ),
+        "V17v A46, M16 at A21's fitted values": tuple([*o, PLEDGE] for o in _V10),
+        "V18 A44 (check)": AMENDMENTS["A44"][1][
+            "V18 A44, M12 + M15 + M16 calibrated 2014-2019 on the record's GDP"
+        ],
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -535,6 +553,7 @@ def main() -> int:
         "A39r",
         "A42",
         "A44",
+        "A46",
     )
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
