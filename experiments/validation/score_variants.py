@@ -1,6 +1,10 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A37|A39|A39r|A42|A44|A46]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A39r|A42|A44|A46|A48]``
+
+``--amendment A48`` (PREREGISTRATION.md A48) scores V20, V18's fitted values with M12 off
+(``model.growth_persistence=1``, no refit), beside V18 re-run as a check; writes
+``variants_a48.json``/``.md``.
 
 ``--amendment A46`` (PREREGISTRATION.md A46) scores V19 (V10's options refitted on the record's
 GDP, without M12) and V17v (M16 at A21's fitted values), beside V18 re-run as a check; writes
@@ -455,6 +459,18 @@ AMENDMENTS["A46"] = (
         ],
     },
 )
+#: amendment A48's V20 (V18's fitted values on the unshrunk trend, M12 off, no refit: a
+#: record-GDP fit never reads growth_persistence); V18 re-run beside it as a check
+_V18 = AMENDMENTS["A44"][1]["V18 A44, M12 + M15 + M16 calibrated 2014-2019 on the record's GDP"]
+AMENDMENTS["A48"] = (
+    "y2014_2019_a44",
+    {
+        "V20 A48, V18's values on the unshrunk trend (M15 + M16, no M12)": tuple(
+            [*o, "model.growth_persistence=1"] for o in _V18
+        ),
+        "V18 A44 (check)": _V18,
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -554,6 +570,7 @@ def main() -> int:
         "A42",
         "A44",
         "A46",
+        "A48",
     )
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
