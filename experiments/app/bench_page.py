@@ -293,6 +293,18 @@ def slider(page, i: int):
     return page.locator(".v-input", has_text=SETTINGS[i % len(SETTINGS)][0]).get_by_role("slider")
 
 
+async def focus_slider(page, label: str, handle=None) -> None:
+    """Focus the slider labelled ``label``: through ``handle`` (its element, found before the
+    class) in one call, or, without one or if the page replaced it, by its label's text (a
+    ``has_text`` locator: ~85 ms of the driver's CPU and a style and layout of the page per
+    setting, in the 2 cores the class shares)."""
+    found = handle is not None and await handle.evaluate(
+        "(e) => { if (!e.isConnected) return false; e.focus(); return true; }"
+    )
+    if not found:
+        await page.locator(".v-input", has_text=label).get_by_role("slider").focus()
+
+
 async def change_setting(page, i: int, timeout: float, handle=None) -> tuple[float, float]:
     """Student ``i``'s setting (:data:`SETTINGS`), timed until the page draws the new run;
     ``handle``: its slider's element, found before the class (:func:`slider`)."""
@@ -303,13 +315,8 @@ async def press_key(page, label: str, key: str, running: str, timeout: float, ha
     """``key`` pressed on the slider labelled ``label``, timed until the page draws the run
     whose settings line has ``running``. With ``handle`` (the slider's element, found before
     the class) the slider is focused through it, one call, instead of finding it by its label's
-    text (a ``has_text`` locator: ~85 ms of the driver's CPU and a style and layout of the page
-    per setting, in the 2 cores the class shares); found again if the page replaced it."""
-    found = handle is not None and await handle.evaluate(
-        "(e) => { if (!e.isConnected) return false; e.focus(); return true; }"
-    )
-    if not found:
-        await page.locator(".v-input", has_text=label).get_by_role("slider").focus()
+    text (:func:`focus_slider`)."""
+    await focus_slider(page, label, handle)
     await page.evaluate("(r) => window.__bench.arm('run', r)", running)
     started = time.perf_counter()
     await page.keyboard.press(key)
@@ -707,9 +714,8 @@ def main() -> None:
         if args.trace:
             results["trace"] = trace_table(traces, TRACE_LOG)
         cull = float(CULL.rstrip("s"))
-        time.sleep(
-            0 if args.floor else cull + 15
-        )  # the kernels are culled, collected and their memory given back
+        if not args.floor:  # the kernels are culled, collected and their memory given back
+            time.sleep(cull + 15)
         memory["after_leaving"] = ask_memory(server, mlog)
         memory["releases"] = [line for line in memory_log(mlog) if line["event"] == "released"]
         n = max(args.students, 1)

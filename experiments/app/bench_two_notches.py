@@ -35,11 +35,7 @@ async def press_twice(page, label: str, key: str, running: str, timeout: float, 
     """``key`` pressed twice on the slider labelled ``label``, timed (from the first press, as
     ``bench_page.py``'s timer takes the first ``keydown``) until the page draws the run whose
     settings line has ``running`` (``handle``: as :func:`bench_page.press_key`)."""
-    found = handle is not None and await handle.evaluate(
-        "(e) => { if (!e.isConnected) return false; e.focus(); return true; }"
-    )
-    if not found:
-        await page.locator(".v-input", has_text=label).get_by_role("slider").focus()
+    await bench_page.focus_slider(page, label, handle)
     await page.evaluate("(r) => window.__bench.arm('run', r)", running)
     started = time.perf_counter()
     await page.keyboard.press(key)

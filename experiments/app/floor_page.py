@@ -153,11 +153,12 @@ def app(mode: str):
         return explorer_json(run, get_ghost(controls), None, None, chosen, "share")
 
     default = Controls()
-    runs = {(name, v): frames_of(replace(default, **{name: v})) for name in POWERS for v in NOTCHES}
-    runs[("default", 1.0)] = frames_of(default)
-    allowed = {k: text for k, text in runs.items() if k[0] != "default"}
-    allowed.update({(name, 1.0): runs[("default", 1.0)] for name in POWERS})
-    html = page_html(mode, runs[("default", 1.0)], {"map": map_background(get_run(default))})
+    first = frames_of(default)
+    allowed = {(name, 1.0): first for name in POWERS}  # a slider back at x1: the default run
+    allowed.update(
+        {(name, v): frames_of(replace(default, **{name: v})) for name in POWERS for v in NOTCHES}
+    )
+    html = page_html(mode, first, {"map": map_background(get_run(default))})
     plotly = ROOT / ".venv" / "share" / "solara" / "cdn" / PLOTLY_PACKAGE / "plotly.min.js"
     if mode == "runview" and not plotly.exists():
         raise SystemExit(f"error: {plotly} is missing: run `make .venv/share/solara/cdn/.fetched`")
