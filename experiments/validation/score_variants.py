@@ -423,12 +423,13 @@ AMENDMENTS["A39r"] = (
 )
 #: amendment A42's M16, the guideline pull weighted by threat; V15 re-run beside it as a check
 PLEDGE = "budget_rule.guideline_pull=threat"
+_V17 = tuple([f"{c}calibration=y2014_2019_a42", NO_FLOOR, TREND] for c in ("+", ""))
+#: A44's V18 (M15 + M16 refitted on the record's GDP), scored again as a check in A46 and A48
+_V18 = tuple([f"{c}calibration=y2014_2019_a44", NO_FLOOR, TREND] for c in ("+", ""))
 AMENDMENTS["A42"] = (
     "y2014_2019_a42",
     {
-        "V17 A42, M12 + M16 calibrated 2014-2019 on the record's GDP": tuple(
-            [f"{c}calibration=y2014_2019_a42", NO_FLOOR, TREND] for c in ("+", "")
-        ),
+        "V17 A42, M12 + M16 calibrated 2014-2019 on the record's GDP": _V17,
         "V17g A42, V15's values + M16": tuple([*o, PLEDGE] for o in _V15),
         "V15 A37 (check)": _V15,
     },
@@ -437,12 +438,8 @@ AMENDMENTS["A42"] = (
 AMENDMENTS["A44"] = (
     "y2014_2019_a44",
     {
-        "V18 A44, M12 + M15 + M16 calibrated 2014-2019 on the record's GDP": tuple(
-            [f"{c}calibration=y2014_2019_a44", NO_FLOOR, TREND] for c in ("+", "")
-        ),
-        "V17 A42 (check)": AMENDMENTS["A42"][1][
-            "V17 A42, M12 + M16 calibrated 2014-2019 on the record's GDP"
-        ],
+        "V18 A44, M12 + M15 + M16 calibrated 2014-2019 on the record's GDP": _V18,
+        "V17 A42 (check)": _V17,
     },
 )
 #: amendment A46's V19 (V10's options refitted on the record's GDP, no M12) and V17v (M16 at
@@ -454,14 +451,11 @@ AMENDMENTS["A46"] = (
             [f"{c}calibration=y2014_2019_a46", NO_FLOOR, TREND] for c in ("+", "")
         ),
         "V17v A46, M16 at A21's fitted values": tuple([*o, PLEDGE] for o in _V10),
-        "V18 A44 (check)": AMENDMENTS["A44"][1][
-            "V18 A44, M12 + M15 + M16 calibrated 2014-2019 on the record's GDP"
-        ],
+        "V18 A44 (check)": _V18,
     },
 )
 #: amendment A48's V20 (V18's fitted values on the unshrunk trend, M12 off, no refit: a
 #: record-GDP fit never reads growth_persistence); V18 re-run beside it as a check
-_V18 = AMENDMENTS["A44"][1]["V18 A44, M12 + M15 + M16 calibrated 2014-2019 on the record's GDP"]
 AMENDMENTS["A48"] = (
     "y2014_2019_a44",
     {
