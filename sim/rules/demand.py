@@ -25,7 +25,9 @@ that do not fight in it, in points: ``s*_i + kappa_war s_unit (W_i - W_ref_i)`` 
 is ``war_k``, ``s_unit`` is ``s_floor``). One option of
 amendment A21, off by default: the aggressor's proximity (``aggressor_exposure="home_base"``,
 :func:`aggressor_exposure`), the same points form measured from the attacking belligerent's home
-base: ``s*_i + kappa_war s_unit (V_i - V_ref_i)``. One option of amendment A27, off by default:
+base: ``s*_i + kappa_war s_unit (V_i - V_ref_i)``; amendment A50's ``aggressor_exposure="capital"``
+(M17, :func:`aggressor_capital_exposure`) measures ``V`` on the capitals' distance only. One
+option of amendment A27, off by default:
 seasoned commitment (``tie_seasoning="linear"``, :func:`seasoned_commitment`), a tie formed
 during a run counting in the rule's allied means and spill-ins at ``min(1, age / T_season)``.
 One option of amendment A32, off by default: every armed conflict of the shipped UCDP data as a
@@ -76,7 +78,7 @@ THREAT_SCALES = ("log", "points")
 WAR_EXPOSURES = ("none", "theatre")
 #: whether an aggressor's proximity raises its non-party neighbours' desired share
 #: (``budget_rule.aggressor_exposure``): not at all (``none``) or from its home base (A21)
-AGGRESSOR_EXPOSURES = ("none", "home_base")
+AGGRESSOR_EXPOSURES = ("none", "home_base", "capital")
 #: how the weight of a tie formed during a run enters the rule's allied means and spill-ins
 #: (``budget_rule.tie_seasoning``): at once (``none``) or building linearly over years (A27)
 TIE_SEASONINGS = ("none", "linear")
@@ -312,6 +314,32 @@ def aggressor_exposure(
     return np.where(non_parties(war) & war_aggressors(war, major)[None, :], near, 0.0).sum(axis=1)
 
 
+def aggressor_capital_exposure(
+    at_war: np.ndarray, capital_km: np.ndarray, major: np.ndarray, home_km: float
+) -> np.ndarray:
+    """Each nation's exposure to the aggressors of the wars it does not fight, measured on the
+    distance between capitals only (amendment A50, M17)::
+
+        V_i = sum_{aggressors a} (1 - party_ia) exp(-d_ia / l_home)
+
+    An invasion reveals the attacker's aggressive intentions, and proximity to the attacker is
+    the source of threat (Walt 1987, *The Origins of Alliances*, ch. 2); the loss of strength is
+    measured from the attacker's home base (Boulding 1962, *Conflict and Defense*, ch. 12), on
+    the distance between capitals (Bueno de Mesquita 1981, *The War Trap*, ch. 4; Lemke 2002,
+    *Regions of War and Peace*). :func:`aggressor_exposure` with a border gap of 0 for every
+    pair; aggressors and parties as there.
+
+    Parameters
+    ----------
+    at_war : (N, N) bool, symmetric.
+    capital_km : (N, N) ``d``, the capital-to-capital distance, km.
+    major : (N,) bool, the major powers.
+    home_km : ``l_home`` (> 0), the gradient, km (A13's and A21's 2,000 km).
+    """
+    capital = np.asarray(capital_km, dtype=float)
+    return aggressor_exposure(at_war, np.zeros_like(capital), capital, major, 1.0, home_km)
+
+
 def conflict_intensity(
     iso3: list[str],
     year: int,
@@ -503,7 +531,7 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     ``spill_in_scale`` defaults to ``own_gdp`` since A8; ``usd`` gives M3's and A5's form, as
     V1-V4p were scored. ``threat_from`` and ``threat_scale`` (amendment A11) default to M2's
     and M4's forms, ``capability`` and ``log``, as V1-V5p were scored. ``war_exposure``
-    (amendment A17) and ``aggressor_exposure`` (amendment A21) default to ``none``; ``war_k``
+    (amendment A17) and ``aggressor_exposure`` (amendments A21, A50) default to ``none``; ``war_k``
     and ``war_range_km`` (A17, shared by both) and ``war_home_km`` (A21) are fixed theory
     values, not free parameters. ``tie_seasoning`` (amendment A27) defaults to ``none``; its
     ``seasoning_years`` is a fixed theory value. ``conflict_exposure`` (amendments A32, A34)
@@ -540,9 +568,11 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     #: A17: the distance (km) over which the exposure to a theatre falls by e
     war_range_km: float = 500.0
     #: an aggressor's proximity from its home base raises its non-party neighbours' desired
-    #: share (``home_base``, amendment A21, with war_k and war_range_km) or not (``none``)
+    #: share (``home_base``, amendment A21, with war_k and war_range_km), on the capitals'
+    #: distance only (``capital``, amendment A50, M17: exp(-d / war_home_km)) or not (``none``)
     aggressor_exposure: str = "none"
-    #: A21: the home leg's gradient (km) of the aggressor's proximity (A13's 2,000 km, fixed)
+    #: A21: the home leg's gradient (km) of the aggressor's proximity (A13's 2,000 km, fixed;
+    #: A50: the whole gradient of ``capital``)
     war_home_km: float = 2000.0
     #: a tie formed during a run counts in the rule's allied means and spill-ins at once
     #: (``none``) or at min(1, age / seasoning_years) (``linear``, amendment A27)
@@ -679,9 +709,12 @@ class ThreatResponseV2:
         return war_exposure(at_war, border, major, self.params.war_range_km)
 
     def aggressor(self, at_war: np.ndarray) -> np.ndarray:
-        """The exposure ``V`` to the aggressors of the wars ``at_war`` (A21)."""
+        """The exposure ``V`` to the aggressors of the wars ``at_war``: from the home base (A21)
+        or on the capitals' distance only (``aggressor_exposure="capital"``, A50's M17)."""
         border, capital, major = self.geography
         p = self.params
+        if p.aggressor_exposure == "capital":
+            return aggressor_capital_exposure(at_war, capital, major, p.war_home_km)
         return aggressor_exposure(at_war, border, capital, major, p.war_range_km, p.war_home_km)
 
     def ratio(self, state: NationState) -> np.ndarray:
@@ -814,7 +847,7 @@ class ThreatResponseV2:
             desired = add_war_exposure(
                 desired, p.war_k, p.s_floor, self.exposure(state.at_war), ref
             )
-        if p.aggressor_exposure == "home_base":
+        if p.aggressor_exposure != "none":
             ref = self.aggressor0 if p.anchor else np.zeros(len(desired))
             desired = add_war_exposure(
                 desired, p.war_k, p.s_floor, self.aggressor(state.at_war), ref
