@@ -1,6 +1,11 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A39r|A42|A44|A46|A48]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A39r|A42|A44|A46|A48|A50]``
+
+``--amendment A50`` (PREREGISTRATION.md A50) scores M17 (``aggressor_exposure=capital``: the
+aggressor's proximity on the capitals' distance, with M9 off): V21 (V19's options refitted with
+it, ``calibration=y2014_2019_a50``), V21m (V19's values with M9 off only, an ablation) and V21b
+(V18's values + M17), beside V19 re-run as a check; writes ``variants_a50.json``/``.md``.
 
 ``--amendment A48`` (PREREGISTRATION.md A48) scores V20, V18's fitted values with M12 off
 (``model.growth_persistence=1``, no refit), beside V18 re-run as a check; writes
@@ -465,6 +470,23 @@ AMENDMENTS["A48"] = (
         "V18 A44 (check)": _V18,
     },
 )
+#: amendment A50's M17 (the aggressor's proximity on the capitals' distance, M9 off): V21 (V19's
+#: options refitted with it), V21m (V19's values with M9 off only) and V21b (V18's values + M17);
+#: V19 re-run beside them as a check
+NO_M9 = "budget_rule.war_exposure=none"
+CAPITAL = "budget_rule.aggressor_exposure=capital"
+_V19 = AMENDMENTS["A46"][1]["V19 A46, V10's options calibrated 2014-2019 on the record's GDP"]
+AMENDMENTS["A50"] = (
+    "y2014_2019_a50",
+    {
+        "V21 A50, M17 (M9 off) calibrated 2014-2019 on the record's GDP": tuple(
+            [f"{c}calibration=y2014_2019_a50", NO_FLOOR, TREND] for c in ("+", "")
+        ),
+        "V21m A50, V19's values with M9 off (ablation)": tuple([*o, NO_M9] for o in _V19),
+        "V21b A50, V18's values + M17 (M9 off)": tuple([*o, NO_M9, CAPITAL] for o in _V18),
+        "V19 A46 (check)": _V19,
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -565,6 +587,7 @@ def main() -> int:
         "A44",
         "A46",
         "A48",
+        "A50",
     )
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
