@@ -39,6 +39,9 @@ so allied spending substitutes for own spending through the spill-ins ``F`` alon
 One option of amendment A42, off by default: the guideline pull weighted by threat
 (``guideline_pull="threat"``, :func:`guideline_weight`), ``p_i = p max(R_i, 0) / mean R0`` over
 the members with a guideline at the start, so the threatened laggards are pulled harder.
+One option of amendment A52, off by default: the Wales pledge as a dated path
+(``guideline_pull="deadline"``, :func:`pledge_path`), the pull toward ``s0 + (g - s0) (y - y0) /
+(Y_D - y0)``, which reaches the guideline by the deadline ``Y_D`` (``pledge_deadline``, 2024).
 
 Shares enter the logs floored at :data:`SHARE_EPS`, so a nation with no armed forces (a zero
 share) stays near zero instead of producing ``-inf``.
@@ -94,7 +97,7 @@ THREAT_DENOMINATORS = ("own_allied", "own", "theatre")
 #: how hard the alliance guideline pulls each member below it (``budget_rule.guideline_pull``):
 #: alike (``uniform``, M4) or in proportion to its threat ratio against the alliance's mean at
 #: the start (``threat``, amendment A42, M16)
-GUIDELINE_PULLS = ("uniform", "threat")
+GUIDELINE_PULLS = ("uniform", "threat", "deadline")
 #: the least share of GDP the logs see (0.01% of GDP): a zero share is treated as this
 SHARE_EPS = 1e-4
 
@@ -143,6 +146,42 @@ def guideline_weight(ratio: np.ndarray, ratio0: np.ndarray, target0: np.ndarray)
     if mean <= 0:
         return np.ones(len(ratio))
     return np.maximum(ratio, 0.0) / mean
+
+
+def pledge_path(
+    target: np.ndarray, share0: np.ndarray, year: int, start_year: int, deadline: int
+) -> np.ndarray:
+    """The share each nation's guideline pledge asks of it in ``year`` (amendment A52, M18)::
+
+        g_i(y) = s0_i + (g_i - s0_i) min(1, max(0, (y - y0) / (Y_D - y0)))   s0_i < g_i, y0 < Y_D
+        g_i(y) = g_i                                                           otherwise
+
+    NATO's Wales Summit Declaration (5 September 2014, para. 14): allies below the 2% guideline
+    "aim to move towards the 2% guideline within a decade", a path with a deadline ``Y_D`` (2024)
+    rather than a standing pull; the remaining gap of the start year ``y0`` is closed linearly by
+    the deadline (our reading of the text). From a start at or after the deadline the path is
+    complete: ``g_i(y) = g_i``, M4's pull.
+
+    Parameters
+    ----------
+    target : (N,) this year's guidelines ``g`` (share of GDP; 0 where a nation has none).
+    share0 : (N,) the start-year shares ``s0``.
+    year, start_year : the calendar year ``y`` and the world's start year ``y0``.
+    deadline : ``Y_D``, the pledge's deadline year.
+
+    Returns
+    -------
+    (N,) the pledged shares ``g(y)``; the pull is ``p ln(max(1, g(y) / s))``.
+    """
+    target = np.asarray(target, dtype=float)
+    share0 = np.asarray(share0, dtype=float)
+    done = (
+        1.0
+        if start_year >= deadline
+        else min(1.0, max(0.0, (year - start_year) / (deadline - start_year)))
+    )
+    below = target > share0
+    return np.where(below, share0 + (target - share0) * done, target)
 
 
 def seasoned_commitment(
@@ -595,9 +634,13 @@ class ThreatResponseV2Config(BudgetRuleConfig):
     #: the threat ratio's denominator: own plus allied means (``own_allied``, M2 and A11 (a)) or
     #: own means only (``own``, amendment A36): allies then count once, as spill-ins
     threat_denominator: str = "own_allied"
-    #: the guideline pull: alike for every member below it (``uniform``, M4) or weighted by its
-    #: threat ratio against the alliance's mean at the start (``threat``, amendment A42, M16)
+    #: the guideline pull: alike for every member below it (``uniform``, M4), weighted by its
+    #: threat ratio against the alliance's mean at the start (``threat``, amendment A42, M16), or
+    #: toward the pledge's path to the guideline by ``pledge_deadline`` (``deadline``, A52, M18)
     guideline_pull: str = "uniform"
+    #: A52: the year by which the pledge's path reaches the guideline (Wales 2014: "within a
+    #: decade"; fixed)
+    pledge_deadline: int = 2024
 
     def __post_init__(self) -> None:
         nonneg(self, "budget_rule", "k", "p", "beta", "noise", "war_k", "conflict_share")
@@ -701,6 +744,15 @@ class ThreatResponseV2:
             *self.conflict_years(),
             self.params.conflict_minor,
             *((self.geography[0], self.params.conflict_near_km) if near else ()),
+        )
+
+    def pledged(self, state: NationState) -> np.ndarray:
+        """This year's pledged shares (A52, :func:`pledge_path`) from the start-year shares."""
+        if self.start_year is None:
+            raise ValueError("budget_rule.guideline_pull: deadline needs the world's start_year")
+        year = self.start_year + state.steps
+        return pledge_path(
+            state.target, self.share0, year, self.start_year, self.params.pledge_deadline
         )
 
     def exposure(self, at_war: np.ndarray) -> np.ndarray:
@@ -822,9 +874,11 @@ class ThreatResponseV2:
         spending = state.share * state.gdp
         ratio = self.ratio(state)
         change = self.spill_change(state)
-        pull = p.p
+        pull, target = p.p, state.target
         if p.guideline_pull == "threat":
             pull = p.p * guideline_weight(ratio, self.ratio0, self.target0)
+        if p.guideline_pull == "deadline":
+            target = self.pledged(state)
         if p.threat_scale == "points":
             desired = desired_share_points(
                 self.level,
@@ -835,12 +889,12 @@ class ThreatResponseV2:
                 p.beta,
                 change,
                 pull,
-                state.target,
+                target,
                 state.share,
             )
         else:
             desired = desired_share(
-                self.level, p.k, ratio, p.beta, change, pull, state.target, state.share
+                self.level, p.k, ratio, p.beta, change, pull, target, state.share
             )
         if p.war_exposure == "theatre":
             ref = self.exposure0 if p.anchor else np.zeros(len(desired))
