@@ -1,6 +1,11 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A39r|A42|A44|A46|A48|A50]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A42|A44|A46|A48|A50|A52]``
+
+``--amendment A52`` (PREREGISTRATION.md A52) scores M18 (``guideline_pull=deadline``: the pull
+toward the Wales pledge's path to 2% by 2024): V22 (V19's options refitted with it,
+``calibration=y2014_2019_a52``), V22g (V19's values + M18) and V22m (V22 with M9 off), beside V19
+re-run as a check; writes ``variants_a52.json``/``.md``.
 
 ``--amendment A50`` (PREREGISTRATION.md A50) scores M17 (``aggressor_exposure=capital``: the
 aggressor's proximity on the capitals' distance, with M9 off): V21 (V19's options refitted with
@@ -487,6 +492,19 @@ AMENDMENTS["A50"] = (
         "V19 A46 (check)": _V19,
     },
 )
+#: amendment A52's M18 (the Wales pledge as a path to 2% by 2024): V22 (V19's options refitted
+#: with it), V22g (V19's values + M18) and V22m (V22 with M9 off); V19 re-run as a check
+DEADLINE = "budget_rule.guideline_pull=deadline"
+_V22 = tuple([f"{c}calibration=y2014_2019_a52", NO_FLOOR, TREND] for c in ("+", ""))
+AMENDMENTS["A52"] = (
+    "y2014_2019_a52",
+    {
+        "V22 A52, M18 calibrated 2014-2019 on the record's GDP": _V22,
+        "V22g A52, V19's values + M18": tuple([*o, DEADLINE] for o in _V19),
+        "V22m A52, V22 with M9 off": tuple([*o, NO_M9] for o in _V22),
+        "V19 A46 (check)": _V19,
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -588,6 +606,7 @@ def main() -> int:
         "A46",
         "A48",
         "A50",
+        "A52",
     )
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
