@@ -394,6 +394,13 @@ AMENDMENTS["A36"] = (
 #: amendment A37's refits with the calibration window's GDP on its record; every scored run is
 #: given the trend path (``gdp_path=trend``, after the calibration's own ``record``)
 TREND = "model.gdp_path=trend"
+
+
+def _refit(calibration: str) -> tuple[list[str], list[str]]:
+    """A record-GDP refit's runs (2014 -> 2024, 2019 -> 2024) on the trend, without the floor."""
+    return tuple([f"{c}calibration={calibration}", NO_FLOOR, TREND] for c in ("+", ""))
+
+
 _V15 = tuple([f"{c}calibration=y2014_2019_a37", NO_FLOOR, TREND] for c in ("+", ""))
 AMENDMENTS["A37"] = (
     "y2014_2019_a37",
@@ -484,9 +491,7 @@ _V19 = AMENDMENTS["A46"][1]["V19 A46, V10's options calibrated 2014-2019 on the 
 AMENDMENTS["A50"] = (
     "y2014_2019_a50",
     {
-        "V21 A50, M17 (M9 off) calibrated 2014-2019 on the record's GDP": tuple(
-            [f"{c}calibration=y2014_2019_a50", NO_FLOOR, TREND] for c in ("+", "")
-        ),
+        "V21 A50, M17 (M9 off) calibrated 2014-2019 on the record's GDP": _refit("y2014_2019_a50"),
         "V21m A50, V19's values with M9 off (ablation)": tuple([*o, NO_M9] for o in _V19),
         "V21b A50, V18's values + M17 (M9 off)": tuple([*o, NO_M9, CAPITAL] for o in _V18),
         "V19 A46 (check)": _V19,
@@ -495,7 +500,7 @@ AMENDMENTS["A50"] = (
 #: amendment A52's M18 (the Wales pledge as a path to 2% by 2024): V22 (V19's options refitted
 #: with it), V22g (V19's values + M18) and V22m (V22 with M9 off); V19 re-run as a check
 DEADLINE = "budget_rule.guideline_pull=deadline"
-_V22 = tuple([f"{c}calibration=y2014_2019_a52", NO_FLOOR, TREND] for c in ("+", ""))
+_V22 = _refit("y2014_2019_a52")
 AMENDMENTS["A52"] = (
     "y2014_2019_a52",
     {
