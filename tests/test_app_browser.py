@@ -67,6 +67,22 @@ def app_url(app_server):
 
 
 @pytest.fixture(scope="module")
+def http_app_url(tmp_path_factory):
+    """A server of the page whose runs' frames go over HTTP (``SIM_APP_FRAMES=http``)."""
+    log = tmp_path_factory.mktemp("app_http") / "solara.log"
+    port = serve.free_port()
+    try:
+        proc = serve.start(port, log, env={"SIM_APP_FRAMES": "http"})
+    except serve.ServerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield f"http://127.0.0.1:{port}/"
+        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    finally:
+        serve.stop(proc)
+
+
+@pytest.fixture(scope="module")
 def browser(app_url):
     from playwright.sync_api import sync_playwright
 
@@ -161,10 +177,11 @@ def _wait_for(page, done, what: str, timeout: float = 30.0):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_a_runs_frames_come_over_http_and_nothing_else_is_served_there(browser, app_url):
-    """The run view fetches a new run's frames from the page's server over HTTP
-    (``sim.app.served``), and the websocket carries no message of their size; the route serves
-    only the frames it was given: any other key, or a path, is 404."""
+def test_a_runs_frames_come_over_http_and_nothing_else_is_served_there(browser, http_app_url):
+    """With ``SIM_APP_FRAMES=http`` the run view fetches a new run's frames from the page's
+    server over HTTP (``sim.app.served``), and the websocket carries no message of their size;
+    the route serves only the frames it was given: any other key, or a path, is 404."""
+    app_url = http_app_url
     import http.client
     import json
     from urllib.parse import urlsplit
@@ -202,10 +219,10 @@ def test_a_runs_frames_come_over_http_and_nothing_else_is_served_there(browser, 
         context.close()
 
 
-def test_a_stale_fetch_never_shows_an_older_run(browser, app_url):
+def test_a_stale_fetch_never_shows_an_older_run(browser, http_app_url):
     """Two settings in a row: the first run's frames are held back until the second run is
     drawn, then let through; the run view still shows the second (the newest asked for)."""
-    context, page = _open(browser, app_url)
+    context, page = _open(browser, http_app_url)
     try:
         page.locator(".chart-map .gtitle").first.wait_for()
         seen = _held_frames(page, lambda route, n: None if n == 0 else route.continue_())
@@ -231,10 +248,10 @@ def test_a_stale_fetch_never_shows_an_older_run(browser, app_url):
         context.close()
 
 
-def test_frames_the_server_no_longer_has_are_published_again(browser, app_url):
+def test_frames_the_server_no_longer_has_are_published_again(browser, http_app_url):
     """A fetch of a run's frames that fails (here: answered 404, as for frames the server no
     longer keeps) makes the view ask its session to publish them again, and it draws the run."""
-    context, page = _open(browser, app_url)
+    context, page = _open(browser, http_app_url)
     try:
         page.locator(".chart-map .gtitle").first.wait_for()
         seen = _held_frames(

@@ -34,7 +34,7 @@ from solara.alias import rv
 from solara.server import kernel_context
 from solara.util import IPYVUETIFY_V3
 
-from sim.app import memory, reconcile
+from sim.app import memory
 from sim.app.charts import TABLES, map_background, table_csv
 from sim.app.controls import (
     APP_YEARS,
@@ -56,6 +56,7 @@ from sim.app.controls import (
 )
 from sim.app.frames import explorer_json, frames_url
 from sim.app.runs import WORKERS, Run, RunError, get_ghost, get_run, is_cached, start_workers
+from sim.app.served import frames_mode
 from sim.app.widget import PLOTLY_URL, ROOT_PATH, RunView
 
 if IPYVUETIFY_V3:  # the expansion panel's parts, as solara.Details takes them
@@ -71,7 +72,9 @@ if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
 #: seconds a control rests before a run not yet computed is computed (a dragged slider: once)
 SETTLE = 0.15
 start_workers(WORKERS)  # SIM_APP_WORKERS, checked by sim.app.runs
-reconcile.install()  # a render updates only the widgets whose arguments changed
+#: how a run's frames reach the browser (SIM_APP_FRAMES, checked by sim.app.serve): "ws" as a
+#: trait through the session's websocket, "http" as a URL the browser fetches
+FRAMES = frames_mode(os.environ.get("SIM_APP_FRAMES"))
 # when a session's kernel closes, its memory goes back to the system (sim.app.memory)
 solara.lab.on_kernel_start(memory.on_kernel_start)
 memory.log_on_signal()
@@ -437,9 +440,12 @@ def Frames(versus: str, nations: tuple[str, ...]) -> None:
         classes=["run-settings"],
         style={"font-size": "12px", "color": "#555"},
     )
+    if FRAMES == "http":  # the URL of the frames (sim.app.served), not the frames
+        sent = {"frames_url": ROOT_PATH + frames_url(*args), "published": explorer_json(*args)}
+    else:
+        sent = {"frames": explorer_json(*args)}
     RunView.element(
-        frames_url=ROOT_PATH + frames_url(*args),
-        published=explorer_json(*args),
+        **sent,
         images=images,
         start_step=first_step,
         plotly_url=PLOTLY_URL,

@@ -12,8 +12,8 @@ that render at once queue there for seconds (``experiments/app/README.md``). Sol
 needs the legacy protocol, and uvicorn's ``auto`` picks ``websockets-sansio`` (0.54 here);
 ``solara run`` has no ``--ws`` option, so the remedy stayed off under it without a word. In
 front of solara's app, :data:`sim.app.served.app` serves the runs' frames over plain HTTP
-(``/_sim/frames/<key>``, compressed once per run), so a new run's ~140 kB does not go through
-each session's websocket.
+(``/_sim/frames/<key>``, compressed once per run); with ``SIM_APP_FRAMES=http`` (checked here)
+the page sends the browser their URL instead of the ~140 kB through each session's websocket.
 
 Each connection logs ``sync_ws_write active for this connection`` (solara's logger, INFO), or
 once ``sync_ws_write requested but unavailable (why)`` when it falls back; the browser tests
@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         interval = switch_interval(os.environ.get("SIM_APP_SWITCH_INTERVAL"))
         import sim.app.runs  # noqa: F401 (its import checks SIM_APP_AHEAD, _AHEAD_QUIET, _WORKERS)
+        from sim.app.served import frames_mode
+
+        frames_mode(os.environ.get("SIM_APP_FRAMES"))  # checked here; the page reads it
 
         config = uvicorn_config(args.host, args.port, os.environ.get("SIM_APP_WS", WS_CHOICES[0]))
     except ValueError as exc:

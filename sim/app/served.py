@@ -1,14 +1,16 @@
 """A run's frames over plain HTTP, compressed once: the page's server in front of solara's app.
 
-A new run's frames (:func:`sim.app.frames.explorer_json`, one ~140 kB JSON text per run) went
-to every session through its websocket as a widget trait: each session's kernel wrote the
-140 kB message, and the websocket's per-message deflate compressed it again for each session
-(~4 ms a session), on the server's one GIL, while 30 students' pages asked for new runs at once
-(``experiments/app/README.md``). Now the text is compressed once when it is first written
-(:func:`publish`), kept here by a key (a hash of its text: the same frames, the same key), and
-the run view (:class:`sim.app.widget.RunView`) gets only the key's URL through its websocket
-and fetches the bytes from :data:`PATH` ``<key>`` over HTTP, served by :data:`app` on the
-server's event loop without a session's kernel.
+By default (``SIM_APP_FRAMES=ws``) a new run's frames (:func:`sim.app.frames.explorer_json`,
+one ~140 kB JSON text per run) go to every session through its websocket as a widget trait:
+each session's thread writes the 140 kB message and the websocket's per-message deflate
+compresses it again for each session (~4 ms a session). With ``SIM_APP_FRAMES=http`` the text
+is compressed once when it is first written (:func:`publish`), kept here by a key (a hash of
+its text: the same frames, the same key), and the run view (:class:`sim.app.widget.RunView`)
+gets only the key's URL through its websocket and fetches the bytes from :data:`PATH`
+``<key>`` over HTTP, served by :data:`app` on the server's event loop without a session's
+kernel. On the 2-core machine with the class's 30 browsers on it, that was slower than the
+websocket (the one event loop that serves the requests waits longest for the CPU there;
+``experiments/app/README.md``), so it is not the default; the route is always there.
 
 Only frames published here are served: the key is 32 hexadecimal digits looked up in
 :data:`_served`, never read as a path; anything else under :data:`PATH` is 404, and a method
@@ -32,7 +34,23 @@ PATH = "/_sim/frames/"
 SERVED_SIZE = 256
 #: zlib's level for the frames (6, its default: 24 kB for a 140 kB text, ~4 ms once per run)
 LEVEL = 6
+#: how the page sends a run's frames (``SIM_APP_FRAMES``; the first is the default): "ws" as
+#: a trait through each session's websocket, written by the session's own thread; "http" by
+#: this route, fetched by the browser (measured slower on the loaded 2-core machine, where the
+#: server's one event loop that serves it waits longest for the CPU: experiments/app/README.md)
+FRAMES_MODES = ("ws", "http")
 _KEY = re.compile(r"[0-9a-f]{32}")
+
+
+def frames_mode(raw: str | None) -> str:
+    """``SIM_APP_FRAMES`` checked: "ws" (unset) or "http"."""
+    if raw is None:
+        return FRAMES_MODES[0]
+    if raw not in FRAMES_MODES:
+        raise ValueError(f"SIM_APP_FRAMES: {raw!r} is not one of {', '.join(FRAMES_MODES)}")
+    return raw
+
+
 _served: OrderedDict[str, bytes] = OrderedDict()
 _lock = threading.Lock()
 

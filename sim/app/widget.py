@@ -831,12 +831,13 @@ _RUN_CSS = """
 class RunView(anywidget.AnyWidget):
     """A run stepped in the browser.
 
-    ``frames_url``: where the browser fetches the run's frames (:func:`sim.app.frames.frames_url`,
-    served by :mod:`sim.app.served`: the websocket carries the URL, not the ~140 kB text), with
-    ``published`` the frames behind it (kept on the server, not sent), published again if the
-    browser says the URL is gone; or, without a URL, ``frames`` (the JSON inline, sent once per
-    run). ``images``: the maps' land, sent once per world; ``start_step``: the step shown first;
-    ``year``: the step shown, reported by the browser (the server never sets it).
+    ``frames``: the run's frames (JSON, sent once per run through the websocket, the default);
+    or, with ``SIM_APP_FRAMES=http``, ``frames_url``: where the browser fetches them
+    (:func:`sim.app.frames.frames_url`, served by :mod:`sim.app.served`: the websocket carries
+    the URL, not the ~140 kB text), with ``published`` the frames behind it (kept on the
+    server, not sent), published again if the browser says the URL is gone. ``images``: the
+    maps' land, sent once per world; ``start_step``: the step shown first; ``year``: the step
+    shown, reported by the browser (the server never sets it).
     """
 
     _esm = _RUN_ESM
