@@ -347,12 +347,14 @@ def test_the_server_runs_the_websocket_protocol_solaras_synchronous_writes_need(
         ("SIM_APP_WORKERS", "-1"),
         ("SIM_APP_WORKERS", "9"),
         ("SIM_APP_AHEAD", "later"),
+        ("SIM_APP_FRAMES", "websocket"),
         ("SIM_APP_AHEAD_QUIET", "soon"),
     ],
 )
 def test_a_bad_server_setting_is_one_message_and_no_server(variable, bad):
     """The run settings read when ``sim.app.runs`` is imported (``SIM_APP_WORKERS``,
-    ``SIM_APP_AHEAD``, ``SIM_APP_AHEAD_QUIET``) stop ``python -m sim.app.serve`` before it serves,
+    ``SIM_APP_AHEAD``, ``SIM_APP_AHEAD_QUIET``) and ``SIM_APP_FRAMES`` (checked by the server,
+    read by the page) stop ``python -m sim.app.serve`` before it serves,
     with one line naming the variable, not a traceback from inside uvicorn."""
     import os
     import subprocess

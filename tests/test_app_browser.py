@@ -67,6 +67,22 @@ def app_url(app_server):
 
 
 @pytest.fixture(scope="module")
+def http_app_url(tmp_path_factory):
+    """A server of the page whose runs' frames go over HTTP (``SIM_APP_FRAMES=http``)."""
+    log = tmp_path_factory.mktemp("app_http") / "solara.log"
+    port = serve.free_port()
+    try:
+        proc = serve.start(port, log, env={"SIM_APP_FRAMES": "http"})
+    except serve.ServerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield f"http://127.0.0.1:{port}/"
+        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    finally:
+        serve.stop(proc)
+
+
+@pytest.fixture(scope="module")
 def browser(app_url):
     from playwright.sync_api import sync_playwright
 
@@ -137,6 +153,117 @@ def test_each_session_writes_its_frames_from_its_own_thread(page, app_server):
     log = app_server[1].read_text()
     assert "sync_ws_write requested but unavailable" not in log, log[-3000:]
     assert "sync_ws_write active for this connection" in log, log[-3000:]
+
+
+def _held_frames(page, answer):
+    """Route the page's fetches of a run's frames (``/_sim/frames/<key>``) through ``answer``
+    (called with the route and how many came before it); the routes seen."""
+    seen = []
+
+    def handle(route):
+        seen.append(route)
+        answer(route, len(seen) - 1)
+
+    page.route("**/_sim/frames/*", handle)
+    return seen
+
+
+def _wait_for(page, done, what: str, timeout: float = 30.0):
+    """Let the page's events run until ``done()`` (a condition on what its routes saw)."""
+    for _ in range(int(timeout / 0.05)):
+        if done():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_runs_frames_come_over_http_and_nothing_else_is_served_there(browser, http_app_url):
+    """With ``SIM_APP_FRAMES=http`` the run view fetches a new run's frames from the page's
+    server over HTTP (``sim.app.served``), and the websocket carries no message of their size;
+    the route serves only the frames it was given: any other key, or a path, is 404."""
+    app_url = http_app_url
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    sizes, frames = [], []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda data: sizes.append(len(data))))
+    page.on("response", lambda r: frames.append(r) if "/_sim/frames/" in r.url else None)
+    try:
+        page.goto(app_url)
+        page.locator(".chart-map .gtitle").first.wait_for()
+        us = _slider(page, "US spending")
+        us.focus()
+        sizes.clear()  # (the page's load opens the widgets: the run view's code and land)
+        us.press("ArrowRight")
+        page.locator(".run-view[data-run*='US x1.25']").wait_for()
+        assert len(frames) >= 2 and all(r.status == 200 for r in frames)
+        assert "US x1.25" in json.loads(frames[-1].body())["label"]  # the run drawn
+        assert frames[-1].headers["content-encoding"] == "gzip"
+        assert sizes and max(sizes) < 50_000, max(sizes)  # the ~140 kB frames: not this way
+        key = frames[-1].url.rsplit("/", 1)[1]
+        assert page.request.get(f"{app_url}_sim/frames/{'0' * 32}").status == 404
+        assert page.request.get(f"{app_url}_sim/frames/{key}x").status == 404
+        host = urlsplit(app_url)
+        for path in ("/_sim/frames/../../pyproject.toml", "/_sim/frames/%2e%2e/pyproject.toml"):
+            connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+            connection.request("GET", path)  # sent as written: no client tidies the path
+            answer = connection.getresponse()
+            body = answer.read()
+            connection.close()
+            assert answer.status == 404 and b"[project]" not in body, (path, answer.status)
+    finally:
+        context.close()
+
+
+def test_a_stale_fetch_never_shows_an_older_run(browser, http_app_url):
+    """Two settings in a row: the first run's frames are held back until the second run is
+    drawn, then let through; the run view still shows the second (the newest asked for)."""
+    context, page = _open(browser, http_app_url)
+    try:
+        page.locator(".chart-map .gtitle").first.wait_for()
+        seen = _held_frames(page, lambda route, n: None if n == 0 else route.continue_())
+        us = _slider(page, "US spending")
+        us.focus()
+        us.press("ArrowLeft")  # x0.75: its frames are held
+        _wait_for(page, lambda: seen, "the first run's fetch")
+        page.locator(".run-settings", has_text="US x0.75").wait_for()
+        us.press("ArrowLeft")  # x0.5: drawn
+        page.locator(".run-view[data-run*='US x0.5']").wait_for()
+        from playwright.sync_api import Error
+
+        try:  # the first answer comes last (unless the view has cancelled its request)
+            seen[0].continue_()
+        except Error:
+            pass
+        page.wait_for_timeout(1500)
+        assert "US x0.5" in page.locator(".run-view").get_attribute("data-run")
+        page.get_by_role("button", name="Step").click()  # and it steps
+        _title(page, "spending", "2025").wait_for()
+        assert "US x0.5" in page.locator(".run-view").get_attribute("data-run")
+    finally:
+        context.close()
+
+
+def test_frames_the_server_no_longer_has_are_published_again(browser, http_app_url):
+    """A fetch of a run's frames that fails (here: answered 404, as for frames the server no
+    longer keeps) makes the view ask its session to publish them again, and it draws the run."""
+    context, page = _open(browser, http_app_url)
+    try:
+        page.locator(".chart-map .gtitle").first.wait_for()
+        seen = _held_frames(
+            page, lambda route, n: route.fulfill(status=404) if n == 0 else route.continue_()
+        )
+        us = _slider(page, "US spending")
+        us.focus()
+        us.press("ArrowRight")
+        page.locator(".run-view[data-run*='US x1.25']").wait_for()
+        assert len(seen) == 2 and seen[0].request.url == seen[1].request.url
+    finally:
+        context.close()
 
 
 def test_a_slider_reruns_with_its_counterfactual_and_the_link_restores_it(page, browser, app_url):

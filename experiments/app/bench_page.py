@@ -129,8 +129,9 @@ def summary(times: list[float]) -> dict[str, float]:
 TIMER = """
 (() => {  // a setting's wire stages: the first websocket message sent after the input, and the
   // first large one received (the new run's frames, ~140 kB; nothing else the page gets is
-  // above 50 kB), in performance.now() ms (the clock of the input's time stamp)
-  const W = window.__wire = { armed: false, sent: null, frames: null };
+  // above 50 kB) or the first answer to a fetch of its frames URL (the frames over HTTP), in
+  // performance.now() ms (the clock of the input's time stamp)
+  const W = window.__wire = { armed: false, sent: null, frames: null, asked: null, body: null };
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
     if (W.armed && W.sent === null) W.sent = performance.now();
@@ -149,12 +150,32 @@ TIMER = """
   };
   window.WebSocket.prototype = WS.prototype;
   Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  // since the frames come over HTTP (sim.app.served): the first response of a frames URL
+  const fetch = window.fetch;
+  window.fetch = function (input, ...rest) {
+    const got = fetch.call(this, input, ...rest);
+    const url = typeof input === "string" ? input : (input && input.url) || "";
+    if (W.armed && W.frames === null && url.includes("/_sim/frames/")) {
+      if (W.asked === null) W.asked = performance.now();  // the URL came: the fetch starts
+      got.then((r) => {
+        if (W.frames === null) W.frames = performance.now();
+        const text = r.text;  // and when its body has been read (the view reads it once)
+        r.text = function () {
+          return text.call(this).then((t) => {
+            if (W.body === null) W.body = performance.now();
+            return t;
+          });
+        };
+      }, () => {});
+    }
+    return got;
+  };
 })();
 window.__bench = {
   arm(kind, expect) {
     let start = null;
     const W = window.__wire;
-    Object.assign(W, { armed: false, sent: null, frames: null });
+    Object.assign(W, { armed: false, sent: null, frames: null, asked: null, body: null });
     addEventListener(kind === "step" ? "pointerdown" : "keydown",
       (e) => {
         if (start !== null) return;
@@ -191,7 +212,7 @@ window.__bench = {
           W.armed = false;
           const at = (t) => (t === null ? null : t - start);
           return [performance.now() - start, marks.banner, marks.ready, at(W.sent),
-            at(W.frames), performance.timeOrigin + start];
+            at(W.frames), performance.timeOrigin + start, at(W.asked), at(W.body)];
         };
         after.port1.onmessage = () => resolve(end());
         after.port2.postMessage(0);
@@ -264,14 +285,20 @@ STAGES: list[tuple[float | None, float | None, float]] = []
 #: websocket message sent, the first large message (the new run's frames) received, the run
 #: drawn; and the key press's wall-clock time (s since the epoch, as the server's time.time())
 WIRE: list[tuple[float | None, float | None, float, float]] = []
+#: since the frames come over HTTP: (sent, the frames URL fetched, its answer, its body read,
+#: drawn), seconds from the key press in the page
+FETCH: list[tuple[float, float, float | None, float | None, float]] = []
 
 
 async def timed(page, started: float, timeout: float) -> tuple[float, float]:
     """(seconds in the page from the input to the drawn page, seconds seen by this script)."""
     done = await asyncio.wait_for(page.evaluate("window.__bench.done"), timeout)
-    drawn, banner, ready, sent, frames, key_wall = done
+    drawn, banner, ready, sent, frames, key_wall, asked, body = done
     if sent is not None:  # a setting (a Step sends nothing: it runs in the page)
         WIRE.append((sent and sent / 1000, frames and frames / 1000, drawn / 1000, key_wall / 1000))
+        if asked is not None:
+            seconds = [t if t is None else t / 1000 for t in (sent, asked, frames, body, drawn)]
+            FETCH.append(tuple(seconds))
     if banner is not None:
         STAGES.append((banner / 1000, ready / 1000 if ready is not None else None, drawn / 1000))
     return drawn / 1000, time.perf_counter() - started
@@ -464,6 +491,7 @@ async def a_class(
         "idle_cpu": idle,
         "setting_stages": stages(STAGES),
         "setting_wire_stages": wire_stages(WIRE),
+        "setting_fetch_stages": fetch_stages(FETCH),
         "page_traces": traces,
     }
 
@@ -497,6 +525,23 @@ def wire_stages(marks: list[tuple[float | None, float | None, float, float]]) ->
     out["rows_s"] = [
         [round(x, 4) if x is not None else None for x in m[:3]] + [round(m[3], 3)] for m in marks
     ]
+    return out
+
+
+def fetch_stages(marks: list[tuple]) -> dict:
+    """Medians and p95 of a setting change's gaps since the frames come over HTTP, in ms: sent
+    -> the frames URL came (the fetch starts: the server's websocket path), -> its answer (the
+    HTTP request), -> its body read, -> drawn; plus the rows."""
+    names = ("sent_to_url", "url_to_answer", "answer_to_body", "body_to_drawn")
+    out: dict = {"n": len(marks)}
+    for i, name in enumerate(names):
+        got = [
+            b - a for a, b in ((m[i], m[i + 1]) for m in marks) if a is not None and b is not None
+        ]
+        if got:
+            s = summary(got)
+            out[name] = {"n": s["n"], "median_ms": s["median_ms"], "p95_ms": s["p95_ms"]}
+    out["rows_s"] = [[None if x is None else round(x, 4) for x in m] for m in marks]
     return out
 
 
@@ -758,6 +803,8 @@ def main() -> None:
     print(f"a setting change's stages (ms from the key press): {klass['setting_stages']}")
     wire = {k: v for k, v in klass["setting_wire_stages"].items() if k != "rows_s"}
     print(f"a setting change on the wire (gaps, ms): {wire}")
+    fetch = {k: v for k, v in klass["setting_fetch_stages"].items() if k != "rows_s"}
+    print(f"a setting change's frames over HTTP (gaps, ms): {fetch}")
     if args.trace:
         t = results["trace"]
         print(f"trace (s from the key press): { {k: v for k, v in t.items() if k != 'rows'} }")

@@ -218,6 +218,7 @@ async def run(
     py_spy: Path | None = None,
     rounds: int = 1,
     trace_dir: Path | None = None,
+    warm: bool = False,
 ) -> None:
     from playwright.async_api import async_playwright
 
@@ -232,6 +233,11 @@ async def run(
         await page.locator(".chart-map .gtitle").first.wait_for(timeout=120_000)
         await page.wait_for_timeout(2000)
         await page.evaluate(WRAP)
+        if warm:  # one cycle untimed: its runs stored (with SIM_APP_AHEAD=0, no others computed)
+            for label, key, running in SETTINGS:
+                await bench_page.press_key(page, label, key, running, 60)
+                await page.wait_for_timeout(500)
+            await page.wait_for_timeout(2000)
         if profile:
             await cdp.send("Profiler.enable")
             await cdp.send("Profiler.setSamplingInterval", {"interval": 200})
@@ -318,6 +324,9 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true", help="self time per trace event")
     parser.add_argument("--py-spy", type=Path, help="the server's stacks during the settings")
     parser.add_argument("--trace-dir", type=Path, help="with --trace: save each phase's trace")
+    parser.add_argument(
+        "--warm", action="store_true", help="one cycle of the settings first, untimed"
+    )
     args = parser.parse_args()
     port = serve.free_port()
     server = serve.start(port, Path("/tmp") / f"profile_page_{port}.log")
@@ -332,6 +341,7 @@ def main() -> None:
                 args.py_spy,
                 args.rounds,
                 args.trace_dir,
+                args.warm,
             )
         )
     finally:

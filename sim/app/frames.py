@@ -39,6 +39,7 @@ from sim.app.charts import (
 )
 from sim.app.controls import APP_YEARS, settings_line
 from sim.app.runs import Run, compute_ahead
+from sim.app.served import PATH, publish
 from sim.plots import robinson
 
 #: milliseconds between years while playing
@@ -180,3 +181,14 @@ def explorer_json(*args: Any) -> str:
     text = json.dumps(explorer_frames(*args), separators=(",", ":"), allow_nan=False)
     compute_ahead(args[0].controls)
     return text
+
+
+@functools.lru_cache(maxsize=64)
+def frames_url(*args: Any) -> str:
+    """Where the browser fetches :func:`explorer_json` of the same arguments: its key's URL
+    under :data:`sim.app.served.PATH` (the text compressed once and kept there, by
+    :func:`sim.app.served.publish`). Cached as the text is: one URL serves every session.
+
+    Without the server's root path; :class:`sim.app.widget.RunView` adds it.
+    """
+    return PATH + publish(explorer_json(*args))

@@ -54,9 +54,10 @@ from sim.app.controls import (
     settings_line,
     validate,
 )
-from sim.app.frames import explorer_json
+from sim.app.frames import explorer_json, frames_url
 from sim.app.runs import WORKERS, Run, RunError, get_ghost, get_run, is_cached, start_workers
-from sim.app.widget import PLOTLY_URL, RunView
+from sim.app.served import frames_mode
+from sim.app.widget import PLOTLY_URL, ROOT_PATH, RunView
 
 if IPYVUETIFY_V3:  # the expansion panel's parts, as solara.Details takes them
     from ipyvuetify.components import ExpansionPanelText as PanelText
@@ -71,6 +72,9 @@ if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
 #: seconds a control rests before a run not yet computed is computed (a dragged slider: once)
 SETTLE = 0.15
 start_workers(WORKERS)  # SIM_APP_WORKERS, checked by sim.app.runs
+#: how a run's frames reach the browser (SIM_APP_FRAMES, checked by sim.app.serve): "ws" as a
+#: trait through the session's websocket, "http" as a URL the browser fetches
+FRAMES = frames_mode(os.environ.get("SIM_APP_FRAMES"))
 # when a session's kernel closes, its memory goes back to the system (sim.app.memory)
 solara.lab.on_kernel_start(memory.on_kernel_start)
 memory.log_on_signal()
@@ -426,7 +430,7 @@ def Frames(versus: str, nations: tuple[str, ...]) -> None:
     other = get_run(replace(shown.value, scenario=versus)) if versus else None
     other_ghost = get_ghost(other.controls) if other is not None else None
     chosen = tuple(c for c in (nations or DEFAULT_NATIONS) if c in run.names)
-    frames = explorer_json(run, ghost, other, other_ghost, chosen, unit.value)
+    args = (run, ghost, other, other_ghost, chosen, unit.value)
     images = {"map": map_background(run)}
     if other is not None:
         images["map-b"] = map_background(other)
@@ -436,8 +440,16 @@ def Frames(versus: str, nations: tuple[str, ...]) -> None:
         classes=["run-settings"],
         style={"font-size": "12px", "color": "#555"},
     )
+    if FRAMES == "http":  # the URL of the frames (sim.app.served), not the frames
+        sent = {"frames_url": ROOT_PATH + frames_url(*args), "published": explorer_json(*args)}
+    else:
+        sent = {"frames": explorer_json(*args)}
     RunView.element(
-        frames=frames, images=images, start_step=first_step, plotly_url=PLOTLY_URL, on_year=set_year
+        **sent,
+        images=images,
+        start_step=first_step,
+        plotly_url=PLOTLY_URL,
+        on_year=set_year,
     )
     with solara.Columns([1, 1]):
         Timeline(run)
@@ -540,8 +552,17 @@ def NationPicker(
 
 
 def picker_names(run: Run) -> tuple[tuple[str, str], ...]:
-    """(name, ISO3) of the nations of ``run``'s world a student may pick (not the majors)."""
-    return tuple((run.names[c], c) for c in run.iso3 if c not in run.majors)
+    """(name, ISO3) of the nations of ``run``'s world a student may pick (not the majors).
+
+    The same tuple object for every run with the same nations: reacton compares a component's
+    arguments item by item unless they are the same object (~140 pairs at each render).
+    """
+    return _picker_names(tuple((run.names[c], c) for c in run.iso3 if c not in run.majors))
+
+
+@functools.lru_cache(maxsize=16)
+def _picker_names(names: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return names
 
 
 def _initial_settings(search: str | None) -> tuple[PageSettings, str | None]:

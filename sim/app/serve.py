@@ -10,7 +10,10 @@ message a session's thread sends goes through ``portal.call`` to the server's on
 (two cross-thread round trips per message, and a page render sends hundreds), so 30 sessions
 that render at once queue there for seconds (``experiments/app/README.md``). Solara's remedy
 needs the legacy protocol, and uvicorn's ``auto`` picks ``websockets-sansio`` (0.54 here);
-``solara run`` has no ``--ws`` option, so the remedy stayed off under it without a word.
+``solara run`` has no ``--ws`` option, so the remedy stayed off under it without a word. In
+front of solara's app, :data:`sim.app.served.app` serves the runs' frames over plain HTTP
+(``/_sim/frames/<key>``, compressed once per run); with ``SIM_APP_FRAMES=http`` (checked here)
+the page sends the browser their URL instead of the ~140 kB through each session's websocket.
 
 Each connection logs ``sync_ws_write active for this connection`` (solara's logger, INFO), or
 once ``sync_ws_write requested but unavailable (why)`` when it falls back; the browser tests
@@ -90,7 +93,7 @@ def uvicorn_config(host: str, port: int, ws: str = "websockets"):
         },
     }
     return uvicorn.Config(
-        "solara.server.starlette:app",
+        "sim.app.served:app",  # solara's app, and the runs' frames over HTTP in front of it
         host=host,
         port=port,
         ws=legacy_websockets_protocol() if ws == "websockets" else ws,
@@ -148,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         interval = switch_interval(os.environ.get("SIM_APP_SWITCH_INTERVAL"))
         import sim.app.runs  # noqa: F401 (its import checks SIM_APP_AHEAD, _AHEAD_QUIET, _WORKERS)
+        from sim.app.served import frames_mode
+
+        frames_mode(os.environ.get("SIM_APP_FRAMES"))  # checked here; the page reads it
 
         config = uvicorn_config(args.host, args.port, os.environ.get("SIM_APP_WS", WS_CHOICES[0]))
     except ValueError as exc:

@@ -32,12 +32,15 @@ import solara.server.settings
 import traitlets
 
 from sim.app.linechart import LINE_CHART_JS
+from sim.app.served import PATH, publish
 
 #: where the page's browser finds plotly.js: Solara's asset cache (filled by the Makefile)
 PLOTLY_PACKAGE = f"plotly.js-dist-min@{plotly.offline.get_plotlyjs_version()}"
 PLOTLY_PATH = f"/_solara/cdn/{PLOTLY_PACKAGE}/plotly.min.js"
 #: the same under the server's root path
-PLOTLY_URL = (solara.server.settings.main.root_path or "") + PLOTLY_PATH
+#: the server's root path (the start of the page's own URLs)
+ROOT_PATH = solara.server.settings.main.root_path or ""
+PLOTLY_URL = ROOT_PATH + PLOTLY_PATH
 
 _LOADER = """
 function loadPlotly(url) {
@@ -610,8 +613,8 @@ async function render({ model, el }) {
     playing = null;
     play.textContent = "Play";
   };
-  const build = () => {
-    const next = JSON.parse(model.get("frames") || "{}");
+  const build = (text) => {
+    const next = JSON.parse(text || "{}");
     if (F && next.grid && JSON.stringify(next.grid) === JSON.stringify(F.grid)) {
       F = next;  // the same charts: each takes the new run's spec and is redrawn in place
       for (const v of views) {
@@ -716,14 +719,53 @@ async function render({ model, el }) {
     play.textContent = "Pause";
     playing = setInterval(() => (step >= last() ? stop() : show(step + 1)), F.play_ms);
   };
-  model.on("change:frames", build);
+  // the run's frames: fetched from `frames_url` over HTTP (sim.app.served) when it is set, else
+  // the inline `frames`. Only the URL asked for last is drawn: a response that comes after a
+  // newer run was asked for is dropped (and its request aborted), so responses out of order
+  // never show an older run. A URL the server no longer keeps is asked for again once, after
+  // the session has published its frames again (the message `published`).
+  let wanted = null, request = null;
+  const retried = new Set();
+  const load = async () => {
+    const url = model.get("frames_url");
+    if (request) request.abort();
+    if (!url) {
+      wanted = null;
+      build(model.get("frames"));
+      return;
+    }
+    const mine = request = new AbortController();
+    wanted = url;
+    let text;
+    try {
+      const response = await fetch(url, { signal: mine.signal, credentials: "same-origin" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      text = await response.text();
+    } catch (e) {
+      if (wanted === url && !mine.signal.aborted && !retried.has(url)) {
+        retried.add(url);
+        model.send({ missing: url });  // the session publishes them again, then says so
+      }
+      return;
+    }
+    if (wanted !== url) return;  // a newer run was asked for meanwhile
+    request = null;
+    build(text);
+  };
+  model.on("msg:custom", (msg) => {
+    if (msg && msg.published && msg.published === model.get("frames_url")) load();
+  });
+  model.on("change:frames_url", load);
+  model.on("change:frames", () => { if (!model.get("frames_url")) load(); });
   model.on("change:images", () => {
     images = model.get("images") || {};
     for (const v of views) if (v.spec.kind === "map") v.drawn = false;  // the new land
     draw();
   });
-  build();
+  load();
   return () => {
+    if (request) request.abort();
+    wanted = null;
     stop();
     clearTimeout(syncTimer);
     rewritten.disconnect();
@@ -787,14 +829,38 @@ _RUN_CSS = """
 
 
 class RunView(anywidget.AnyWidget):
-    """A run stepped in the browser: ``frames`` (JSON, sent once per run), ``images`` (the maps'
-    land, sent once per world), ``start_step`` (the step shown first), ``year`` (the step
-    shown, reported by the browser: the server never sets it)."""
+    """A run stepped in the browser.
+
+    ``frames``: the run's frames (JSON, sent once per run through the websocket, the default);
+    or, with ``SIM_APP_FRAMES=http``, ``frames_url``: where the browser fetches them
+    (:func:`sim.app.frames.frames_url`, served by :mod:`sim.app.served`: the websocket carries
+    the URL, not the ~140 kB text), with ``published`` the frames behind it (kept on the
+    server, not sent), published again if the browser says the URL is gone. ``images``: the
+    maps' land, sent once per world; ``start_step``: the step shown first; ``year``: the step
+    shown, reported by the browser (the server never sets it).
+    """
 
     _esm = _RUN_ESM
     _css = _RUN_CSS
     plotly_url = traitlets.Unicode(PLOTLY_PATH).tag(sync=True)
+    frames_url = traitlets.Unicode("").tag(sync=True)
+    published = traitlets.Unicode("")  # JSON: sim.app.frames.explorer_json (not synced)
     frames = traitlets.Unicode("{}").tag(sync=True)  # JSON: sim.app.frames.explorer_json
     images = traitlets.Dict().tag(sync=True)
     start_step = traitlets.Int(0).tag(sync=True)
     year = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        """The browser could not fetch ``frames_url`` (the server no longer kept it): publish
+        ``published`` again and say so. Any other message, or a URL not this view's, is ignored."""
+        if not isinstance(content, dict) or set(content) != {"missing"}:
+            return
+        url = content["missing"]
+        if not self.frames_url or url != self.frames_url or not self.published:
+            return
+        if ROOT_PATH + PATH + publish(self.published) == url:
+            self.send({"published": url})
