@@ -1,6 +1,14 @@
 """Which nations V5 mis-ranks on changes, and which term of the budget rule moves them.
 
-``python experiments/validation/diagnose_changes.py [--variant V5|V5p|V9|V10|V10f|V10a|V11a|V12]``
+``python experiments/validation/diagnose_changes.py [--variant VARIANT]`` (V5, V5p, V9, V10, V10f,
+V10a, V11a, V12, V18, V19; V5 by default)
+
+``--variant V18`` and ``--variant V19`` (PREREGISTRATION.md A54: Türkiye's rise by term) run
+V18 (``calibration=y2014_2019_a44``: M12, M15, M16) and V19 (``y2014_2019_a46``) as they were
+scored (``model.gdp_path=trend``, the 2022 floor left out) with the split in points below,
+extended to M15 and M16: the threat ratio is the rule's own (``R`` recorded each year; under
+M15's theatre denominator the start denominator is the one implied by the rule's ``R0``) and
+the guideline pull carries M16's weight.
 
 ``--variant V12`` (PREREGISTRATION.md A30) is V10 with every growth trend regressed toward the
 cross-country mean (``calibration=y2014_2019_a30``: ``model.growth_persistence=0.3``).
@@ -77,7 +85,7 @@ from scipy.stats import rankdata, spearmanr
 from sim.calibrate import calibration_model, observed_share, priors, with_values
 from sim.config import compose
 from sim.hindcast import parameter_values
-from sim.rules.demand import guideline_gap, war_share
+from sim.rules.demand import guideline_gap, guideline_weight, war_share
 from sim.rules.projection import allied_capability, spending_threat_ratio, threat_ratio
 from sim.rules.threat import great_circle_km
 from sim.worlds import observed
@@ -96,6 +104,8 @@ CALIBRATIONS = {
     "V10a": "y2014_2019_a21",
     "V11a": "y2014_2019_a27",
     "V12": "y2014_2019_a30",
+    "V18": "y2014_2019_a44",
+    "V19": "y2014_2019_a46",
 }
 #: the variants split in points (A11 (b)'s form); V10 also leaves out the 2022 floor (A21)
 #: (A25: V10a adds the record's accessions)
@@ -107,6 +117,8 @@ POINTS_VARIANTS = {
     "V10a": [NO_FLOOR, "scenario.add=[nato_accessions_2023_2024]"],
     "V11a": [NO_FLOOR, "scenario.add=[nato_accessions_2023_2024]"],
     "V12": [NO_FLOOR],
+    "V18": [NO_FLOOR, "model.gdp_path=trend"],
+    "V19": [NO_FLOOR, "model.gdp_path=trend"],
 }
 #: the nations whose yearly path A23 (b) follows
 PATH_NATIONS = ["FIN", "SWE"]
@@ -172,6 +184,9 @@ def recorded_run(
             if hasattr(rule, "aggressor")
             else np.zeros(len(state.share)),
             "treaty_tie": state.ties.treaty_tie.copy(),
+            # the rule's own ratio and guideline pull (M15's denominator, M16's weight; A54)
+            "R": rule.ratio(state) if hasattr(rule, "ratio") else np.zeros(len(state.share)),
+            "pull_p": _pull(rule, state),
         }
 
     seen: list[dict[str, np.ndarray]] = [snapshot(m)] if with_start else []
@@ -184,6 +199,25 @@ def recorded_run(
     for _ in range(cfg.model.steps):
         m.step()
     return cfg, m, seen
+
+
+def _pull(rule, state) -> np.ndarray:
+    """The guideline pull's ``p`` of each nation: M16's threat weight under
+    ``guideline_pull=threat`` (A42), else the rule's ``p`` (0 for a rule without one)."""
+    p = getattr(rule.params, "p", 0.0)
+    if getattr(rule.params, "guideline_pull", "uniform") == "threat":
+        return p * guideline_weight(rule.ratio(state), rule.ratio0, rule.target0)
+    return np.full(len(state.share), p)
+
+
+def _start_means(cfg, rule, first: dict[str, np.ndarray]) -> np.ndarray:
+    """The start denominator of the threat ratio: ``M + A^M`` (M2), or under M15's theatre
+    denominator (A39) the one implied by the rule's own ``R0 = ln(1 + T0 / D0)`` (A54)."""
+    if getattr(cfg.budget_rule, "threat_denominator", "own_allied") == "own_allied":
+        return _means(first)
+    t0 = (first["hostile"] * first["reach"]) @ first["spending"]
+    implied = t0 / np.maximum(np.expm1(rule.ratio0), 1e-300)
+    return np.where(rule.ratio0 > 0, implied, _means(first))
 
 
 def scored_nations(cfg, m):
@@ -282,17 +316,20 @@ def decompose_points(cfg, m, seen) -> pd.DataFrame:
     rule = m.budget_rule
     first, last = seen[0], seen[-1]
     unit = 100 * p.k * p.s_floor
-    means0 = _means(first)
+    means0 = _start_means(cfg, rule, first)
     t_end = (last["hostile"] * last["reach"]) @ last["spending"]
     r_threat = threat_ratio(t_end, means0, np.zeros_like(means0))
-    r_end = _ratio(last)
+    own_allied = getattr(p, "threat_denominator", "own_allied") == "own_allied"
+    r_end = _ratio(last) if own_allied else last["R"]
     s0 = np.maximum(rule.share0, 1e-4)
     spill = 100 * s0 * (np.exp(-p.beta * last["F"]) - 1)
     gap = guideline_gap(last["target"], last["share_in"])
-    pull = 100 * s0 * np.exp(-p.beta * last["F"]) * (np.exp(p.p * gap) - 1)
+    weighted = getattr(p, "guideline_pull", "uniform") == "threat"
+    pull_p = last["pull_p"] if weighted else p.p
+    pull = 100 * s0 * np.exp(-p.beta * last["F"]) * (np.exp(pull_p * gap) - 1)
     war_on = p.war_exposure == "theatre"
     next_door = 100 * p.war_k * p.s_floor * (last["W"] - rule.exposure0) if war_on else 0 * s0
-    near_on = getattr(p, "aggressor_exposure", "none") == "home_base"
+    near_on = getattr(p, "aggressor_exposure", "none") != "none"
     aggressor = 100 * p.war_k * p.s_floor * (last["V"] - rule.aggressor0) if near_on else 0 * s0
     threat_pts = unit * (r_threat - rule.ratio0)
     means_pts = unit * (r_end - r_threat)
@@ -346,7 +383,7 @@ def threat_sources(cfg, m, seen, codes: list[str], top: int = 4) -> dict[str, di
     first, last = seen[0], seen[-1]
     unit = 100 * cfg.budget_rule.k * cfg.budget_rule.s_floor
     ratio0 = m.budget_rule.ratio0
-    means0 = _means(first)
+    means0 = _start_means(cfg, m.budget_rule, first)
     out = {}
     for code in codes:
         i = m.row[code]
