@@ -1,6 +1,11 @@
 """Score every pre-registered variant on both hindcasts.
 
-``python experiments/validation/score_variants.py [--amendment A8|...|A42|A44|A46|A48|A50|A52]``
+``python experiments/validation/score_variants.py [--amendment A8|...|A46|A48|A50|A52|A56]``
+
+``--amendment A56`` (PREREGISTRATION.md A56) scores A15's exemption
+(``model.wartime_dilemma=enemies``: the security dilemma spares a war mobilisation) at V18's
+values (V24) and V19's (V25), no refit (no interstate war in 2014-2019), beside V18 and V19
+re-run as checks; writes ``variants_a56.json``/``.md``.
 
 ``--amendment A52`` (PREREGISTRATION.md A52) scores M18 (``guideline_pull=deadline``: the pull
 toward the Wales pledge's path to 2% by 2024): V22 (V19's options refitted with it,
@@ -510,6 +515,17 @@ AMENDMENTS["A52"] = (
         "V19 A46 (check)": _V19,
     },
 )
+#: amendment A56: A15's exemption at V18's values (V24) and V19's (V25), no refit (the exemption
+#: needs a war, and 2014-2019 has none); V18 and V19 re-run beside them as checks
+AMENDMENTS["A56"] = (
+    "y2014_2019_a46",
+    {
+        "V24 A56, V18's values + A15's exemption": tuple([*o, WARTIME] for o in _V18),
+        "V25 A56, V19's values + A15's exemption": tuple([*o, WARTIME] for o in _V19),
+        "V18 A44 (check)": _V18,
+        "V19 A46 (check)": _V19,
+    },
+)
 for _name, ((_source, _variant), _label, _grid) in GRIDS.items():
     _calibration, _variants = AMENDMENTS[_source]
     AMENDMENTS[_name] = (_calibration, one_at_a_time(_label, _variants[_variant], _grid))
@@ -612,6 +628,7 @@ def main() -> int:
         "A48",
         "A50",
         "A52",
+        "A56",
     )
     text = table(results) + (compact(results) if compacted else "")
     (HERE / f"{stem}.md").write_text(text)
