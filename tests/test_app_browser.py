@@ -333,7 +333,7 @@ def test_compare_side_by_side_timeline_and_downloads(browser, app_url, tmp_path)
         event.wait_for(state="attached")
         assert event.locator("title").text_content().strip()
         with page.expect_download() as download:
-            page.get_by_role("button", name="nations.csv").click()
+            page.get_by_role("link", name="nations.csv").click()
         path = tmp_path / "nations.csv"
         download.value.save_as(path)
         head = path.read_text().splitlines()[0]

@@ -105,3 +105,47 @@ def test_a_view_whose_frames_are_gone_publishes_them_again(monkeypatch, default_
     view._on_message(view, {"missing": ROOT_PATH + url}, [])
     assert gzip.decompress(served.served(key)).decode() == text
     assert replies == [{"published": ROOT_PATH + url}]
+
+
+def test_a_runs_csv_link_serves_its_table_and_refuses_anything_else(monkeypatch):
+    """The take-away card's links (``sim.app.page.TakeAway``): the table of the run they were
+    written for, as an attachment; an unknown key, table name or path is 404."""
+    from sim.app.charts import TABLES, table_csv
+    from sim.app.page import run_table
+
+    monkeypatch.setattr(served, "_tables", type(served._tables)())
+    china = Controls(scenario="china_rise")
+    prefix = served.publish_tables(repr(china), TABLES, lambda name: run_table(china, name))
+    assert prefix == f"{served.TABLES_PATH}{served.key_of(repr(china))}/"
+    for name in TABLES:
+        status, headers, body = request(prefix + name)
+        assert status == 200 and body == table_csv(get_run(china), get_ghost(china), name)
+        assert headers[b"content-type"] == b"text/csv; charset=utf-8"
+        assert headers[b"content-disposition"] == f'attachment; filename="{name}"'.encode()
+    assert request(prefix + "nations.csv")[2].decode().startswith("step,year,iso3,share_pct")
+    default = table_csv(get_run(Controls()), get_ghost(Controls()), "nations.csv")
+    assert request(prefix + "nations.csv")[2] != default  # this run's table, not another's
+    key = prefix[len(served.TABLES_PATH) : -1]
+    for tail in (
+        "0" * 32 + "/nations.csv",  # a key's form, never published
+        key + "/alliances.csv",  # not one of its tables
+        key + "/../../pyproject.toml",
+        key,
+        key + "/",
+        "../../pyproject.toml",
+        "",
+    ):
+        status, _, body = request(served.TABLES_PATH + tail)
+        assert status == 404 and body == b"no such table\n", tail
+    status, _, empty = request(prefix + "world.csv", method="HEAD")
+    assert status == 200 and empty == b""
+    status, headers, _ = request(prefix + "world.csv", method="POST")
+    assert status == 405 and headers[b"allow"] == b"GET, HEAD"
+
+
+def test_the_tables_store_keeps_the_runs_published_last(monkeypatch):
+    monkeypatch.setattr(served, "_tables", type(served._tables)())
+    monkeypatch.setattr(served, "SERVED_SIZE", 2)
+    prefixes = [served.publish_tables(f"run {i}", ("a.csv",), str.encode) for i in range(3)]
+    assert request(prefixes[0] + "a.csv")[0] == 404
+    assert request(prefixes[2] + "a.csv")[2] == b"a.csv"

@@ -56,7 +56,7 @@ from sim.app.controls import (
 )
 from sim.app.frames import explorer_json, frames_url
 from sim.app.runs import WORKERS, Run, RunError, get_ghost, get_run, is_cached, start_workers
-from sim.app.served import frames_mode
+from sim.app.served import frames_mode, publish_tables
 from sim.app.widget import PLOTLY_URL, ROOT_PATH, RunView
 
 if IPYVUETIFY_V3:  # the expansion panel's parts, as solara.Details takes them
@@ -101,6 +101,11 @@ CSS = """
 .v-input--selection-controls__ripple { transition: none !important; }
 .timeline-future { color: #aaa; }
 .status-line { font-size: 14px; }
+.csv-link {
+  display: inline-block; margin: 2px 6px 4px 0; padding: 2px 10px; border: 1px solid #1976d2;
+  border-radius: 4px; color: #1976d2; text-decoration: none; font-size: 13px;
+}
+.run-command { font-family: monospace; font-size: 12px; word-break: break-all; }
 """
 
 
@@ -230,31 +235,42 @@ def Timeline(run: Run) -> None:
 
 
 @solara.component
-def TakeAway(run: Run, ghost: Run | None) -> None:
-    """CSV tables, a note on the PNGs, the settings link and the same run from a terminal."""
+def TakeAway(run: Run) -> None:
+    """CSV tables, a note on the PNGs, the settings link and the same run from a terminal.
+
+    The tables are plain links to the server's route for them (:mod:`sim.app.served`: written
+    when asked for, of this run), not solara ``FileDownload`` components (three of them were
+    ~27 of the page's ~140 elements, walked at every server render of the page): the card is
+    three elements that a new run rewrites.
+    """
+    prefix = ROOT_PATH + publish_tables(
+        repr(run.controls), TABLES, functools.partial(run_table, run.controls)
+    )
+    links = " ".join(
+        f'<a class="csv-link" href="{html.escape(prefix + name)}" download="{name}">{name}</a>'
+        for name in TABLES
+    )
     with solara.Card("Take away", classes=["take-away"]):
-        # each table is written when its button is clicked, of the run shown then: the same
-        # callables for every run, so a new run does not reset the buttons (each reset started
-        # a thread of FileDownload's, and its states rendered the page three more times)
-        tables = solara.use_memo(
-            lambda: {name: functools.partial(shown_table, name) for name in TABLES}, []
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                f'<div class="csv-links">Tables (CSV): {links}</div>'
+                "<div>Each chart's PNG button or camera icon (top right, on hover) saves it.</div>"
+            ),
         )
-        with solara.Row():
-            for filename, body in tables.items():
-                solara.FileDownload(body, filename=filename, label=filename, mime_type="text/csv")
-        solara.Text("Each chart's PNG button or camera icon (top right, on hover) saves it.")
         SettingsLink()
-        solara.Text("The same run from a terminal:")
-        solara.Text(
-            run.command,
-            classes=["run-command"],
-            style={"font-family": "monospace", "font-size": "12px", "word-break": "break-all"},
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                "The same run from a terminal:"
+                f'<div class="run-command">{html.escape(run.command)}</div>'
+            ),
         )
 
 
-def shown_table(name: str) -> str:
-    """The CSV table ``name`` of the session's run shown (called when its button is clicked)."""
-    controls = shown.peek()
+def run_table(controls: Controls, name: str) -> bytes:
+    """The CSV table ``name`` of the run of ``controls`` (with its counterfactual), as bytes:
+    written when its link is followed (:func:`sim.app.served.publish_tables`)."""
     return table_csv(get_run(controls), get_ghost(controls), name)
 
 
@@ -457,7 +473,7 @@ def Frames(versus: str, nations: tuple[str, ...]) -> None:
             NationPicker(
                 picker_names(run), tuple(run.names[c] for c in chosen), set_nations, message.set
             )
-            TakeAway(run, ghost)
+            TakeAway(run)
 
 
 @solara.component

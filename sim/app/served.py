@@ -17,18 +17,29 @@ Only frames published here are served: the key is 32 hexadecimal digits looked u
 other than GET or HEAD 405. The store keeps the :data:`SERVED_SIZE` frames published last
 (compressed ~25-30 kB each); a view whose key has gone asks its session to publish its frames
 again (:meth:`sim.app.widget.RunView`).
+
+The take-away card's CSV tables come the same way: :func:`publish_tables` keeps, by a key of
+the run's settings, a function that writes a run's tables, and :data:`TABLES_PATH`
+``<key>/<name>`` answers with the table ``name`` as an attachment (written on request, in a
+thread, not on the event loop); an unknown key or table name is 404. Plain links in the page
+instead of three solara ``FileDownload`` components (~27 of the page's ~140 elements, which
+every server render of the page walked).
 """
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 
 #: where the browser fetches a run's frames (the key follows)
 PATH = "/_sim/frames/"
+#: where the browser downloads a run's tables (the key, "/" and the table's name follow)
+TABLES_PATH = "/_sim/tables/"
 #: frames kept (more than :func:`sim.app.frames.frames_url`'s cache, so that every URL it
 #: returns is served)
 SERVED_SIZE = 256
@@ -88,6 +99,36 @@ def served(key: str) -> bytes | None:
         return _served.get(key)
 
 
+#: a run's tables: (the names it has, the function that writes one as bytes), by key
+_tables: OrderedDict[str, tuple[tuple[str, ...], Callable[[str], bytes]]] = OrderedDict()
+
+
+def publish_tables(text: str, names: tuple[str, ...], write: Callable[[str], bytes]) -> str:
+    """Serve the tables ``names`` of a run, written by ``write(name)`` when asked for; the URL
+    prefix of their links (:data:`TABLES_PATH` and the key of ``text``, the run's settings
+    written out, then "/"). The :data:`SERVED_SIZE` runs published last are kept."""
+    key = key_of(text)
+    with _lock:
+        _tables[key] = (tuple(names), write)
+        _tables.move_to_end(key)
+        while len(_tables) > SERVED_SIZE:
+            _tables.popitem(last=False)
+    return f"{TABLES_PATH}{key}/"
+
+
+def table_writer(tail: str) -> tuple[str, Callable[[str], bytes]] | None:
+    """(name, writer) of a table's path after :data:`TABLES_PATH` (``<key>/<name>``), or None
+    (not a key, not kept, or not one of its tables' names)."""
+    key, _, name = tail.partition("/") if isinstance(tail, str) else ("", "", "")
+    if not _KEY.fullmatch(key):
+        return None
+    with _lock:
+        found = _tables.get(key)
+    if found is None or name not in found[0]:
+        return None
+    return name, found[1]
+
+
 def _headers(status: int, body: bytes, kind: str, extra: dict[str, str]) -> dict:
     headers = [
         (b"content-type", kind.encode()),
@@ -98,39 +139,66 @@ def _headers(status: int, body: bytes, kind: str, extra: dict[str, str]) -> dict
     return {"type": "http.response.start", "status": status, "headers": headers}
 
 
-async def _frames(scope: dict, send) -> None:
-    """Answer a request under :data:`PATH`: the frames of its key, or 404 / 405."""
-    head = scope["method"] == "HEAD"
-    if scope["method"] not in ("GET", "HEAD"):
-        status, body, kind, extra = 405, b"GET or HEAD only\n", "text/plain", {"allow": "GET, HEAD"}
+#: an answer: status, body, content type, other headers
+Answer = tuple[int, bytes, str, dict[str, str]]
+
+
+async def _frames(scope: dict) -> Answer:
+    """The answer to a GET under :data:`PATH`: the frames of its key, or 404."""
+    found = served(scope["path"][len(PATH) :])
+    if found is None:
+        return 404, b"no such run\n", "text/plain", {}
+    # the key is the text's hash: a URL's content never changes
+    extra = {"cache-control": "public, max-age=86400, immutable", "vary": "accept-encoding"}
+    accepted = dict(scope.get("headers") or []).get(b"accept-encoding", b"")
+    if b"gzip" in accepted:
+        extra["content-encoding"] = "gzip"
+        return 200, found, "application/json", extra
+    return 200, gzip.decompress(found), "application/json", extra
+
+
+async def _table(scope: dict) -> Answer:
+    """The answer to a GET under :data:`TABLES_PATH`: the table as a CSV attachment, or 404."""
+    found = table_writer(scope["path"][len(TABLES_PATH) :])
+    if found is None:
+        return 404, b"no such table\n", "text/plain", {}
+    name, write = found
+    body = await asyncio.to_thread(write, name)  # the run may need computing again
+    return (
+        200,
+        body,
+        "text/csv; charset=utf-8",
+        {"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def _answer(scope: dict, send, answer: Callable[[dict], Awaitable[Answer]]) -> None:
+    """Answer a GET or HEAD by ``answer`` (a HEAD without the body); any other method 405."""
+    if scope["method"] in ("GET", "HEAD"):
+        status, body, kind, extra = await answer(scope)
     else:
-        found = served(scope["path"][len(PATH) :])
-        if found is None:
-            status, body, kind, extra = 404, b"no such run\n", "text/plain", {}
-        else:
-            status, kind = 200, "application/json"
-            # the key is the text's hash: a URL's content never changes
-            extra = {"cache-control": "public, max-age=86400, immutable", "vary": "accept-encoding"}
-            accepted = dict(scope.get("headers") or []).get(b"accept-encoding", b"")
-            if b"gzip" in accepted:
-                body, extra["content-encoding"] = found, "gzip"
-            else:
-                body = gzip.decompress(found)
+        status, body, kind, extra = 405, b"GET or HEAD only\n", "text/plain", {"allow": "GET, HEAD"}
     await send(_headers(status, body, kind, extra))
-    await send({"type": "http.response.body", "body": b"" if head else body})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+#: the routes served here, by the start of their path
+ROUTES = {PATH: _frames, TABLES_PATH: _table}
 
 
 class App:
-    """The page's ASGI app: :data:`PATH` here, everything else solara's app (imported when first
-    called, once ``sim.app.serve`` has set the environment it reads)."""
+    """The page's ASGI app: :data:`PATH` and :data:`TABLES_PATH` here, everything else solara's
+    app (imported when first called, once ``sim.app.serve`` has set the environment it reads)."""
 
     def __init__(self) -> None:
         self._solara = None
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PATH):
-            await _frames(scope, send)
-            return
+        if scope["type"] == "http":
+            for start, answer in ROUTES.items():
+                if scope["path"].startswith(start):
+                    await _answer(scope, send, answer)
+                    return
         if self._solara is None:
             from solara.server.starlette import app as solara_app
 
