@@ -23,10 +23,11 @@ from typing import NamedTuple
 
 from sim.errors import ConfigError
 
-#: peak bytes per nation pair: ~24 (N, N) float64 arrays (a 1,200-nation run of 3 years peaked
-#: at 213-224 MB idle, 243 MB in a loaded CI run and 257.5 MB under a load of 10-19, against
-#: 255 MB at 22 arrays: the bound must refuse before the kernel kills a run, so it takes 24)
-PAIR_BYTES = 192
+#: peak bytes per nation pair: ~26 (N, N) float64 arrays (a 1,200-nation run of 3 years peaked
+#: at 213-224 MB idle, 243 MB in a loaded CI run, 257.5 MB under a load of 10-19 and 282 MB in a
+#: fresh-clone CI run on 2026-12-04, against 278.5 MB at 24 arrays: the bound must refuse before
+#: the kernel kills a run, so it takes 26, 301.5 MB)
+PAIR_BYTES = 208
 #: bytes per recorded nation row (11 columns, recorded then copied into the table)
 ROW_BYTES = 330
 #: bytes per world-table row (a step: Mesa's DataCollector keeps Python lists)

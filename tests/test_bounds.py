@@ -47,7 +47,7 @@ def test_runs_too_large_are_refused_through_the_cli(tmp_path):
 
 def test_the_largest_accepted_run_is_what_the_message_says():
     free = 8 * GB
-    with pytest.raises(BoundError, match=r"world.n: 8000 nations need about 12.3 GB") as info:
+    with pytest.raises(BoundError, match=r"world.n: 8000 nations need about 13.3 GB") as info:
         check_size(8000, 10, available=free)
     most = int(str(info.value).split("at most about ")[1].split()[0])
     check_size(most, 10, available=free)  # the number it names fits
