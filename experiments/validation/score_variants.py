@@ -401,19 +401,17 @@ AMENDMENTS["A36"] = (
 TREND = "model.gdp_path=trend"
 
 
-def _refit(calibration: str) -> tuple[list[str], list[str]]:
+def _refit(calibration: str) -> tuple[list[str], ...]:
     """A record-GDP refit's runs (2014 -> 2024, 2019 -> 2024) on the trend, without the floor."""
     return tuple([f"{c}calibration={calibration}", NO_FLOOR, TREND] for c in ("+", ""))
 
 
-_V15 = tuple([f"{c}calibration=y2014_2019_a37", NO_FLOOR, TREND] for c in ("+", ""))
+_V15 = _refit("y2014_2019_a37")
 AMENDMENTS["A37"] = (
     "y2014_2019_a37",
     {
         "V15 A37, M12 calibrated 2014-2019 on the record's GDP": _V15,
-        "V15o A37, M12 + M14 calibrated 2014-2019 on the record's GDP": tuple(
-            [f"{c}calibration=y2014_2019_a37o", NO_FLOOR, TREND] for c in ("+", "")
-        ),
+        "V15o A37, M12 + M14 calibrated 2014-2019 on the record's GDP": _refit("y2014_2019_a37o"),
         "V15t A37, V15's values on the unshrunk trend (report-only)": tuple(
             [*o, "model.growth_persistence=1"] for o in _V15
         ),
@@ -427,9 +425,7 @@ AMENDMENTS["A39"] = (  # M15 (theatre denominator); only V16g fitted nothing, so
         "V16g A39, V15's values + M15": tuple(
             [*o, "budget_rule.threat_denominator=theatre"] for o in _V15
         ),
-        "V16 A39, M15 calibrated 2014-2019 on the record's GDP": tuple(
-            [f"{c}calibration=y2014_2019_a39", NO_FLOOR, TREND] for c in ("+", "")
-        ),
+        "V16 A39, M15 calibrated 2014-2019 on the record's GDP": _refit("y2014_2019_a39"),
     },
 )
 #: A39's V16r, pre-registered there and not run in A39's session (scored under A41 with
@@ -445,9 +441,9 @@ AMENDMENTS["A39r"] = (
 )
 #: amendment A42's M16, the guideline pull weighted by threat; V15 re-run beside it as a check
 PLEDGE = "budget_rule.guideline_pull=threat"
-_V17 = tuple([f"{c}calibration=y2014_2019_a42", NO_FLOOR, TREND] for c in ("+", ""))
+_V17 = _refit("y2014_2019_a42")
 #: A44's V18 (M15 + M16 refitted on the record's GDP), scored again as a check in A46 and A48
-_V18 = tuple([f"{c}calibration=y2014_2019_a44", NO_FLOOR, TREND] for c in ("+", ""))
+_V18 = _refit("y2014_2019_a44")
 AMENDMENTS["A42"] = (
     "y2014_2019_a42",
     {
@@ -464,14 +460,14 @@ AMENDMENTS["A44"] = (
         "V17 A42 (check)": _V17,
     },
 )
-#: amendment A46's V19 (V10's options refitted on the record's GDP, no M12) and V17v (M16 at
-#: A21's fitted values, no refit); V18 re-run beside them as a check
+#: amendment A46's V19 (V10's options refitted on the record's GDP, no M12; scored again as a
+#: check in A50, A52 and A56) and V17v (M16 at A21's fitted values, no refit); V18 re-run beside
+#: them as a check
+_V19 = _refit("y2014_2019_a46")
 AMENDMENTS["A46"] = (
     "y2014_2019_a46",
     {
-        "V19 A46, V10's options calibrated 2014-2019 on the record's GDP": tuple(
-            [f"{c}calibration=y2014_2019_a46", NO_FLOOR, TREND] for c in ("+", "")
-        ),
+        "V19 A46, V10's options calibrated 2014-2019 on the record's GDP": _V19,
         "V17v A46, M16 at A21's fitted values": tuple([*o, PLEDGE] for o in _V10),
         "V18 A44 (check)": _V18,
     },
@@ -492,7 +488,6 @@ AMENDMENTS["A48"] = (
 #: V19 re-run beside them as a check
 NO_M9 = "budget_rule.war_exposure=none"
 CAPITAL = "budget_rule.aggressor_exposure=capital"
-_V19 = AMENDMENTS["A46"][1]["V19 A46, V10's options calibrated 2014-2019 on the record's GDP"]
 AMENDMENTS["A50"] = (
     "y2014_2019_a50",
     {
