@@ -37,9 +37,9 @@ from sim.app.served import PATH, publish
 #: where the page's browser finds plotly.js: Solara's asset cache (filled by the Makefile)
 PLOTLY_PACKAGE = f"plotly.js-dist-min@{plotly.offline.get_plotlyjs_version()}"
 PLOTLY_PATH = f"/_solara/cdn/{PLOTLY_PACKAGE}/plotly.min.js"
-#: the same under the server's root path
 #: the server's root path (the start of the page's own URLs)
 ROOT_PATH = solara.server.settings.main.root_path or ""
+#: plotly.js under the server's root path
 PLOTLY_URL = ROOT_PATH + PLOTLY_PATH
 
 _LOADER = """
